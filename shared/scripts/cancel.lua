@@ -1,0 +1,21 @@
+--[[ cancel: cancels a job that has not started (waiting or delayed). Anything else is reported, not changed.
+  KEYS[1] job       HASH  the job record
+  KEYS[2] wait      LIST  waiting local ids
+  KEYS[3] delayed   ZSET  local id -> runAt
+  ARGV[1] local id
+  ARGV[2] now (ms)
+  ARGV[3] record retention after cancelling (ms)
+  returns { outcome, state }: outcome "cancelled" | "conflict" | "missing"; state before the call
+]]
+local state = redis.call('HGET', KEYS[1], 's')
+if not state then return { 'missing', '' } end
+if state == 'waiting' then
+  redis.call('LREM', KEYS[2], 1, ARGV[1])
+elseif state == 'delayed' then
+  redis.call('ZREM', KEYS[3], ARGV[1])
+else
+  return { 'conflict', state }
+end
+redis.call('HSET', KEYS[1], 's', 'cancelled', 'f', ARGV[2])
+redis.call('PEXPIRE', KEYS[1], ARGV[3])
+return { 'cancelled', state }

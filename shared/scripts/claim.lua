@@ -1,0 +1,56 @@
+--[[ claim: promotes due delayed jobs, then moves up to `max` waiting ids into this worker's in-flight list and
+  marks them active, in one call, so a busy worker claims a batch per round trip. The in-flight list is the
+  lease: if this worker dies, another worker's tick moves these ids back to wait.
+  KEYS[1] wait      LIST  waiting local ids
+  KEYS[2] active    LIST  this worker's in-flight ids
+  KEYS[3] delayed   ZSET  local id -> runAt
+  KEYS[4] wake      STRING earliest runAt a worker knows about
+  ARGV[1] now (ms)
+  ARGV[2] job key prefix
+  ARGV[3] max jobs to claim
+  ARGV[4] an id a blocking BLMOVE already moved into the active list ("" = none); counts toward max
+  returns { nextDue (ms, -1 none), job... } where each job is { localId, v, n, d, a, m, o, c, k } or, for an
+          entry with no record (poison), { entry } alone: the worker dead-letters it with the reason.
+]]
+-- @include promote_due
+local now = tonumber(ARGV[1])
+local jobPrefix, max, moved = ARGV[2], tonumber(ARGV[3]), ARGV[4]
+local MARKER = '~'
+local out = { promoteDue(KEYS[1], KEYS[3], KEYS[4], jobPrefix, now) }
+local claimed = 0
+
+local function take(entry)
+  if entry == MARKER then
+    -- A producer's wake-up call: it did its job by waking us; promotion ran above.
+    redis.call('LREM', KEYS[2], 1, entry)
+    return
+  end
+  local key = jobPrefix .. entry
+  local state = redis.call('HGET', key, 's')
+  if not state then
+    out[#out + 1] = { entry }
+    claimed = claimed + 1
+    return
+  end
+  if state ~= 'waiting' then
+    -- Stale entry (e.g. cancelled in a race with a reap): drop it, the record already says what happened.
+    redis.call('LREM', KEYS[2], 1, entry)
+    return
+  end
+  local attempt = redis.call('HINCRBY', key, 'a', 1)
+  redis.call('HSET', key, 's', 'active', 't', now)
+  local f = redis.call('HMGET', key, 'v', 'n', 'd', 'm', 'o', 'c', 'k')
+  out[#out + 1] = { entry, f[1], f[2], f[3], tostring(attempt), f[4], f[5], f[6], f[7] }
+  claimed = claimed + 1
+end
+
+if moved ~= '' then take(moved) end
+-- Markers do not count toward max, but bound the loop so a wait list full of markers cannot spin forever.
+local budget = max + 100
+while claimed < max and budget > 0 do
+  budget = budget - 1
+  local entry = redis.call('LMOVE', KEYS[1], KEYS[2], 'RIGHT', 'LEFT')
+  if not entry then break end
+  take(entry)
+end
+return out

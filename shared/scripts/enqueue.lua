@@ -1,0 +1,80 @@
+--[[ enqueue: adds a batch of jobs in one atomic call. Idempotent twice over: a job id that already exists is
+  reported, not re-created (so a request re-sent by the REST client after a network error adds nothing), and an
+  idempotency key maps to one job id for its TTL.
+  KEYS[1] wait      LIST  waiting local ids (LPUSH here; workers take from the right)
+  KEYS[2] delayed   ZSET  local id -> runAt (ms)
+  KEYS[3] wake      STRING earliest runAt a worker knows about
+  ARGV[1] now (ms)
+  ARGV[2] job key prefix          ("offload:{q}:job:")
+  ARGV[3] idempotency key prefix  ("offload:{q}:idem:")
+  ARGV[4] idempotency TTL (ms)
+  ARGV[5] number of jobs N
+  ARGV[6..] N groups of 8: local id, name, data JSON, maxAttempts, options JSON ("" = none), runAt (ms, 0 = now),
+            idempotency key ("" = none), payload fingerprint
+  returns N groups of 3: local id, state, outcome ("created" | "existing" | "conflict")
+]]
+local now = tonumber(ARGV[1])
+local jobPrefix, idemPrefix, idemTtl = ARGV[2], ARGV[3], tonumber(ARGV[4])
+local n = tonumber(ARGV[5])
+local MARKER = '~'
+local out = {}
+
+local function report(id, state, outcome)
+  out[#out + 1] = id
+  out[#out + 1] = state
+  out[#out + 1] = outcome
+end
+
+local function create(id, name, data, maxAttempts, options, runAt)
+  local key = jobPrefix .. id
+  if runAt > now then
+    redis.call('HSET', key, 'v', '1', 'n', name, 'd', data, 's', 'delayed', 'a', 0, 'm', maxAttempts, 'c', now, 'r', runAt)
+    redis.call('ZADD', KEYS[2], runAt, id)
+    -- Wake a blocked worker only when this job is due before anything a worker already waits for: the marker
+    -- lands in the wait list, a worker's blocking pop returns it, and its claim schedules the promotion.
+    local wake = tonumber(redis.call('GET', KEYS[3]) or '')
+    if wake == nil or runAt < wake then
+      redis.call('SET', KEYS[3], runAt)
+      redis.call('RPUSH', KEYS[1], MARKER)
+    end
+  else
+    redis.call('HSET', key, 'v', '1', 'n', name, 'd', data, 's', 'waiting', 'a', 0, 'm', maxAttempts, 'c', now)
+    redis.call('LPUSH', KEYS[1], id)
+  end
+  if options ~= '' then redis.call('HSET', key, 'o', options) end
+  return redis.call('HGET', key, 's')
+end
+
+for i = 0, n - 1 do
+  local base = 6 + i * 8
+  local id, name, data = ARGV[base], ARGV[base + 1], ARGV[base + 2]
+  local maxAttempts, options, runAt = ARGV[base + 3], ARGV[base + 4], tonumber(ARGV[base + 5])
+  local idemKey, fingerprint = ARGV[base + 6], ARGV[base + 7]
+  local handled = false
+  if idemKey ~= '' then
+    local existing = redis.call('GET', idemPrefix .. idemKey)
+    if existing then
+      local sep = string.find(existing, ' ', 1, true)
+      local existingId = string.sub(existing, 1, sep - 1)
+      local state = redis.call('HGET', jobPrefix .. existingId, 's') or 'expired'
+      if string.sub(existing, sep + 1) == fingerprint then
+        report(existingId, state, 'existing')
+      else
+        report(existingId, state, 'conflict')
+      end
+      handled = true
+    end
+  end
+  if not handled then
+    local state = redis.call('HGET', jobPrefix .. id, 's')
+    if state then
+      report(id, state, 'existing')
+    else
+      report(id, create(id, name, data, maxAttempts, options, runAt), 'created')
+      if idemKey ~= '' then
+        redis.call('SET', idemPrefix .. idemKey, id .. ' ' .. fingerprint, 'PX', idemTtl)
+      end
+    end
+  end
+end
+return out

@@ -1,0 +1,76 @@
+--[[ tick: a worker's periodic call: refresh its lease, reap the in-flight lists of workers whose lease has
+  expired, promote due delayed jobs. One call does all three, so an idle worker costs one command per tick.
+  KEYS[1] workers   ZSET  worker id -> lease expiry (ms)
+  KEYS[2] wait      LIST  waiting local ids
+  KEYS[3] delayed   ZSET  local id -> runAt
+  KEYS[4] wake      STRING earliest runAt a worker knows about
+  KEYS[5] dead      ZSET  dead-lettered local ids
+  KEYS[6] stats     HASH  counters
+  ARGV[1] now (ms)
+  ARGV[2] this worker's id
+  ARGV[3] lease (ms); "0" removes this worker from the registry (clean shutdown)
+  ARGV[4] in-flight list prefix ("offload:{q}:active:")
+  ARGV[5] job key prefix
+  ARGV[6] stalls allowed before a job is dead-lettered as stalled
+  ARGV[7] dead record retention (ms)
+  returns { nextDue (ms, -1 none), earliest lease expiry of another worker (ms, -1 none), jobs reaped, jobs dead }
+]]
+-- @include promote_due
+local now = tonumber(ARGV[1])
+local me, lease, activePrefix, jobPrefix = ARGV[2], tonumber(ARGV[3]), ARGV[4], ARGV[5]
+local maxStalls, deadTtl = tonumber(ARGV[6]), tonumber(ARGV[7])
+local MARKER = '~'
+local reaped, died = 0, 0
+
+local expired = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now)
+for _, worker in ipairs(expired) do
+  if worker ~= me then
+    local activeKey = activePrefix .. worker
+    -- The list's left end holds the newest claim; pushing from the left keeps the oldest first in line.
+    local entries = redis.call('LRANGE', activeKey, 0, -1)
+    for _, entry in ipairs(entries) do
+      if entry ~= MARKER then
+        local key = jobPrefix .. entry
+        local state = redis.call('HGET', key, 's')
+        if not state then
+          redis.call('RPUSH', KEYS[2], entry) -- poison: the next claim dead-letters it with its reason
+        elseif state == 'active' then
+          local stalls = redis.call('HINCRBY', key, 'k', 1)
+          redis.call('HINCRBY', KEYS[6], 'stalled', 1)
+          if stalls > maxStalls then
+            local err = cjson.encode({ message = 'job stalled ' .. stalls .. ' times (its worker died mid-run)', reason = 'stalled' })
+            redis.call('HSET', key, 's', 'dead', 'e', err, 'f', now)
+            redis.call('PEXPIRE', key, deadTtl)
+            redis.call('ZADD', KEYS[5], now, entry)
+            redis.call('HINCRBY', KEYS[6], 'dead', 1)
+            died = died + 1
+          else
+            redis.call('HSET', key, 's', 'waiting')
+            redis.call('HINCRBY', key, 'a', -1)
+            redis.call('RPUSH', KEYS[2], entry)
+            reaped = reaped + 1
+          end
+        end
+      end
+    end
+    redis.call('DEL', activeKey)
+    redis.call('ZREM', KEYS[1], worker)
+  end
+end
+
+if lease > 0 then
+  redis.call('ZADD', KEYS[1], now + lease, me)
+else
+  redis.call('ZREM', KEYS[1], me)
+end
+
+local nextDue = promoteDue(KEYS[2], KEYS[3], KEYS[4], jobPrefix, now)
+local earliestOther = -1
+local head = redis.call('ZRANGE', KEYS[1], 0, 1, 'WITHSCORES')
+for i = 1, #head, 2 do
+  if head[i] ~= me then
+    earliestOther = tonumber(head[i + 1])
+    break
+  end
+end
+return { nextDue, earliestOther, reaped, died }

@@ -1,0 +1,78 @@
+/**
+ * `defineJob` declares a job type once, for both sides: the edge validates payloads with `schema`, the worker
+ * hands handlers the parsed `z.infer<schema>`, and the defaults below apply unless a request overrides them.
+ */
+import type { z } from "zod";
+import type { BackoffPolicy } from "./backoff";
+import { QUEUE_NAME } from "./ids";
+
+export interface JobDefinitionInput<N extends string, S extends z.ZodType> {
+  /** Lower-case letters, digits and dashes; also the queue name (one queue per job type). */
+  name: N;
+  /** Validates the payload at the edge and again in the worker. */
+  schema: S;
+  description?: string;
+  /** Total runs before the job is dead-lettered (1–25). Default 5. */
+  maxAttempts?: number;
+  /** Retry delays: exponential with full jitter. Default base 1 s, cap 1 h. */
+  backoff?: Partial<BackoffPolicy>;
+  /** Per-run timeout in ms: the handler's signal aborts and the run counts as failed. Default 30 s. */
+  timeoutMs?: number;
+  /** How long finished records stay readable. Defaults: completed 24 h, dead 7 days. */
+  retention?: { completedMs?: number; deadMs?: number };
+  /** Times a job may be found on a dead worker before it is dead-lettered as `stalled`. Default 3. */
+  maxStalls?: number;
+  /** `thread`: run the handler in the worker thread pool so CPU work cannot freeze heartbeats. */
+  runIn?: "main" | "thread";
+}
+
+export interface JobDefinition<N extends string = string, S extends z.ZodType = z.ZodType> {
+  name: N;
+  schema: S;
+  description: string;
+  maxAttempts: number;
+  backoff: BackoffPolicy;
+  timeoutMs: number;
+  retention: { completedMs: number; deadMs: number };
+  maxStalls: number;
+  runIn: "main" | "thread";
+}
+
+export const JOB_DEFAULTS = {
+  maxAttempts: 5,
+  backoff: { baseMs: 1_000, maxMs: 3_600_000 },
+  timeoutMs: 30_000,
+  retention: { completedMs: 24 * 3_600_000, deadMs: 7 * 24 * 3_600_000 },
+  maxStalls: 3,
+} as const;
+
+export const MAX_ATTEMPTS_LIMIT = 25;
+
+/**
+ * @example
+ * export const sendEmail = defineJob({
+ *   name: "send-email",
+ *   schema: z.object({ to: z.email(), subject: z.string() }),
+ *   maxAttempts: 8,
+ * });
+ */
+export function defineJob<const N extends string, S extends z.ZodType>(
+  input: JobDefinitionInput<N, S>,
+): JobDefinition<N, S> {
+  if (!QUEUE_NAME.test(input.name)) throw new Error(`Invalid job name "${input.name}": use [a-z][a-z0-9-]*`);
+  const maxAttempts = input.maxAttempts ?? JOB_DEFAULTS.maxAttempts;
+  if (!Number.isInteger(maxAttempts) || maxAttempts < 1 || maxAttempts > MAX_ATTEMPTS_LIMIT) {
+    throw new Error(`Job "${input.name}": maxAttempts must be an integer from 1 to ${MAX_ATTEMPTS_LIMIT}`);
+  }
+  return {
+    name: input.name,
+    schema: input.schema,
+    description: input.description ?? "",
+    maxAttempts,
+    backoff: { ...JOB_DEFAULTS.backoff, ...input.backoff },
+    timeoutMs: input.timeoutMs ?? JOB_DEFAULTS.timeoutMs,
+    retention: { ...JOB_DEFAULTS.retention, ...input.retention },
+    maxStalls: input.maxStalls ?? JOB_DEFAULTS.maxStalls,
+    runIn: input.runIn ?? "main",
+  };
+}

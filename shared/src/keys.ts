@@ -1,0 +1,63 @@
+/**
+ * The one place that builds Redis key names. Every key of a queue carries the queue name as its hash tag
+ * (`offload:{webhook}:wait`), so each script touches keys of one cluster slot only.
+ *
+ * Layout (see docs/protocol.md for the state diagram):
+ *   {q}:wait            LIST   local ids ready to run; producers LPUSH, workers take from the right
+ *   {q}:delayed         ZSET   local ids scored by runAt (ms): scheduled jobs and retries
+ *   {q}:active:<worker> LIST   one worker process's in-flight ids (BLMOVE/LMOVE target: never only in memory)
+ *   {q}:workers         ZSET   worker id → lease expiry (ms); refreshed by each worker's tick
+ *   {q}:job:<local>     HASH   the job record: envelope + status (fields in record.ts)
+ *   {q}:idem:<key>      STRING "<local id> <payload fingerprint>" for Idempotency-Key, expires with retention
+ *   {q}:dead            ZSET   dead-lettered local ids scored by time of death
+ *   {q}:stats           HASH   counters: completed, failed, dead, stalled
+ *   {q}:wake            STRING earliest runAt (ms) a worker has been told about; lets producers wake workers
+ * Reserved for the roadmap, same tag so the scripts stay single-slot: {q}:prio (priorities), {q}:cron,
+ * {q}:limiter, {q}:events, {q}:callbacks.
+ */
+export const DEFAULT_PREFIX = "offload";
+
+export interface QueueKeys {
+  queue: string;
+  wait: string;
+  delayed: string;
+  workers: string;
+  dead: string;
+  stats: string;
+  wake: string;
+  /** Prefixes the scripts complete with a local id / worker id / idempotency key. */
+  jobPrefix: string;
+  activePrefix: string;
+  idemPrefix: string;
+  job(localId: string): string;
+  active(workerId: string): string;
+  idem(key: string): string;
+}
+
+/**
+ * @example
+ * const k = queueKeys("webhook");
+ * k.wait // "offload:{webhook}:wait"
+ * k.job("mfz3k2x9q1a8b7c6") // "offload:{webhook}:job:mfz3k2x9q1a8b7c6"
+ */
+export function queueKeys(queue: string, prefix: string = DEFAULT_PREFIX): QueueKeys {
+  const base = `${prefix}:{${queue}}:`;
+  const jobPrefix = `${base}job:`;
+  const activePrefix = `${base}active:`;
+  const idemPrefix = `${base}idem:`;
+  return {
+    queue,
+    wait: `${base}wait`,
+    delayed: `${base}delayed`,
+    workers: `${base}workers`,
+    dead: `${base}dead`,
+    stats: `${base}stats`,
+    wake: `${base}wake`,
+    jobPrefix,
+    activePrefix,
+    idemPrefix,
+    job: (localId) => jobPrefix + localId,
+    active: (workerId) => activePrefix + workerId,
+    idem: (key) => idemPrefix + key,
+  };
+}

@@ -1,0 +1,113 @@
+/**
+ * Enqueue: one script call for one job or a whole batch (all of one job type, so all keys share one slot).
+ */
+import type { JobDefinition } from "../job-definition";
+import { jobId, newLocalId } from "../ids";
+import type { QueueKeys } from "../keys";
+import type { JobOptions } from "../envelope";
+import { scriptCall, type ScriptCall, type ScriptRunner } from "../script-runner";
+import type { JobState } from "../record";
+
+/** What a producer may choose per job (the edge's query options, already parsed). */
+export interface EnqueueOptions {
+  delayMs?: number;
+  /** Absolute time (ms since epoch) before which the job must not run. */
+  runAt?: number;
+  maxAttempts?: number;
+  backoffMs?: number;
+  timeoutMs?: number;
+  idempotencyKey?: string;
+}
+
+export interface PreparedJob {
+  localId: string;
+  name: string;
+  dataJson: string;
+  maxAttempts: number;
+  optionsJson: string;
+  delayMs: number;
+  runAt: number;
+  idempotencyKey: string;
+  fingerprint: string;
+}
+
+export type EnqueueOutcome = "created" | "existing" | "conflict";
+export interface EnqueueResult {
+  id: string;
+  localId: string;
+  state: JobState | "expired";
+  outcome: EnqueueOutcome;
+}
+
+async function sha256Hex(text: string): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
+  return Array.from(new Uint8Array(digest), (byte) => byte.toString(16).padStart(2, "0")).join("");
+}
+
+/**
+ * Turns a validated payload and options into the script's arguments. The id is chosen here, before the request,
+ * so that a request re-sent by the client carries the same id.
+ * @example
+ * const job = await prepareJob(webhookJob, { url, body }, { delayMs: 5000 });
+ */
+export async function prepareJob(
+  definition: JobDefinition,
+  data: unknown,
+  options: EnqueueOptions = {},
+): Promise<PreparedJob> {
+  const dataJson = JSON.stringify(data ?? null);
+  const overrides: JobOptions = {};
+  if (options.backoffMs !== undefined) overrides.backoffMs = options.backoffMs;
+  if (options.timeoutMs !== undefined) overrides.timeoutMs = options.timeoutMs;
+  return {
+    localId: newLocalId(),
+    name: definition.name,
+    dataJson,
+    maxAttempts: options.maxAttempts ?? definition.maxAttempts,
+    optionsJson: Object.keys(overrides).length ? JSON.stringify(overrides) : "",
+    delayMs: options.delayMs ?? 0,
+    runAt: options.runAt ?? 0,
+    idempotencyKey: options.idempotencyKey ?? "",
+    fingerprint: options.idempotencyKey ? await sha256Hex(`${definition.name}\n${dataJson}`) : "",
+  };
+}
+
+/** How long an idempotency key keeps pointing at its job: as long as a completed record is kept. */
+export const IDEMPOTENCY_TTL_MS = 24 * 3_600_000;
+
+export function enqueueCall(keys: QueueKeys, jobs: readonly PreparedJob[], now: number = Date.now()): ScriptCall {
+  const args: (string | number)[] = [now, keys.jobPrefix, keys.idemPrefix, IDEMPOTENCY_TTL_MS, jobs.length];
+  for (const job of jobs) {
+    const runAt = Math.max(job.runAt, job.delayMs > 0 ? now + job.delayMs : 0);
+    args.push(job.localId, job.name, job.dataJson, job.maxAttempts, job.optionsJson, runAt, job.idempotencyKey, job.fingerprint);
+  }
+  return scriptCall("enqueue", { wait: keys.wait, delayed: keys.delayed, wake: keys.wake }, args);
+}
+
+export function parseEnqueueReply(keys: QueueKeys, reply: unknown): EnqueueResult[] {
+  const flat = reply as string[];
+  const results: EnqueueResult[] = [];
+  for (let i = 0; i + 2 < flat.length; i += 3) {
+    const localId = String(flat[i]);
+    results.push({
+      id: jobId(keys.queue, localId),
+      localId,
+      state: String(flat[i + 1]) as EnqueueResult["state"],
+      outcome: String(flat[i + 2]) as EnqueueOutcome,
+    });
+  }
+  return results;
+}
+
+/**
+ * @example
+ * const [result] = await enqueue(runner, queueKeys("webhook"), [await prepareJob(webhookJob, payload)]);
+ */
+export async function enqueue(
+  runner: ScriptRunner,
+  keys: QueueKeys,
+  jobs: readonly PreparedJob[],
+  now?: number,
+): Promise<EnqueueResult[]> {
+  return parseEnqueueReply(keys, await runner.run(enqueueCall(keys, jobs, now)));
+}

@@ -1,0 +1,85 @@
+/** Reads and small writes used by the edge and the dashboard: status, cancel, queue stats, progress. */
+import { jobId } from "../ids";
+import type { QueueKeys } from "../keys";
+import { pairsToObject, recordToStatus, type JobState, type JobStatus } from "../record";
+import { scriptCall, type ScriptCall, type ScriptRunner } from "../script-runner";
+
+export function statusCall(keys: QueueKeys, localId: string): ScriptCall {
+  return scriptCall("status", { job: keys.job(localId) }, []);
+}
+
+/** undefined when the job is unknown or its record has expired. */
+export function parseStatusReply(keys: QueueKeys, localId: string, reply: unknown): JobStatus | undefined {
+  const flat = reply as unknown[];
+  return flat.length === 0 ? undefined : recordToStatus(jobId(keys.queue, localId), pairsToObject(flat));
+}
+
+export async function getStatus(runner: ScriptRunner, keys: QueueKeys, localId: string) {
+  return parseStatusReply(keys, localId, await runner.run(statusCall(keys, localId)));
+}
+
+export type CancelOutcome =
+  | { outcome: "cancelled"; previousState: JobState }
+  | { outcome: "conflict"; state: JobState }
+  | { outcome: "missing" };
+
+export const CANCELLED_RETENTION_MS = 24 * 3_600_000;
+
+export async function cancelJob(
+  runner: ScriptRunner,
+  keys: QueueKeys,
+  localId: string,
+  now: number = Date.now(),
+): Promise<CancelOutcome> {
+  const reply = (await runner.run(
+    scriptCall("cancel", { job: keys.job(localId), wait: keys.wait, delayed: keys.delayed }, [
+      localId,
+      now,
+      CANCELLED_RETENTION_MS,
+    ]),
+  )) as [string, string];
+  const [outcome, state] = reply.map(String) as [string, JobState];
+  if (outcome === "cancelled") return { outcome, previousState: state };
+  if (outcome === "conflict") return { outcome, state };
+  return { outcome: "missing" };
+}
+
+export interface QueueStats {
+  name: string;
+  waiting: number;
+  active: number;
+  delayed: number;
+  dead: number;
+  workers: number;
+  completed: number;
+  failed: number;
+  stalled: number;
+}
+
+export function statsCall(keys: QueueKeys): ScriptCall {
+  return scriptCall(
+    "stats",
+    { wait: keys.wait, delayed: keys.delayed, dead: keys.dead, stats: keys.stats, workers: keys.workers },
+    [keys.activePrefix],
+  );
+}
+
+export function parseStatsReply(keys: QueueKeys, reply: unknown): QueueStats {
+  const [waiting, delayed, active, dead, workers, counters] = reply as [number, number, number, number, number, unknown[]];
+  const c = pairsToObject(counters ?? []);
+  return {
+    name: keys.queue,
+    waiting: Number(waiting),
+    active: Number(active),
+    delayed: Number(delayed),
+    dead: Number(dead),
+    workers: Number(workers),
+    completed: Number(c.completed ?? 0),
+    failed: Number(c.failed ?? 0),
+    stalled: Number(c.stalled ?? 0),
+  };
+}
+
+export function progressCall(keys: QueueKeys, workerId: string, localId: string, progress: number): ScriptCall {
+  return scriptCall("progress", { job: keys.job(localId), active: keys.active(workerId) }, [localId, progress]);
+}

@@ -1,0 +1,96 @@
+/**
+ * The job record: one Redis hash per job holding the envelope and the status. Field names are one letter
+ * because a hash of small fields stays in Redis's compact listpack encoding and every byte counts ×N jobs.
+ * This table is the only place that knows them; the Lua scripts use the same letters (see docs/protocol.md).
+ */
+import { z } from "zod";
+
+export const FIELD = {
+  version: "v",
+  name: "n",
+  data: "d",
+  state: "s",
+  attempt: "a",
+  maxAttempts: "m",
+  options: "o",
+  createdAt: "c",
+  runAt: "r",
+  startedAt: "t",
+  finishedAt: "f",
+  progress: "p",
+  result: "x",
+  error: "e",
+  stalls: "k",
+} as const;
+
+export const JOB_STATES = ["waiting", "delayed", "active", "completed", "dead", "cancelled"] as const;
+export type JobState = (typeof JOB_STATES)[number];
+
+/** Last error of a job as stored: message and a truncated stack, plus the reason for a dead-letter. */
+export const StoredErrorSchema = z.object({
+  message: z.string(),
+  stack: z.string().optional(),
+  reason: z.string().optional(),
+  /** For poison entries: the raw wait-list entry or record excerpt that could not be read. */
+  raw: z.string().optional(),
+});
+export type StoredError = z.infer<typeof StoredErrorSchema>;
+
+/** What `GET /v1/jobs/{id}` returns. */
+export interface JobStatus {
+  id: string;
+  name: string;
+  state: JobState;
+  attempt: number;
+  maxAttempts: number;
+  createdAt: string | null;
+  runAt: string | null;
+  startedAt: string | null;
+  finishedAt: string | null;
+  progress: number | null;
+  result: unknown;
+  error: StoredError | null;
+  stalls: number;
+}
+
+/** Pairs a flat RESP2 `HGETALL` reply (`[field, value, field, value…]`) into an object. */
+export function pairsToObject(flat: readonly unknown[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (let i = 0; i + 1 < flat.length; i += 2) out[String(flat[i])] = String(flat[i + 1]);
+  return out;
+}
+
+const iso = (ms: string | undefined) => (ms === undefined || ms === "" ? null : new Date(Number(ms)).toISOString());
+const num = (value: string | undefined, fallback: number) => (value === undefined ? fallback : Number(value));
+
+function parseJson(text: string | undefined): unknown {
+  if (text === undefined) return null;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+/** Record hash → public status. Tolerates partial records (poison entries have only state and error). */
+export function recordToStatus(id: string, record: Record<string, string>): JobStatus {
+  const state = (JOB_STATES as readonly string[]).includes(record[FIELD.state] ?? "")
+    ? (record[FIELD.state] as JobState)
+    : "dead";
+  const error = StoredErrorSchema.safeParse(parseJson(record[FIELD.error]));
+  return {
+    id,
+    name: record[FIELD.name] ?? "",
+    state,
+    attempt: num(record[FIELD.attempt], 0),
+    maxAttempts: num(record[FIELD.maxAttempts], 0),
+    createdAt: iso(record[FIELD.createdAt]),
+    runAt: iso(record[FIELD.runAt]),
+    startedAt: iso(record[FIELD.startedAt]),
+    finishedAt: iso(record[FIELD.finishedAt]),
+    progress: record[FIELD.progress] === undefined ? null : Number(record[FIELD.progress]),
+    result: parseJson(record[FIELD.result]),
+    error: error.success ? error.data : null,
+    stalls: num(record[FIELD.stalls], 0),
+  };
+}
