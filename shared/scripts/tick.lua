@@ -8,7 +8,8 @@
   KEYS[6] stats     HASH  counters
   ARGV[1] now (ms)
   ARGV[2] this worker's id
-  ARGV[3] lease (ms); "0" removes this worker from the registry (clean shutdown)
+  ARGV[3] lease (ms); "0" = clean shutdown: leave the registry and hand back whatever is still in this
+          worker's in-flight list (the caller has settled everything it knew about)
   ARGV[4] in-flight list prefix ("offload:{q}:active:")
   ARGV[5] job key prefix
   ARGV[6] stalls allowed before a job is dead-lettered as stalled
@@ -23,8 +24,11 @@ local MARKER = '~'
 local reaped, died = 0, 0
 
 local expired = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now)
+if lease <= 0 then expired[#expired + 1] = me end
 for _, worker in ipairs(expired) do
-  if worker ~= me then
+  -- Our own list is only handed back on a clean shutdown, and that is not a stall.
+  local stalled = worker ~= me
+  if stalled or lease <= 0 then
     local activeKey = activePrefix .. worker
     -- The list's left end holds the newest claim; pushing from the left keeps the oldest first in line.
     local entries = redis.call('LRANGE', activeKey, 0, -1)
@@ -34,6 +38,10 @@ for _, worker in ipairs(expired) do
         local state = redis.call('HGET', key, 's')
         if not state then
           redis.call('RPUSH', KEYS[2], entry) -- poison: the next claim dead-letters it with its reason
+        elseif state == 'active' and not stalled then
+          redis.call('HSET', key, 's', 'waiting')
+          redis.call('HINCRBY', key, 'a', -1)
+          redis.call('RPUSH', KEYS[2], entry)
         elseif state == 'active' then
           local stalls = redis.call('HINCRBY', key, 'k', 1)
           redis.call('HINCRBY', KEYS[6], 'stalled', 1)

@@ -14,3 +14,4 @@ export * from "./ops/claim";
 export * from "./ops/settle";
 export * from "./ops/tick";
 export * from "./ops/read";
+export * from "./ops/recover";

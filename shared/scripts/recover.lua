@@ -1,0 +1,31 @@
+--[[ recover: hands back entries in this worker's in-flight list that the process does not know it holds. They
+  appear when a reply is lost: a BLMOVE or claim that ran on the server while the connection dropped. The job is
+  safe in the list either way (it is never only in memory); this puts it back in line without waiting for a
+  lease to expire, which for a live worker would be never.
+  KEYS[1] active    LIST  this worker's in-flight ids
+  KEYS[2] wait      LIST  waiting local ids
+  ARGV[1] job key prefix
+  ARGV[2..] entries the process holds (running, or with a settlement on its way)
+  returns number of entries handed back
+]]
+local known = {}
+for i = 2, #ARGV do known[ARGV[i]] = true end
+local MARKER = '~'
+local returned = 0
+local entries = redis.call('LRANGE', KEYS[1], 0, -1)
+for _, entry in ipairs(entries) do
+  if not known[entry] then
+    redis.call('LREM', KEYS[1], 1, entry)
+    if entry ~= MARKER then
+      local key = ARGV[1] .. entry
+      -- A claim whose reply was lost already counted an attempt; give it back, the job never ran.
+      if redis.call('HGET', key, 's') == 'active' then
+        redis.call('HSET', key, 's', 'waiting')
+        redis.call('HINCRBY', key, 'a', -1)
+      end
+      redis.call('RPUSH', KEYS[2], entry)
+      returned = returned + 1
+    end
+  end
+end
+return returned

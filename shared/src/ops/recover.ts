@@ -1,0 +1,7 @@
+/** Recover: hand back in-flight entries whose claim reply was lost (see shared/scripts/recover.lua). */
+import type { QueueKeys } from "../keys";
+import { scriptCall, type ScriptCall } from "../script-runner";
+
+export function recoverCall(keys: QueueKeys, workerId: string, knownEntries: Iterable<string>): ScriptCall {
+  return scriptCall("recover", { active: keys.active(workerId), wait: keys.wait }, [keys.jobPrefix, ...knownEntries]);
+}

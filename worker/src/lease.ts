@@ -1,0 +1,85 @@
+/**
+ * The lease of one worker process on one queue, kept by one `tick` script call that also reaps dead workers and
+ * promotes due delayed jobs. Ticks are scheduled, not polled:
+ *   - every lease/2 (the heartbeat; the only thing an idle worker does besides one long BLMOVE),
+ *   - at the next delayed job's runAt (learned from claims, settles of retries and ticks),
+ *   - at another worker's lease expiry when it falls before our next heartbeat: that is how a SIGKILLed
+ *     worker's jobs come back within one lease, without anybody polling.
+ */
+import type { Logger } from "pino";
+import type { QueueKeys } from "../../shared/src/keys";
+import { parseTickReply, tickCall, type TickReply } from "../../shared/src/ops/tick";
+import type { ScriptRunner } from "../../shared/src/script-runner";
+
+export interface LeaseOptions {
+  keys: QueueKeys;
+  workerId: string;
+  runner: ScriptRunner;
+  leaseMs: number;
+  maxStalls: number;
+  deadTtlMs: number;
+  log: Logger;
+  onTick?: (reply: TickReply) => void;
+}
+
+export class Lease {
+  private timer: NodeJS.Timeout | undefined;
+  private nextAt = Infinity;
+  private stopped = false;
+  private running: Promise<void> | undefined;
+  private failures = 0;
+
+  constructor(private readonly options: LeaseOptions) {}
+
+  /** Registers this worker (first tick) before any job is claimed. */
+  async start(): Promise<void> {
+    await this.tick();
+  }
+
+  /** Asks for a tick at `at` (ms since epoch) unless one is already due earlier. */
+  wakeAt(at: number): void {
+    if (this.stopped || at < 0 || at >= this.nextAt) return;
+    this.nextAt = at;
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => void this.tick(), Math.max(0, at - Date.now()));
+  }
+
+  /** Stops ticking and leaves the registry, handing back whatever is still in our in-flight list. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.running;
+    const { keys, workerId, runner, maxStalls, deadTtlMs } = this.options;
+    await runner.run(tickCall(keys, { workerId, leaseMs: 0, maxStalls, deadTtlMs }));
+  }
+
+  private async tick(): Promise<void> {
+    if (this.stopped) return;
+    if (this.running) return this.running;
+    this.nextAt = Infinity;
+    clearTimeout(this.timer);
+    this.running = this.runTick().finally(() => (this.running = undefined));
+    return this.running;
+  }
+
+  private async runTick(): Promise<void> {
+    const { keys, workerId, runner, leaseMs, maxStalls, deadTtlMs, log } = this.options;
+    const heartbeatAt = Date.now() + leaseMs / 2;
+    try {
+      const reply = parseTickReply(await runner.run(tickCall(keys, { workerId, leaseMs, maxStalls, deadTtlMs })));
+      this.failures = 0;
+      if (reply.reaped > 0 || reply.dead > 0) {
+        log.warn({ queue: keys.queue, reaped: reply.reaped, dead: reply.dead }, "reaped jobs of an expired worker");
+      }
+      this.options.onTick?.(reply);
+      this.wakeAt(heartbeatAt);
+      this.wakeAt(reply.nextDue);
+      // A little after the expiry, so the other worker's lease has really lapsed by Redis's clock too.
+      if (reply.earliestOtherExpiry > 0) this.wakeAt(reply.earliestOtherExpiry + 25);
+    } catch (error) {
+      this.failures += 1;
+      log.warn({ err: error, queue: keys.queue }, "lease tick failed; retrying");
+      this.wakeAt(Date.now() + Math.min(250 * 2 ** this.failures, leaseMs / 4));
+    }
+  }
+}

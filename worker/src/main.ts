@@ -1,0 +1,77 @@
+/**
+ * `npm run worker`: the worker process. Config from the environment (invalid: one line, exit 1), SIGTERM/SIGINT
+ * for a graceful stop (exit 0), a second signal to hand running jobs back at once.
+ */
+import { pino } from "pino";
+import { JOBS } from "../../shared/src/jobs/index";
+import { ConfigError, parseWorkerEnv, type WorkerEnv } from "./config";
+import { createHandlers } from "./handlers/index";
+import { startHealthServer } from "./health";
+import { createMetrics } from "./metrics";
+import { createWorker } from "./worker";
+
+function loadConfig(): { env: WorkerEnv; queues: string[]; handlers: ReturnType<typeof createHandlers> } {
+  try {
+    const env = parseWorkerEnv(process.env);
+    const queues = env.WORKER_QUEUES ? env.WORKER_QUEUES.split(",").map((q) => q.trim()).filter(Boolean) : Object.keys(JOBS);
+    for (const queue of queues) {
+      if (!Object.hasOwn(JOBS, queue)) throw new ConfigError(`invalid config: WORKER_QUEUES: unknown job "${queue}"`);
+    }
+    return { env, queues, handlers: createHandlers(process.env, queues) };
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+}
+
+const { env, queues, handlers } = loadConfig();
+const log = pino({ level: env.LOG_LEVEL, base: { service: "offload-worker" } });
+const metrics = createMetrics();
+const worker = createWorker({
+  redisUrl: env.REDIS_URL,
+  prefix: env.REDIS_PREFIX,
+  registry: JOBS,
+  handlers,
+  queues,
+  concurrency: env.WORKER_CONCURRENCY,
+  leaseMs: env.WORKER_LEASE,
+  shutdownGraceMs: env.WORKER_SHUTDOWN_GRACE,
+  threads: env.WORKER_THREADS,
+  threadFile: new URL("./thread.js", import.meta.url),
+  metrics,
+  log,
+});
+
+const health = env.HEALTH_PORT > 0
+  ? await startHealthServer({ port: env.HEALTH_PORT, host: env.HEALTH_HOST, isHealthy: worker.isHealthy, metrics })
+  : undefined;
+setInterval(() => metrics.setActive(worker.activeCount()), 5_000).unref();
+
+let stopping = false;
+function onSignal(signal: NodeJS.Signals): void {
+  if (stopping) {
+    log.warn({ signal }, "second signal: handing running jobs back and exiting now");
+    worker.abortRunning();
+    setTimeout(() => process.exit(1), 2_000).unref();
+    return;
+  }
+  stopping = true;
+  log.info({ signal }, "graceful shutdown");
+  worker
+    .stop()
+    .then(() => {
+      health?.close();
+      process.exit(0);
+    })
+    .catch((error: unknown) => {
+      log.error({ err: error }, "shutdown failed");
+      process.exit(1);
+    });
+}
+process.on("SIGTERM", onSignal);
+process.on("SIGINT", onSignal);
+
+await worker.start();

@@ -1,0 +1,266 @@
+/**
+ * One queue's consumer inside a worker process. Lifecycle of a job here:
+ *   1. claim    — `claim` moves up to the free slots' worth of ids from wait into our in-flight list in one call
+ *                 (the pending settlements ride along in the same pipeline); when it finds nothing, one BLMOVE
+ *                 blocks until a producer pushes, and the id it moves is claimed on the next round.
+ *   2. decode   — the record's fields become a JobEnvelope; unreadable ones are dead-lettered as poison.
+ *   3. run      — runJob() turns whatever the handler does into a RunOutcome (outcome.ts).
+ *   4. settle   — planSettlement() turns the outcome into one settlement; the Settler coalesces them.
+ * The job's id sits in our in-flight list from step 1 until step 4 lands, so a crash at any point leaves it
+ * where the lease (lease.ts) finds it.
+ */
+import type { Redis } from "ioredis";
+import type { Logger } from "pino";
+import { envelopeFromClaim } from "../../shared/src/envelope";
+import { findJob, type Registry } from "../../shared/src/jobs/index";
+import { JOB_DEFAULTS } from "../../shared/src/job-definition";
+import type { QueueKeys } from "../../shared/src/keys";
+import { claimCall, parseClaimReply, type ClaimedEntry } from "../../shared/src/ops/claim";
+import { progressCall } from "../../shared/src/ops/read";
+import { recoverCall } from "../../shared/src/ops/recover";
+import type { ScriptRunner } from "../../shared/src/script-runner";
+import { Lease } from "./lease";
+import type { WorkerMetrics } from "./metrics";
+import { planSettlement, type RunOutcome, type SettleTarget } from "./outcome";
+import { runJob, type AnyHandler } from "./run";
+import { Settler } from "./settler";
+import type { Slots } from "./slots";
+
+export interface QueueWorkerOptions {
+  keys: QueueKeys;
+  workerId: string;
+  runner: ScriptRunner;
+  /** A connection of its own: it spends its life inside BLMOVE. */
+  blocking: Redis;
+  registry: Registry;
+  handlers: Readonly<Record<string, AnyHandler>>;
+  slots: Slots;
+  leaseMs: number;
+  /** How long one BLMOVE may block; the watchdog allows a little more before it declares the connection dead. */
+  blockSeconds: number;
+  /** Aborted when running jobs must be handed back now. */
+  hardStop: AbortSignal;
+  metrics?: WorkerMetrics;
+  log: Logger;
+}
+
+export class QueueWorker {
+  readonly settler: Settler;
+  readonly lease: Lease;
+  private readonly running = new Map<string, Promise<void>>();
+  private stopping = false;
+  private moved = "";
+  private needsRecovery = false;
+  private loop: Promise<void> | undefined;
+  private wakeLoop: (() => void) | undefined;
+  private stopped!: () => void;
+  private readonly stoppedSignal = new Promise<"stopped">((resolve) => (this.stopped = () => resolve("stopped")));
+
+  constructor(private readonly o: QueueWorkerOptions) {
+    const definition = findJob(o.registry, o.keys.queue);
+    this.settler = new Settler(o.keys, o.workerId, o.runner, o.log);
+    this.lease = new Lease({
+      keys: o.keys,
+      workerId: o.workerId,
+      runner: o.runner,
+      leaseMs: o.leaseMs,
+      maxStalls: definition?.maxStalls ?? JOB_DEFAULTS.maxStalls,
+      deadTtlMs: definition?.retention.deadMs ?? JOB_DEFAULTS.retention.deadMs,
+      log: o.log,
+    });
+  }
+
+  async start(): Promise<void> {
+    await this.lease.start();
+    this.loop = this.fetchLoop();
+  }
+
+  /** Stops claiming; running jobs go on. */
+  async stopFetching(): Promise<void> {
+    this.stopping = true;
+    this.stopped();
+    this.wakeLoop?.();
+    // Interrupt a BLMOVE in progress. If it had already moved an id, the final tick hands it back.
+    this.o.blocking.disconnect(false);
+    await this.loop;
+  }
+
+  async runningSettled(): Promise<void> {
+    while (this.running.size > 0) await Promise.allSettled([...this.running.values()]);
+    await this.settler.drain();
+  }
+
+  get activeCount(): number {
+    return this.running.size;
+  }
+
+  private async fetchLoop(): Promise<void> {
+    let failures = 0;
+    while (!this.stopping) {
+      await this.untilSlotFree();
+      if (this.stopping) break;
+      try {
+        if (this.needsRecovery) await this.recover();
+        const claimed = await this.claim();
+        failures = 0;
+        if (claimed === 0 && !this.stopping) await this.blockForWork();
+        if (claimed < 0) await this.untilSlotFree();
+      } catch (error) {
+        failures += 1;
+        this.needsRecovery = true;
+        if (!this.stopping) this.o.log.warn({ err: error, queue: this.o.keys.queue }, "fetch failed; retrying");
+        await this.pause(Math.min(100 * 2 ** failures, 5_000));
+      }
+    }
+  }
+
+  private async claim(): Promise<number> {
+    const { keys, workerId, runner, slots } = this.o;
+    const reserved = slots.reserve();
+    // Another queue's loop took the last slot between our wait and now: wait again rather than over-claim.
+    if (reserved === 0) return -1;
+    const taken = this.settler.take();
+    const calls = [claimCall(keys, workerId, reserved, this.moved)];
+    if (taken) calls.unshift(taken.call);
+    let replies: unknown[];
+    try {
+      replies = await runner.runMany(calls);
+    } catch (error) {
+      slots.release(reserved);
+      taken?.fail();
+      throw error;
+    }
+    this.moved = "";
+    if (taken) taken.complete(replies[0]);
+    const reply = parseClaimReply(replies[replies.length - 1]);
+    this.lease.wakeAt(reply.nextDue);
+    slots.release(reserved - reply.claimed.length);
+    for (const entry of reply.claimed) this.launch(entry);
+    return reply.claimed.length;
+  }
+
+  /** One BLMOVE, raced against a watchdog: a silently dead connection must not park the loop forever. */
+  private async blockForWork(): Promise<void> {
+    const { keys, workerId, blocking, blockSeconds } = this.o;
+    let watchdog: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<"watchdog">((resolve) => {
+      watchdog = setTimeout(() => resolve("watchdog"), blockSeconds * 1_000 + 5_000);
+    });
+    try {
+      if (blocking.status === "end") blocking.connect().catch(() => {});
+      const result = await Promise.race([
+        blocking.blmove(keys.wait, keys.active(workerId), "RIGHT", "LEFT", blockSeconds),
+        timedOut,
+        this.stoppedSignal,
+      ]);
+      if (result === "stopped") return;
+      if (result === "watchdog") {
+        this.o.log.warn({ queue: keys.queue }, "blocking connection unresponsive; reconnecting");
+        blocking.disconnect(true);
+        this.needsRecovery = true;
+        return;
+      }
+      if (result !== null) this.moved = result;
+    } catch (error) {
+      if (this.stopping) return;
+      // The BLMOVE may have moved an id before the connection died: recovery hands it back.
+      this.needsRecovery = true;
+      throw error;
+    } finally {
+      clearTimeout(watchdog);
+    }
+  }
+
+  private async recover(): Promise<void> {
+    const known = [...this.running.keys(), ...this.settler.entries()];
+    if (this.moved) known.push(this.moved);
+    const returned = Number(await this.o.runner.run(recoverCall(this.o.keys, this.o.workerId, known)));
+    this.needsRecovery = false;
+    if (returned > 0) this.o.log.warn({ queue: this.o.keys.queue, returned }, "handed back entries whose claim reply was lost");
+  }
+
+  private launch(claimed: ClaimedEntry): void {
+    const done = this.process(claimed).finally(() => {
+      this.running.delete(claimed.entry);
+      this.o.slots.release(1);
+      this.wakeLoop?.();
+    });
+    this.running.set(claimed.entry, done);
+  }
+
+  private async process({ entry, fields }: ClaimedEntry): Promise<void> {
+    const { keys, registry, handlers, log, metrics } = this.o;
+    const target: SettleTarget = { entry };
+    let outcome: RunOutcome;
+    const startedAt = performance.now();
+    if (fields.length === 0) {
+      outcome = { kind: "poison", reason: "missing_record", message: "wait-list entry has no job record", raw: entry };
+    } else {
+      const decoded = envelopeFromClaim(keys.queue, entry, fields);
+      if (!decoded.ok) {
+        outcome = { kind: "poison", ...decoded.problem, raw: JSON.stringify(fields).slice(0, 1_000) };
+      } else {
+        target.envelope = decoded.envelope;
+        target.definition = findJob(registry, decoded.envelope.name);
+        const handler = Object.hasOwn(handlers, decoded.envelope.name) ? handlers[decoded.envelope.name] : undefined;
+        if (!target.definition || !handler) {
+          const error = new Error(`no job named "${decoded.envelope.name}" is registered in this worker`);
+          outcome = { kind: "unrecoverable", error, reason: "unknown_job" };
+        } else {
+          outcome = await runJob({
+            envelope: decoded.envelope,
+            definition: target.definition,
+            handler,
+            shutdown: this.o.hardStop,
+            progress: (percent) => this.progress(entry, percent),
+            log: log.child({ jobId: decoded.envelope.id, job: decoded.envelope.name, attempt: decoded.envelope.attempt }),
+          });
+        }
+      }
+    }
+    const durationMs = Math.round(performance.now() - startedAt);
+    const settlement = planSettlement(outcome, target, Date.now());
+    if (settlement.kind === "retry") this.lease.wakeAt(settlement.runAt);
+    metrics?.observe(keys.queue, settlement.kind, durationMs / 1_000);
+    const logFields = {
+      jobId: target.envelope?.id ?? entry,
+      job: target.envelope?.name ?? keys.queue,
+      attempt: target.envelope?.attempt,
+      durationMs,
+      outcome: settlement.kind,
+    };
+    if (outcome.kind === "completed") log.debug(logFields, "job completed");
+    else if (outcome.kind === "interrupted") log.info(logFields, "job handed back (shutdown)");
+    else if (outcome.kind === "poison") log.error({ ...logFields, reason: outcome.reason }, `poison job dead-lettered: ${outcome.message}`);
+    else log.warn({ ...logFields, err: outcome.error }, outcome.kind === "failed" ? "job failed" : "job dead-lettered");
+    // The slot is freed as soon as the settlement is queued (not when it lands), so the next claim can carry it.
+    void this.settler.add(settlement);
+  }
+
+  private async progress(entry: string, percent: number): Promise<void> {
+    const value = Math.max(0, Math.min(100, Math.round(percent)));
+    await this.o.runner.run(progressCall(this.o.keys, this.o.workerId, entry, value));
+  }
+
+  private untilSlotFree(): Promise<void> {
+    if (this.o.slots.free > 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.wakeLoop = () => {
+        this.wakeLoop = undefined;
+        resolve();
+      };
+      void this.o.slots.available().then(() => this.wakeLoop?.());
+    });
+  }
+
+  private pause(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      this.wakeLoop = () => {
+        clearTimeout(timer);
+        this.wakeLoop = undefined;
+        resolve();
+      };
+    });
+  }
+}

@@ -1,0 +1,82 @@
+/**
+ * Runs one claimed job to a RunOutcome. Never throws: whatever the handler does (throws, hangs past its
+ * timeout, returns garbage) becomes one of the outcomes in outcome.ts.
+ */
+import type { Logger } from "pino";
+import type { JobEnvelope } from "../../shared/src/envelope";
+import type { JobDefinition } from "../../shared/src/job-definition";
+import { issuesFrom } from "../../shared/src/errors";
+import type { JobContext } from "./handler";
+import { RetryAfterError, UnrecoverableError } from "./job-errors";
+import type { RunOutcome } from "./outcome";
+
+export type AnyHandler = (data: any, ctx: JobContext) => unknown;
+
+/** Why a run's signal was aborted: the difference between a failed attempt and a job handed back. */
+export class JobTimeoutError extends Error {
+  override readonly name = "JobTimeoutError";
+}
+export class ShutdownAbort extends Error {
+  override readonly name = "ShutdownAbort";
+}
+
+export interface RunJobInput {
+  envelope: JobEnvelope;
+  definition: JobDefinition;
+  handler: AnyHandler;
+  /** Aborted when the process must stop now; the job is then handed back, not failed. */
+  shutdown: AbortSignal;
+  progress(percent: number): Promise<void>;
+  log: Logger;
+}
+
+export async function runJob(input: RunJobInput): Promise<RunOutcome> {
+  const { envelope, definition, handler } = input;
+  // The payload is validated again here: the record may have been written by an older edge or by hand.
+  const parsed = definition.schema.safeParse(envelope.data);
+  if (!parsed.success) {
+    const detail = issuesFrom(parsed.error.issues)
+      .map((issue) => `${issue.path || "(root)"}: ${issue.message}`)
+      .join("; ");
+    return { kind: "unrecoverable", reason: "invalid_payload", error: new Error(`payload failed its schema: ${detail}`) };
+  }
+
+  const controller = new AbortController();
+  const timeoutMs = envelope.options.timeoutMs ?? definition.timeoutMs;
+  const timer = setTimeout(
+    () => controller.abort(new JobTimeoutError(`job timed out after ${timeoutMs} ms`)),
+    timeoutMs,
+  );
+  const onShutdown = () => controller.abort(new ShutdownAbort("worker shutting down"));
+  if (input.shutdown.aborted) onShutdown();
+  else input.shutdown.addEventListener("abort", onShutdown, { once: true });
+
+  const ctx: JobContext = {
+    jobId: envelope.id,
+    attempt: envelope.attempt,
+    maxAttempts: envelope.maxAttempts,
+    signal: controller.signal,
+    progress: input.progress,
+    log: input.log,
+  };
+
+  // A handler that ignores its signal cannot hold the slot past its timeout: the abort wins the race and the
+  // attempt counts as failed, while the orphaned promise is left to settle on its own.
+  const aborted = new Promise<never>((_, reject) => {
+    controller.signal.addEventListener("abort", () => reject(controller.signal.reason), { once: true });
+  });
+  try {
+    const result = await Promise.race([Promise.resolve().then(() => handler(parsed.data, ctx)), aborted]);
+    return { kind: "completed", result };
+  } catch (thrown) {
+    const reason = controller.signal.aborted ? controller.signal.reason : thrown;
+    if (reason instanceof ShutdownAbort) return { kind: "interrupted" };
+    const error = reason instanceof Error ? reason : new Error(String(reason));
+    if (error instanceof UnrecoverableError) return { kind: "unrecoverable", error, reason: "unrecoverable" };
+    if (error instanceof RetryAfterError) return { kind: "failed", error, retryAfterMs: error.retryAfterMs };
+    return { kind: "failed", error };
+  } finally {
+    clearTimeout(timer);
+    input.shutdown.removeEventListener("abort", onShutdown);
+  }
+}

@@ -1,0 +1,116 @@
+/**
+ * Coalesces settlements of one queue into one script call. A settlement waits at most until the next turn of
+ * the event loop: either the fetch loop takes it along with its next claim (one round trip for "finish this,
+ * give me the next"), or it is sent on its own. A failed call is retried until it lands; if the process dies
+ * first, the job is still in the in-flight list and the lease brings it back (at-least-once).
+ */
+import type { Logger } from "pino";
+import type { QueueKeys } from "../../shared/src/keys";
+import { parseSettleReply, settleCall, type Settlement } from "../../shared/src/ops/settle";
+import type { ScriptCall, ScriptRunner } from "../../shared/src/script-runner";
+
+interface Pending {
+  settlement: Settlement;
+  done: (applied: boolean) => void;
+}
+
+export interface TakenSettlements {
+  call: ScriptCall;
+  /** Feed the call's reply back. */
+  complete(reply: unknown): void;
+  /** The call failed: the settlements go back in line. */
+  fail(): void;
+}
+
+export class Settler {
+  private pending: Pending[] = [];
+  private inFlight = new Set<string>();
+  private flushScheduled = false;
+  private retryDelayMs = 100;
+
+  constructor(
+    private readonly keys: QueueKeys,
+    private readonly workerId: string,
+    private readonly runner: ScriptRunner,
+    private readonly log: Logger,
+  ) {}
+
+  /** Resolves true once applied, false if the job was no longer ours (our lease had expired and it was reaped). */
+  add(settlement: Settlement): Promise<boolean> {
+    return new Promise((done) => {
+      this.pending.push({ settlement, done });
+      this.scheduleFlush(0);
+    });
+  }
+
+  /** Entries whose settlement has not landed yet: still ours, though no longer running. */
+  entries(): string[] {
+    return [...this.pending.map((p) => p.settlement.entry), ...this.inFlight];
+  }
+
+  get size(): number {
+    return this.pending.length + this.inFlight.size;
+  }
+
+  take(): TakenSettlements | undefined {
+    if (this.pending.length === 0) return undefined;
+    const batch = this.pending;
+    this.pending = [];
+    for (const p of batch) this.inFlight.add(p.settlement.entry);
+    return {
+      call: settleCall(this.keys, this.workerId, batch.map((p) => p.settlement)),
+      complete: (reply) => {
+        const applied = parseSettleReply(reply);
+        batch.forEach((p, i) => {
+          this.inFlight.delete(p.settlement.entry);
+          if (!applied[i]) {
+            this.log.warn({ entry: p.settlement.entry, kind: p.settlement.kind }, "settlement dropped: lease lost, job was reaped");
+          }
+          p.done(applied[i] ?? false);
+        });
+        this.retryDelayMs = 100;
+      },
+      fail: () => {
+        for (const p of batch) this.inFlight.delete(p.settlement.entry);
+        this.pending = [...batch, ...this.pending];
+        this.scheduleFlush(this.retryDelayMs);
+        this.retryDelayMs = Math.min(this.retryDelayMs * 2, 2_000);
+      },
+    };
+  }
+
+  /** Sends everything pending now and resolves when the queue of settlements is empty. */
+  async drain(): Promise<void> {
+    while (this.size > 0) {
+      const taken = this.take();
+      if (!taken) {
+        await new Promise((resolve) => setTimeout(resolve, 10));
+        continue;
+      }
+      await this.send(taken);
+    }
+  }
+
+  private async send(taken: TakenSettlements): Promise<void> {
+    try {
+      taken.complete(await this.runner.run(taken.call));
+    } catch (error) {
+      this.log.warn({ err: error }, "settle failed; retrying");
+      taken.fail();
+    }
+  }
+
+  private scheduleFlush(delayMs: number): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    const flush = () => {
+      this.flushScheduled = false;
+      const taken = this.take();
+      if (taken) void this.send(taken);
+    };
+    // setImmediate runs after the promise callbacks of this turn, so the fetch loop gets the first chance to
+    // piggyback the batch on its claim.
+    if (delayMs === 0) setImmediate(flush);
+    else setTimeout(flush, delayMs).unref();
+  }
+}

@@ -1,0 +1,122 @@
+/**
+ * A worker process: one command connection, one blocking connection per queue, a shared concurrency budget, and
+ * a QueueWorker per queue. `stop()` is the graceful shutdown: stop claiming, let running jobs finish within the
+ * grace period, hand the rest back, flush settlements, leave the registry, close connections.
+ */
+import { hostname } from "node:os";
+import type { Redis } from "ioredis";
+import type { Logger } from "pino";
+import { newLocalId } from "../../shared/src/ids";
+import type { Registry } from "../../shared/src/jobs/index";
+import { queueKeys } from "../../shared/src/keys";
+import { ioredisRunner } from "../../shared/src/runners/ioredis-runner";
+import type { WorkerMetrics } from "./metrics";
+import { QueueWorker } from "./queue-worker";
+import { createConnection } from "./redis-connections";
+import type { AnyHandler } from "./run";
+import { Slots } from "./slots";
+import { createThreadPool, type ThreadPool } from "./thread-pool";
+
+export interface WorkerOptions {
+  redisUrl: string;
+  prefix?: string;
+  registry: Registry;
+  /** Handlers by job name; jobs defined with runIn "thread" are looked up in the thread bundle instead. */
+  handlers: Readonly<Record<string, AnyHandler>>;
+  /** Queues (job names) to serve; default: every job that has a handler. */
+  queues?: readonly string[];
+  concurrency: number;
+  leaseMs: number;
+  shutdownGraceMs: number;
+  /** How long one idle BLMOVE blocks (seconds). Default 60: one command a minute while idle. */
+  blockSeconds?: number;
+  threads?: number;
+  /** The thread bundle (dist/worker/thread.js); required when a served job runs in threads. */
+  threadFile?: URL | string;
+  metrics?: WorkerMetrics;
+  log: Logger;
+}
+
+export interface Worker {
+  readonly id: string;
+  readonly commands: Redis;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  /** Second signal: hand running jobs back now (the lease still protects anything not handed back). */
+  abortRunning(): void;
+  isHealthy(): boolean;
+  activeCount(): number;
+}
+
+export function createWorker(options: WorkerOptions): Worker {
+  const id = `${hostname().replace(/[^A-Za-z0-9-]/g, "")}-${process.pid}-${newLocalId().slice(-6)}`;
+  const log = options.log.child({ workerId: id });
+  const commands = createConnection(options.redisUrl, `offload:${id}:commands`);
+  commands.on("error", (error) => log.debug({ err: error }, "redis command connection error"));
+  const runner = ioredisRunner(commands);
+  const slots = new Slots(options.concurrency);
+  const hardStop = new AbortController();
+
+  const queueNames = options.queues ?? Object.keys(options.registry);
+  let pool: ThreadPool | undefined;
+  const handlers: Record<string, AnyHandler> = { ...options.handlers };
+  for (const name of queueNames) {
+    const definition = options.registry[name];
+    if (!definition) throw new Error(`no job named "${name}" in the registry`);
+    if (definition.runIn === "thread") {
+      if (!options.threadFile) throw new Error(`job "${name}" runs in threads but no threadFile was given`);
+      pool ??= createThreadPool(options.threadFile, options.threads ?? 2);
+      handlers[name] = pool.handlerFor(name);
+    } else if (!handlers[name]) {
+      throw new Error(`no handler for job "${name}"`);
+    }
+  }
+
+  const blockingConnections: Redis[] = [];
+  const queues = queueNames.map((name) => {
+    const blocking = createConnection(options.redisUrl, `offload:${id}:blocking:${name}`);
+    blockingConnections.push(blocking);
+    blocking.on("error", (error) => log.debug({ err: error, queue: name }, "redis blocking connection error"));
+    return new QueueWorker({
+      keys: queueKeys(name, options.prefix),
+      workerId: id,
+      runner,
+      blocking,
+      registry: options.registry,
+      handlers,
+      slots,
+      leaseMs: options.leaseMs,
+      blockSeconds: options.blockSeconds ?? 60,
+      hardStop: hardStop.signal,
+      metrics: options.metrics,
+      log,
+    });
+  });
+
+  return {
+    id,
+    commands,
+    async start() {
+      await Promise.all(queues.map((q) => q.start()));
+      log.info({ queues: queueNames, concurrency: options.concurrency }, "worker started");
+    },
+    async stop() {
+      log.info("stopping: no new jobs; waiting for running jobs");
+      await Promise.all(queues.map((q) => q.stopFetching()));
+      const grace = setTimeout(() => {
+        log.warn({ running: slots.inUse }, "shutdown grace period over; handing running jobs back");
+        hardStop.abort();
+      }, options.shutdownGraceMs);
+      await Promise.all(queues.map((q) => q.runningSettled()));
+      clearTimeout(grace);
+      await Promise.all(queues.map((q) => q.lease.stop()));
+      await pool?.close();
+      commands.disconnect();
+      for (const blocking of blockingConnections) blocking.disconnect();
+      log.info("worker stopped");
+    },
+    abortRunning: () => hardStop.abort(),
+    isHealthy: () => commands.status === "ready",
+    activeCount: () => slots.inUse,
+  };
+}
