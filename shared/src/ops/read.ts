@@ -1,7 +1,7 @@
 /** Reads and small writes used by the edge and the dashboard: status, cancel, queue stats, progress. */
 import { jobId } from "../ids";
 import type { QueueKeys } from "../keys";
-import { pairsToObject, recordToStatus, type JobState, type JobStatus } from "../record";
+import { pairsToObject, recordToStatus, StoredErrorSchema, type JobState, type JobStatus, type StoredError } from "../record";
 import { scriptCall, type ScriptCall, type ScriptRunner } from "../script-runner";
 
 export function statusCall(keys: QueueKeys, localId: string): ScriptCall {
@@ -25,19 +25,21 @@ export type CancelOutcome =
 
 export const CANCELLED_RETENTION_MS = 24 * 3_600_000;
 
+export function cancelCall(keys: QueueKeys, localId: string, now: number = Date.now()): ScriptCall {
+  return scriptCall("cancel", { job: keys.job(localId), wait: keys.wait, delayed: keys.delayed }, [
+    localId,
+    now,
+    CANCELLED_RETENTION_MS,
+  ]);
+}
+
 export async function cancelJob(
   runner: ScriptRunner,
   keys: QueueKeys,
   localId: string,
   now: number = Date.now(),
 ): Promise<CancelOutcome> {
-  const reply = (await runner.run(
-    scriptCall("cancel", { job: keys.job(localId), wait: keys.wait, delayed: keys.delayed }, [
-      localId,
-      now,
-      CANCELLED_RETENTION_MS,
-    ]),
-  )) as [string, string];
+  const reply = (await runner.run(cancelCall(keys, localId, now))) as [string, string];
   const [outcome, state] = reply.map(String) as [string, JobState];
   if (outcome === "cancelled") return { outcome, previousState: state };
   if (outcome === "conflict") return { outcome, state };
@@ -82,4 +84,56 @@ export function parseStatsReply(keys: QueueKeys, reply: unknown): QueueStats {
 
 export function progressCall(keys: QueueKeys, workerId: string, localId: string, progress: number): ScriptCall {
   return scriptCall("progress", { job: keys.job(localId), active: keys.active(workerId) }, [localId, progress]);
+}
+
+export interface DeadJob {
+  id: string;
+  /** ISO time the job was dead-lettered. */
+  diedAt: string;
+  /** Its last error; null once the record has expired (the dead list outlives records). */
+  error: StoredError | null;
+}
+
+export interface DeadPage {
+  name: string;
+  total: number;
+  jobs: DeadJob[];
+}
+
+export function deadListCall(keys: QueueKeys, offset: number, count: number): ScriptCall {
+  return scriptCall("dead_list", { dead: keys.dead }, [keys.jobPrefix, offset, count]);
+}
+
+export function parseDeadListReply(keys: QueueKeys, reply: unknown): DeadPage {
+  const [total, ...flat] = reply as unknown[];
+  const jobs: DeadJob[] = [];
+  for (let i = 0; i + 2 < flat.length; i += 3) {
+    const error = StoredErrorSchema.safeParse(parseJsonOrNull(String(flat[i + 2])));
+    jobs.push({
+      id: jobId(keys.queue, String(flat[i])),
+      diedAt: new Date(Number(flat[i + 1])).toISOString(),
+      error: error.success ? error.data : null,
+    });
+  }
+  return { name: keys.queue, total: Number(total ?? 0), jobs };
+}
+
+/**
+ * @example
+ * const page = await listDead(runner, queueKeys("webhook"), { offset: 0, count: 50 });
+ */
+export async function listDead(
+  runner: ScriptRunner,
+  keys: QueueKeys,
+  page: { offset: number; count: number },
+): Promise<DeadPage> {
+  return parseDeadListReply(keys, await runner.run(deadListCall(keys, page.offset, page.count)));
+}
+
+function parseJsonOrNull(text: string): unknown {
+  try {
+    return text === "" ? null : JSON.parse(text);
+  } catch {
+    return null;
+  }
 }

@@ -1,0 +1,220 @@
+/**
+ * Protocol conformance: the same cases through both script runners (ioredis and @upstash/redis via the local
+ * REST endpoint) against a real redis-server. Time is passed in explicitly, so lease expiry and backoff are
+ * tested without waiting.
+ */
+import { Redis } from "ioredis";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { z } from "zod";
+import { defineJob } from "../src/job-definition";
+import { queueKeys, type QueueKeys } from "../src/keys";
+import { prepareJob, enqueue, enqueueCall } from "../src/ops/enqueue";
+import { claimCall, parseClaimReply } from "../src/ops/claim";
+import { parseSettleReply, settleCall, type Settlement } from "../src/ops/settle";
+import { parseTickReply, tickCall } from "../src/ops/tick";
+import { cancelJob, getStatus, parseStatsReply, statsCall } from "../src/ops/read";
+import { recoverCall } from "../src/ops/recover";
+import { envelopeFromClaim } from "../src/envelope";
+import type { ScriptRunner } from "../src/script-runner";
+import { startRedisServer, type RedisServerHandle } from "../../infra/test/redis-server";
+import { RUNNERS, type RunnerHandle } from "./runners";
+
+const job = defineJob({ name: "proto", schema: z.object({ n: z.number() }), maxAttempts: 3 });
+const T0 = 1_800_000_000_000;
+const LEASE = 30_000;
+
+let server: RedisServerHandle;
+let direct: Redis;
+beforeAll(async () => {
+  server = await startRedisServer();
+  direct = new Redis(server.url, { protocol: 2 });
+});
+afterAll(async () => {
+  direct.disconnect();
+  await server.stop();
+});
+
+describe.each(Object.keys(RUNNERS))("protocol over %s", (runnerName) => {
+  let handle: RunnerHandle;
+  let runner: ScriptRunner;
+  let keys: QueueKeys;
+  let prefixCounter = 0;
+
+  beforeAll(async () => {
+    handle = await RUNNERS[runnerName]!(server.url);
+    runner = handle.runner;
+  });
+  afterAll(() => handle.close());
+  beforeEach(() => {
+    keys = queueKeys("proto", `t-${runnerName}-${++prefixCounter}`);
+  });
+
+  const claim = async (worker: string, max: number, now = T0, moved = "") =>
+    parseClaimReply(await runner.run(claimCall(keys, worker, max, moved, now)));
+  const settle = async (worker: string, settlements: Settlement[], now = T0) =>
+    parseSettleReply(await runner.run(settleCall(keys, worker, settlements, now)));
+  const tick = async (worker: string, now: number, leaseMs = LEASE) =>
+    parseTickReply(await runner.run(tickCall(keys, { workerId: worker, leaseMs, maxStalls: 1, deadTtlMs: 60_000 }, now)));
+  const settlement = (entry: string, kind: Settlement["kind"], extra: Partial<Settlement> = {}): Settlement => ({
+    entry, recordId: entry, kind, payload: kind === "completed" ? '{"ok":1}' : kind === "return" ? "" : '{"message":"boom"}',
+    runAt: 0, ttlMs: 60_000, ...extra,
+  });
+
+  it("enqueues a job with its record and a waiting entry", async () => {
+    const [result] = await enqueue(runner, keys, [await prepareJob(job, { n: 1 })], T0);
+    expect(result).toMatchObject({ state: "waiting", outcome: "created" });
+    expect(result!.id).toBe(`proto.${result!.localId}`);
+    expect(await direct.lrange(keys.wait, 0, -1)).toEqual([result!.localId]);
+    const status = await getStatus(runner, keys, result!.localId);
+    expect(status).toMatchObject({ state: "waiting", attempt: 0, maxAttempts: 3, name: "proto" });
+    expect(status!.createdAt).toBe(new Date(T0).toISOString());
+  });
+
+  it("a re-sent enqueue (same prepared job) creates one job", async () => {
+    const prepared = await prepareJob(job, { n: 2 });
+    const call = enqueueCall(keys, [prepared], T0);
+    const first = await runner.run(call);
+    const second = await runner.run(call);
+    expect(await direct.llen(keys.wait)).toBe(1);
+    expect((first as string[])[2]).toBe("created");
+    expect((second as string[])[2]).toBe("existing");
+  });
+
+  it("an idempotency key maps to one job; a different payload is a conflict", async () => {
+    const a = await enqueue(runner, keys, [await prepareJob(job, { n: 3 }, { idempotencyKey: "order-7" })], T0);
+    const b = await enqueue(runner, keys, [await prepareJob(job, { n: 3 }, { idempotencyKey: "order-7" })], T0);
+    const c = await enqueue(runner, keys, [await prepareJob(job, { n: 4 }, { idempotencyKey: "order-7" })], T0);
+    expect(b[0]).toMatchObject({ id: a[0]!.id, outcome: "existing" });
+    expect(c[0]).toMatchObject({ id: a[0]!.id, outcome: "conflict" });
+    expect(await direct.llen(keys.wait)).toBe(1);
+  });
+
+  it("enqueues a batch of 1000 in one call", async () => {
+    const jobs = await Promise.all(Array.from({ length: 1000 }, (_, n) => prepareJob(job, { n })));
+    const results = await enqueue(runner, keys, jobs, T0);
+    expect(results).toHaveLength(1000);
+    expect(new Set(results.map((r) => r.id)).size).toBe(1000);
+    expect(await direct.llen(keys.wait)).toBe(1000);
+  });
+
+  it("a delayed job waits in the delayed set and wakes a blocked worker with a marker", async () => {
+    const [result] = await enqueue(runner, keys, [await prepareJob(job, { n: 5 }, { delayMs: 5_000 })], T0);
+    expect(result!.state).toBe("delayed");
+    expect(Number(await direct.zscore(keys.delayed, result!.localId))).toBe(T0 + 5_000);
+    expect(await direct.lrange(keys.wait, 0, -1)).toEqual(["~"]);
+    expect(await direct.get(keys.wake)).toBe(String(T0 + 5_000));
+    // A later delayed job needs no second marker: a worker already wakes earlier.
+    await enqueue(runner, keys, [await prepareJob(job, { n: 6 }, { delayMs: 9_000 })], T0);
+    expect(await direct.llen(keys.wait)).toBe(1);
+    // The marker is consumed by a claim, which reports when to come back.
+    const early = await claim("w1", 5, T0 + 1);
+    expect(early).toEqual({ nextDue: T0 + 5_000, claimed: [] });
+    expect(await direct.llen(keys.active("w1"))).toBe(0);
+    const due = await claim("w1", 5, T0 + 5_000);
+    expect(due.claimed.map((c) => c.entry)).toEqual([result!.localId]);
+    expect(due.nextDue).toBe(T0 + 9_000);
+  });
+
+  it("claims a batch, marks it active and settles completed", async () => {
+    const created = await enqueue(runner, keys, await Promise.all([1, 2, 3].map((n) => prepareJob(job, { n }))), T0);
+    const reply = await claim("w1", 2, T0 + 10);
+    expect(reply.claimed.map((c) => c.entry)).toEqual([created[0]!.localId, created[1]!.localId]);
+    const decoded = envelopeFromClaim("proto", reply.claimed[0]!.entry, reply.claimed[0]!.fields);
+    expect(decoded).toMatchObject({ ok: true, envelope: { attempt: 1, maxAttempts: 3, data: { n: 1 }, enqueuedAt: T0 } });
+    expect(await direct.lrange(keys.active("w1"), 0, -1)).toHaveLength(2);
+    expect(await settle("w1", [settlement(created[0]!.localId, "completed")], T0 + 20)).toEqual([true]);
+    const status = await getStatus(runner, keys, created[0]!.localId);
+    expect(status).toMatchObject({ state: "completed", result: { ok: 1 }, attempt: 1 });
+    expect(status!.finishedAt).toBe(new Date(T0 + 20).toISOString());
+    expect(await direct.pttl(keys.job(created[0]!.localId))).toBeGreaterThan(0);
+    const stats = parseStatsReply(keys, await runner.run(statsCall(keys)));
+    expect(stats).toMatchObject({ waiting: 1, completed: 1, failed: 0 });
+  });
+
+  it("retry goes to the delayed set and comes back when due; dead goes to the dead-letter set", async () => {
+    const [created] = await enqueue(runner, keys, [await prepareJob(job, { n: 1 })], T0);
+    const id = created!.localId;
+    await claim("w1", 1, T0);
+    expect(await settle("w1", [settlement(id, "retry", { runAt: T0 + 1_000 })], T0)).toEqual([true]);
+    expect((await getStatus(runner, keys, id))!.state).toBe("delayed");
+    expect((await claim("w1", 1, T0 + 999)).claimed).toEqual([]);
+    const again = await claim("w1", 1, T0 + 1_000);
+    expect(again.claimed[0]!.fields[3]).toBe("2"); // attempt
+    await settle("w1", [settlement(id, "dead")], T0 + 1_001);
+    const status = await getStatus(runner, keys, id);
+    expect(status).toMatchObject({ state: "dead", attempt: 2, error: { message: "boom" } });
+    expect(await direct.zscore(keys.dead, id)).toBe(String(T0 + 1_001));
+    expect(parseStatsReply(keys, await runner.run(statsCall(keys)))).toMatchObject({ failed: 2, dead: 1 });
+  });
+
+  it("drops a settlement whose entry is no longer in the worker's in-flight list", async () => {
+    const [created] = await enqueue(runner, keys, [await prepareJob(job, { n: 1 })], T0);
+    expect(await settle("w-never-claimed", [settlement(created!.localId, "completed")])).toEqual([false]);
+    expect((await getStatus(runner, keys, created!.localId))!.state).toBe("waiting");
+  });
+
+  it("returns a job on shutdown with the attempt given back, first in line", async () => {
+    const created = await enqueue(runner, keys, await Promise.all([1, 2].map((n) => prepareJob(job, { n }))), T0);
+    await claim("w1", 1, T0);
+    await settle("w1", [settlement(created[0]!.localId, "return")]);
+    expect(await getStatus(runner, keys, created[0]!.localId)).toMatchObject({ state: "waiting", attempt: 0 });
+    expect((await claim("w2", 1, T0)).claimed[0]!.entry).toBe(created[0]!.localId);
+  });
+
+  it("reaps the jobs of a worker whose lease expired, then dead-letters after too many stalls", async () => {
+    const [created] = await enqueue(runner, keys, [await prepareJob(job, { n: 1 })], T0);
+    const id = created!.localId;
+    await tick("dead-worker", T0);
+    const live = await tick("live-worker", T0 + 1);
+    expect(live.earliestOtherExpiry).toBe(T0 + LEASE);
+    await claim("dead-worker", 1, T0);
+    expect((await tick("live-worker", T0 + LEASE - 1)).reaped).toBe(0);
+    const reap = await tick("live-worker", T0 + LEASE + 1);
+    expect(reap.reaped).toBe(1);
+    expect(await getStatus(runner, keys, id)).toMatchObject({ state: "waiting", stalls: 1, attempt: 0 });
+    expect(await direct.exists(keys.active("dead-worker"))).toBe(0);
+    // Second stall exceeds maxStalls (1): dead with reason "stalled".
+    await tick("dead-again", T0 + LEASE + 2);
+    await claim("dead-again", 1, T0 + LEASE + 2);
+    const second = await tick("live-worker", T0 + 2 * LEASE + 3);
+    expect(second.dead).toBe(1);
+    expect(await getStatus(runner, keys, id)).toMatchObject({ state: "dead", error: { reason: "stalled" } });
+  });
+
+  it("a clean leave hands back what is left in the worker's own list without counting a stall", async () => {
+    const [created] = await enqueue(runner, keys, [await prepareJob(job, { n: 1 })], T0);
+    await tick("w1", T0);
+    await claim("w1", 1, T0);
+    await tick("w1", T0 + 1, 0);
+    expect(await getStatus(runner, keys, created!.localId)).toMatchObject({ state: "waiting", stalls: 0, attempt: 0 });
+    expect(await direct.zscore(keys.workers, "w1")).toBeNull();
+  });
+
+  it("recover hands back entries whose claim reply was lost", async () => {
+    const created = await enqueue(runner, keys, await Promise.all([1, 2].map((n) => prepareJob(job, { n }))), T0);
+    await claim("w1", 2, T0);
+    const returned = await runner.run(recoverCall(keys, "w1", [created[0]!.localId]));
+    expect(Number(returned)).toBe(1);
+    expect(await direct.lrange(keys.active("w1"), 0, -1)).toEqual([created[0]!.localId]);
+    expect(await getStatus(runner, keys, created[1]!.localId)).toMatchObject({ state: "waiting", attempt: 0 });
+  });
+
+  it("cancels waiting and delayed jobs only", async () => {
+    const [waiting] = await enqueue(runner, keys, [await prepareJob(job, { n: 1 })], T0);
+    const [delayed] = await enqueue(runner, keys, [await prepareJob(job, { n: 2 }, { delayMs: 60_000 })], T0);
+    const [active] = await enqueue(runner, keys, [await prepareJob(job, { n: 3 })], T0);
+    expect(await cancelJob(runner, keys, waiting!.localId)).toEqual({ outcome: "cancelled", previousState: "waiting" });
+    expect(await cancelJob(runner, keys, delayed!.localId)).toEqual({ outcome: "cancelled", previousState: "delayed" });
+    expect(await direct.zcard(keys.delayed)).toBe(0);
+    await claim("w1", 5, T0);
+    expect(await cancelJob(runner, keys, active!.localId)).toEqual({ outcome: "conflict", state: "active" });
+    expect(await cancelJob(runner, keys, "0000000000000000")).toEqual({ outcome: "missing" });
+    expect((await getStatus(runner, keys, waiting!.localId))!.state).toBe("cancelled");
+  });
+
+  it("hands a poison entry (no record) to the worker instead of crashing the claim", async () => {
+    await direct.rpush(keys.wait, "not a job id");
+    const reply = await claim("w1", 5, T0);
+    expect(reply.claimed).toEqual([{ entry: "not a job id", fields: [] }]);
+  });
+});
