@@ -19,6 +19,7 @@ import { claimCall, parseClaimReply, type ClaimedEntry } from "../../shared/src/
 import { progressCall } from "../../shared/src/ops/read";
 import { recoverCall } from "../../shared/src/ops/recover";
 import type { ScriptRunner } from "../../shared/src/script-runner";
+import { closeGuard } from "../../shared/src/runners/close-guard";
 import { Lease } from "./lease";
 import type { WorkerMetrics } from "./metrics";
 import { planSettlement, type RunOutcome, type SettleTarget } from "./outcome";
@@ -149,7 +150,7 @@ export class QueueWorker {
     try {
       if (blocking.status === "end") blocking.connect().catch(() => {});
       const result = await Promise.race([
-        blocking.blmove(keys.wait, keys.active(workerId), "RIGHT", "LEFT", blockSeconds),
+        closeGuard(blocking)(blocking.blmove(keys.wait, keys.active(workerId), "RIGHT", "LEFT", blockSeconds)),
         timedOut,
         this.stoppedSignal,
       ]);

@@ -4,6 +4,7 @@
  */
 import type { Redis } from "ioredis";
 import type { ScriptCall, ScriptRunner } from "../script-runner";
+import { closeGuard } from "./close-guard";
 
 const isNoScript = (error: unknown) => error instanceof Error && error.message.startsWith("NOSCRIPT");
 
@@ -13,12 +14,15 @@ const isNoScript = (error: unknown) => error instanceof Error && error.message.s
  * await runner.run(scriptCall("status", { job: key }, []));
  */
 export function ioredisRunner(redis: Redis): ScriptRunner {
+  // A reply lost to a closed connection must reject, not hang (see close-guard.ts).
+  const guard = closeGuard(redis);
+
   async function run(call: ScriptCall): Promise<unknown> {
     try {
-      return await redis.evalsha(call.script.sha1, call.keys.length, ...call.keys, ...call.args);
+      return await guard(redis.evalsha(call.script.sha1, call.keys.length, ...call.keys, ...call.args));
     } catch (error) {
       if (!isNoScript(error)) throw error;
-      return redis.eval(call.script.source, call.keys.length, ...call.keys, ...call.args);
+      return guard(redis.eval(call.script.source, call.keys.length, ...call.keys, ...call.args));
     }
   }
 
@@ -26,7 +30,7 @@ export function ioredisRunner(redis: Redis): ScriptRunner {
     if (calls.length === 1) return [await run(calls[0]!)];
     const pipeline = redis.pipeline();
     for (const call of calls) pipeline.evalsha(call.script.sha1, call.keys.length, ...call.keys, ...call.args);
-    const replies = (await pipeline.exec()) ?? [];
+    const replies = (await guard(pipeline.exec())) ?? [];
     // A pipeline has no per-command fallback: re-run only the calls Redis did not know, by body.
     return Promise.all(
       replies.map(async ([error, reply], index) => {

@@ -1,0 +1,214 @@
+/**
+ * The worker runtime in-process against a real redis-server: outcomes, retries, poison, timeouts, concurrency
+ * and the thread pool.
+ */
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Redis } from "ioredis";
+import { pino } from "pino";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { queueKeys, type QueueKeys } from "../../shared/src/keys";
+import { getStatus, parseStatsReply, statsCall } from "../../shared/src/ops/read";
+import { ioredisRunner } from "../../shared/src/runners/ioredis-runner";
+import { JOBS } from "../../shared/src/jobs/index";
+import { startRedisServer, type RedisServerHandle } from "../../infra/test/redis-server";
+import { buildWorker } from "../../infra/scripts/build-worker";
+import { createWorker, type Worker } from "../src/worker";
+import type { JobContext } from "../src/handler";
+import { EXECUTIONS_KEY, TEST_REGISTRY, createWorkHandler, workJob } from "./fixtures/test-jobs";
+import { enqueueOne, waitForState } from "./support";
+
+let server: RedisServerHandle;
+let redis: Redis;
+let threadFile: string;
+const runner = () => ioredisRunner(redis);
+let prefixCounter = 0;
+let keys: QueueKeys;
+let prefix: string;
+const workers: Worker[] = [];
+
+beforeAll(async () => {
+  server = await startRedisServer();
+  redis = new Redis(server.url, { protocol: 2 });
+  threadFile = join(await buildWorker(mkdtempSync(join(tmpdir(), "offload-worker-build-"))), "thread.js");
+});
+afterEach(async () => {
+  await Promise.all(workers.splice(0).map((worker) => worker.stop()));
+});
+afterAll(async () => {
+  redis.disconnect();
+  await server.stop();
+});
+
+function startWorker(options: { concurrency?: number; onStart?: (ctx: JobContext) => void; queues?: string[] } = {}) {
+  prefix = `w${++prefixCounter}`;
+  keys = queueKeys("work", prefix);
+  const worker = createWorker({
+    redisUrl: server.url,
+    prefix,
+    registry: TEST_REGISTRY,
+    handlers: { work: createWorkHandler(redis, options.onStart) },
+    queues: options.queues ?? ["work"],
+    concurrency: options.concurrency ?? 4,
+    leaseMs: 5_000,
+    shutdownGraceMs: 2_000,
+    threadFile,
+    log: pino({ level: "silent" }),
+  });
+  workers.push(worker);
+  return worker.start().then(() => worker);
+}
+
+describe("worker runtime", () => {
+  it("fetches and completes a job, keeping its result", async () => {
+    await startWorker();
+    const id = await enqueueOne(runner(), keys, workJob, { tag: "hello" });
+    const status = await waitForState(runner(), keys, id, "completed");
+    expect(status).toMatchObject({ result: { tag: "hello", attempt: 1 }, attempt: 1, error: null });
+    expect(status.startedAt).not.toBeNull();
+  });
+
+  it("retries with backoff, then dead-letters with the last error after maxAttempts", async () => {
+    await startWorker();
+    const id = await enqueueOne(runner(), keys, workJob, { failTimes: 99 });
+    const status = await waitForState(runner(), keys, id, "dead");
+    expect(status).toMatchObject({ attempt: 3, error: { message: "planned failure 3", reason: "max_attempts" } });
+    expect(Number(await redis.hget(EXECUTIONS_KEY, `work.${id}`))).toBe(3);
+    expect(parseStatsReply(keys, await runner().run(statsCall(keys)))).toMatchObject({ failed: 3, dead: 1, completed: 0 });
+  });
+
+  it("succeeds on a retry after failing", async () => {
+    await startWorker();
+    const id = await enqueueOne(runner(), keys, workJob, { failTimes: 2 });
+    expect(await waitForState(runner(), keys, id, "completed")).toMatchObject({ attempt: 3, result: { attempt: 3 } });
+  });
+
+  it("honours a per-job maxAttempts override", async () => {
+    await startWorker();
+    const id = await enqueueOne(runner(), keys, workJob, { failTimes: 99 }, { maxAttempts: 1 });
+    expect(await waitForState(runner(), keys, id, "dead")).toMatchObject({ attempt: 1, maxAttempts: 1 });
+  });
+
+  it("dead-letters an UnrecoverableError at once", async () => {
+    await startWorker();
+    const id = await enqueueOne(runner(), keys, workJob, { unrecoverable: true });
+    const status = await waitForState(runner(), keys, id, "dead");
+    expect(status).toMatchObject({ attempt: 1, error: { message: "this can never work", reason: "unrecoverable" } });
+  });
+
+  it("a run past its timeout aborts the signal and counts as a failed attempt", async () => {
+    await startWorker();
+    const id = await enqueueOne(runner(), keys, workJob, { ms: 10_000, ignoreSignal: true }, { timeoutMs: 50, maxAttempts: 2 });
+    const status = await waitForState(runner(), keys, id, "dead");
+    expect(status.attempt).toBe(2);
+    expect(status.error?.message).toMatch(/timed out after 50 ms/);
+  });
+
+  it("dead-letters poison in the wait list with its reason while good jobs keep flowing", async () => {
+    await startWorker();
+    const r = runner();
+    const good1 = await enqueueOne(r, keys, workJob, { tag: "before" });
+    // Garbage entry, a record with truncated JSON, an unknown job name, a wrong envelope version, a payload
+    // failing its schema: all written straight to Redis, as a buggy producer or a human might.
+    await redis.lpush(keys.wait, "%%garbage%%");
+    const bad = { truncated: "aaaaaaaaaaaaaaa1", unknown: "aaaaaaaaaaaaaaa2", version: "aaaaaaaaaaaaaaa3", schema: "aaaaaaaaaaaaaaa4" };
+    const record = (fields: Record<string, string>) => ({ v: "1", n: "work", d: "{}", s: "waiting", a: "0", m: "3", c: String(Date.now()), ...fields });
+    await redis.hset(keys.job(bad.truncated), record({ d: '{"ms": 1' }));
+    await redis.hset(keys.job(bad.unknown), record({ n: "no-such-job" }));
+    await redis.hset(keys.job(bad.version), record({ v: "99" }));
+    await redis.hset(keys.job(bad.schema), record({ d: '{"ms":"soon"}' }));
+    await redis.lpush(keys.wait, bad.truncated, bad.unknown, bad.version, bad.schema);
+    const good2 = await enqueueOne(r, keys, workJob, { tag: "after" });
+
+    expect((await waitForState(r, keys, good1, "completed")).result).toMatchObject({ tag: "before" });
+    expect((await waitForState(r, keys, good2, "completed")).result).toMatchObject({ tag: "after" });
+    expect((await waitForState(r, keys, bad.truncated, "dead")).error).toMatchObject({ reason: "malformed_json" });
+    expect((await waitForState(r, keys, bad.unknown, "dead")).error).toMatchObject({ reason: "unknown_job" });
+    expect((await waitForState(r, keys, bad.version, "dead")).error).toMatchObject({ reason: "wrong_version" });
+    expect((await waitForState(r, keys, bad.schema, "dead")).error).toMatchObject({ reason: "invalid_payload" });
+    // The garbage entry had no record: it is dead-lettered under a fresh id that keeps the raw entry.
+    const dead = await redis.zrange(keys.dead, 0, -1);
+    expect(dead).toHaveLength(5);
+    const garbageId = dead.find((id) => !Object.values(bad).includes(id))!;
+    expect((await getStatus(r, keys, garbageId))!.error).toMatchObject({ reason: "missing_record", raw: "%%garbage%%" });
+    expect(await redis.llen(keys.active(workers[0]!.id))).toBe(0);
+  });
+
+  it("never runs more than `concurrency` jobs at once and claims in batches", async () => {
+    let running = 0;
+    let peak = 0;
+    const worker = await startWorker({
+      concurrency: 5,
+      onStart: () => {
+        running += 1;
+        peak = Math.max(peak, running);
+        setTimeout(() => (running -= 1), 15);
+      },
+    });
+    const r = runner();
+    const ids = await Promise.all(Array.from({ length: 60 }, (_, i) => enqueueOne(r, keys, workJob, { ms: 15, tag: String(i) })));
+    for (const id of ids) await waitForState(r, keys, id, "completed");
+    expect(peak).toBeLessThanOrEqual(5);
+    expect(peak).toBeGreaterThan(1);
+    expect(worker.activeCount()).toBe(0);
+  });
+
+  it("runs a delayed job once it is due, woken by the producer's marker", async () => {
+    await startWorker();
+    const r = runner();
+    const enqueuedAt = Date.now();
+    const id = await enqueueOne(r, keys, workJob, {}, { delayMs: 300 });
+    expect((await getStatus(r, keys, id))!.state).toBe("delayed");
+    const status = await waitForState(r, keys, id, "completed");
+    expect(Date.parse(status.startedAt!)).toBeGreaterThanOrEqual(enqueuedAt + 300);
+  });
+
+  it("records progress from ctx.progress", async () => {
+    const seen: Promise<void>[] = [];
+    prefix = `w${++prefixCounter}`;
+    keys = queueKeys("work", prefix);
+    const worker = createWorker({
+      redisUrl: server.url,
+      prefix,
+      registry: TEST_REGISTRY,
+      handlers: {
+        work: async (_: unknown, ctx: JobContext) => {
+          seen.push(ctx.progress(42));
+          await seen[0];
+          return (await getStatus(runner(), keys, ctx.jobId.split(".")[1]!))!.progress;
+        },
+      },
+      queues: ["work"],
+      concurrency: 1,
+      leaseMs: 5_000,
+      shutdownGraceMs: 1_000,
+      log: pino({ level: "silent" }),
+    });
+    workers.push(worker);
+    await worker.start();
+    const id = await enqueueOne(runner(), keys, workJob, {});
+    expect((await waitForState(runner(), keys, id, "completed")).result).toBe(42);
+  });
+
+  it("runs CPU-heavy jobs in the thread pool without freezing the event loop", async () => {
+    await startWorker({ queues: ["work", "digest"], concurrency: 4 });
+    const r = runner();
+    const digestKeys = queueKeys("digest", prefix);
+    const [cpu] = await Promise.all([enqueueOne(r, digestKeys, JOBS.digest, { text: "abc", rounds: 300_000 })]);
+    // While the digest runs, the main thread must keep serving quick jobs and timers.
+    let maxLag = 0;
+    let last = Date.now();
+    const probe = setInterval(() => {
+      maxLag = Math.max(maxLag, Date.now() - last - 10);
+      last = Date.now();
+    }, 10);
+    const quick = await enqueueOne(r, keys, workJob, { tag: "quick" });
+    await waitForState(r, keys, quick, "completed");
+    const status = await waitForState(r, digestKeys, cpu, "completed");
+    clearInterval(probe);
+    expect(status.result).toMatchObject({ rounds: 300_000 });
+    expect((status.result as { digest: string }).digest).toMatch(/^[0-9a-f]{64}$/);
+    expect(maxLag).toBeLessThan(200);
+  });
+});
