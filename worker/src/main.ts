@@ -2,7 +2,7 @@
  * `npm run worker`: the worker process. Config from the environment (invalid: one line, exit 1), SIGTERM/SIGINT
  * for a graceful stop (exit 0), a second signal to hand running jobs back at once.
  */
-import { pino } from "pino";
+import { pino, type Logger } from "pino";
 import { JOBS } from "../../shared/src/jobs/index";
 import { ConfigError, parseWorkerEnv, type WorkerEnv } from "./config";
 import { createHandlers } from "./handlers/index";
@@ -10,14 +10,15 @@ import { startHealthServer } from "./health";
 import { createMetrics } from "./metrics";
 import { createWorker } from "./worker";
 
-function loadConfig(): { env: WorkerEnv; queues: string[]; handlers: ReturnType<typeof createHandlers> } {
+function loadConfig(): { env: WorkerEnv; queues: string[]; handlers: ReturnType<typeof createHandlers>; log: Logger } {
   try {
     const env = parseWorkerEnv(process.env);
     const queues = env.WORKER_QUEUES ? env.WORKER_QUEUES.split(",").map((q) => q.trim()).filter(Boolean) : Object.keys(JOBS);
     for (const queue of queues) {
       if (!Object.hasOwn(JOBS, queue)) throw new ConfigError(`invalid config: WORKER_QUEUES: unknown job "${queue}"`);
     }
-    return { env, queues, handlers: createHandlers(process.env, queues) };
+    const log = pino({ level: env.LOG_LEVEL, base: { service: "offload-worker" } });
+    return { env, queues, handlers: createHandlers(process.env, queues, log), log };
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`${error.message}\n`);
@@ -27,8 +28,7 @@ function loadConfig(): { env: WorkerEnv; queues: string[]; handlers: ReturnType<
   }
 }
 
-const { env, queues, handlers } = loadConfig();
-const log = pino({ level: env.LOG_LEVEL, base: { service: "offload-worker" } });
+const { env, queues, handlers, log } = loadConfig();
 const metrics = createMetrics();
 const worker = createWorker({
   redisUrl: env.REDIS_URL,

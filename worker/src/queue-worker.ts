@@ -221,7 +221,6 @@ export class QueueWorker {
     }
     const durationMs = Math.round(performance.now() - startedAt);
     const settlement = planSettlement(outcome, target, Date.now());
-    if (settlement.kind === "retry") this.lease.wakeAt(settlement.runAt);
     metrics?.observe(keys.queue, settlement.kind, durationMs / 1_000);
     const logFields = {
       jobId: target.envelope?.id ?? entry,
@@ -235,7 +234,10 @@ export class QueueWorker {
     else if (outcome.kind === "poison") log.error({ ...logFields, reason: outcome.reason }, `poison job dead-lettered: ${outcome.message}`);
     else log.warn({ ...logFields, err: outcome.error }, outcome.kind === "failed" ? "job failed" : "job dead-lettered");
     // The slot is freed as soon as the settlement is queued (not when it lands), so the next claim can carry it.
-    void this.settler.add(settlement);
+    void this.settler.add(settlement).then((applied) => {
+      // Only once the retry is in the delayed set: a tick that ran earlier would not have seen it.
+      if (applied && settlement.kind === "retry") this.lease.wakeAt(settlement.runAt);
+    });
   }
 
   private async progress(entry: string, percent: number): Promise<void> {

@@ -1,0 +1,119 @@
+/**
+ * The webhook job through the whole queue (real Redis, real worker, real receiver on loopback): retries with
+ * the same webhook-id, timeouts, Retry-After, permanent 4xx and the SSRF guard, each visible in the job status.
+ */
+import { Redis } from "ioredis";
+import { pino } from "pino";
+import { Webhook } from "standardwebhooks";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { JOBS } from "../../shared/src/jobs/index";
+import { queueKeys, type QueueKeys } from "../../shared/src/keys";
+import { ioredisRunner } from "../../shared/src/runners/ioredis-runner";
+import { startRedisServer, type RedisServerHandle } from "../../infra/test/redis-server";
+import { createWorker, type Worker } from "../src/worker";
+import { createWebhookHandler } from "../src/handlers/webhook";
+import { startTestReceiver, type TestReceiver } from "../src/handlers/webhook/test-receiver";
+import { enqueueOne, waitForState } from "./support";
+
+const SECRET = `whsec_${Buffer.from("offload-test-secret-0123456789").toString("base64")}`;
+let server: RedisServerHandle;
+let redis: Redis;
+let receiver: TestReceiver;
+let keys: QueueKeys;
+let counter = 0;
+const workers: Worker[] = [];
+const runner = () => ioredisRunner(redis);
+
+beforeAll(async () => {
+  server = await startRedisServer();
+  redis = new Redis(server.url, { protocol: 2 });
+});
+afterEach(async () => {
+  await Promise.all(workers.splice(0).map((w) => w.stop()));
+  await receiver?.close();
+});
+afterAll(async () => {
+  redis.disconnect();
+  await server.stop();
+});
+
+async function setup(allowPrivateNetworks = true) {
+  receiver = await startTestReceiver();
+  const prefix = `wh${++counter}`;
+  keys = queueKeys("webhook", prefix);
+  const worker = createWorker({
+    redisUrl: server.url,
+    prefix,
+    registry: JOBS,
+    handlers: { webhook: createWebhookHandler({ secret: SECRET, allowPrivateNetworks, maxRetryAfterMs: 5_000 }) },
+    queues: ["webhook"],
+    concurrency: 2,
+    leaseMs: 5_000,
+    shutdownGraceMs: 1_000,
+    log: pino({ level: "silent" }),
+  });
+  workers.push(worker);
+  await worker.start();
+}
+
+const enqueueWebhook = (options: Parameters<typeof enqueueOne>[4] = {}) =>
+  enqueueOne(runner(), keys, JOBS.webhook, { url: `${receiver.origin}/hooks`, body: { event: "invoice.paid", n: 1 } }, { backoffMs: 10, ...options });
+
+describe("webhook job through the queue", () => {
+  it("fails twice, then delivers: three signed deliveries with the same webhook-id", async () => {
+    await setup();
+    receiver.reply({ status: 503 }, { status: 500 }, { status: 200, body: "thanks" });
+    const id = await enqueueWebhook();
+    const status = await waitForState(runner(), keys, id, "completed");
+    expect(status.attempt).toBe(3);
+    expect(status.result).toMatchObject({ status: 200 });
+    expect(typeof (status.result as { durationMs: number }).durationMs).toBe("number");
+    expect(receiver.deliveries).toHaveLength(3);
+    const verifier = new Webhook(SECRET);
+    for (const delivery of receiver.deliveries) {
+      expect(delivery.headers["webhook-id"]).toBe(`webhook.${id}`);
+      expect(verifier.verify(delivery.body, delivery.headers as Record<string, string>)).toEqual({ event: "invoice.paid", n: 1 });
+    }
+  });
+
+  it("a receiver slower than the timeout is retried", async () => {
+    await setup();
+    receiver.reply("hang", { status: 204 });
+    const id = await enqueueWebhook({ timeoutMs: 300 });
+    const status = await waitForState(runner(), keys, id, "completed");
+    expect(status).toMatchObject({ attempt: 2, result: { status: 204 } });
+  });
+
+  it("429 with Retry-After waits at least that long before the next delivery", async () => {
+    await setup();
+    receiver.reply({ status: 429, headers: { "retry-after": "1" } }, { status: 200 });
+    const id = await enqueueWebhook();
+    const first = await receiver.nextDelivery();
+    const firstAt = Date.now();
+    expect(first.headers["webhook-id"]).toBe(`webhook.${id}`);
+    await receiver.nextDelivery();
+    expect(Date.now() - firstAt).toBeGreaterThanOrEqual(1_000);
+    expect(await waitForState(runner(), keys, id, "completed")).toMatchObject({ attempt: 2 });
+  });
+
+  it("410 is dead at once, keeping the status and a body excerpt", async () => {
+    await setup();
+    receiver.reply({ status: 410, body: `gone: ${"x".repeat(3_000)}` });
+    const id = await enqueueWebhook();
+    const status = await waitForState(runner(), keys, id, "dead");
+    expect(status.attempt).toBe(1);
+    expect(status.error?.message).toMatch(/410/);
+    expect(status.error?.message).toContain("gone: xxx");
+    expect(status.error!.message.length).toBeLessThan(1_500);
+    expect(receiver.deliveries).toHaveLength(1);
+  });
+
+  it("a private destination is refused (dead with the reason) unless private networks are allowed", async () => {
+    await setup(false);
+    const id = await enqueueWebhook();
+    const status = await waitForState(runner(), keys, id, "dead");
+    expect(status.error?.message).toMatch(/loopback/);
+    expect(status.error?.message).toMatch(/WEBHOOK_ALLOW_PRIVATE_NETWORKS/);
+    expect(receiver.deliveries).toHaveLength(0);
+  });
+});
