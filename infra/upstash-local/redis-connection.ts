@@ -1,0 +1,88 @@
+/**
+ * The one ioredis connection every request shares, configured to fail fast and heal by itself.
+ *
+ * - `protocol: 2` and `stringNumbers`: replies in the raw RESP2 shapes Upstash returns (see raw-command.ts).
+ * - `enableOfflineQueue: false`: while Redis is down a command fails at once instead of waiting in a queue, so
+ *   the HTTP client gets a 503 now rather than a hang.
+ * - `maxRetriesPerRequest: 0` and `autoResendUnfulfilledCommands: false`: commands already sent when the socket
+ *   drops are failed on the spot, never re-sent after reconnecting. A re-sent INCR whose first reply was lost
+ *   would run twice; the caller of a REST API expects "failed", not "maybe twice".
+ * - `retryStrategy`: keep reconnecting (backoff capped at 1 s, so a restarted dev Redis is picked up quickly).
+ */
+import { Redis } from "ioredis";
+
+export interface RedisConnection {
+  readonly redis: Redis;
+  /** Resolves once the connection is ready: now if it is, else at the next successful (re)connect. */
+  ready(): Promise<void>;
+  /**
+   * Why a command could not reach Redis, for the 503 message: where, the connection's state, and the last
+   * connection error (or, if there was none, the failure itself).
+   */
+  describeOutage(failure: string): string;
+  close(): void;
+}
+
+const MAX_RECONNECT_DELAY_MS = 1_000;
+
+/**
+ * Connects and waits until Redis answers. Rejects if the first attempt fails: a wrong REDIS_URL should stop
+ * the endpoint at start-up with a clear message, not surface as 503s later.
+ *
+ * @example
+ * const connection = await openRedisConnection("redis://127.0.0.1:6379");
+ */
+export async function openRedisConnection(redisUrl: string): Promise<RedisConnection> {
+  const redis = new Redis(redisUrl, {
+    protocol: 2,
+    stringNumbers: true,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    autoResendUnfulfilledCommands: false,
+    retryStrategy: (attempt) => Math.min(attempt * 100, MAX_RECONNECT_DELAY_MS),
+    connectionName: "upstash-local",
+    lazyConnect: true,
+  });
+  let lastError: string | undefined;
+  // Without a listener ioredis prints every reconnect failure as an "unhandled error event".
+  redis.on("error", (error: Error) => {
+    lastError = error.message;
+  });
+  redis.on("ready", () => {
+    lastError = undefined;
+  });
+
+  try {
+    await redis.connect();
+  } catch (error) {
+    redis.disconnect();
+    // ioredis rejects with "Connection is closed."; the error event before it says why (ECONNREFUSED…).
+    const reason = lastError ?? (error instanceof Error ? error.message : String(error));
+    throw new Error(`cannot reach Redis at ${redactUrl(redisUrl)}: ${reason}`, { cause: error });
+  }
+
+  return {
+    redis,
+    ready: () =>
+      redis.status === "ready" ? Promise.resolve() : new Promise((resolve) => redis.once("ready", () => resolve())),
+    describeOutage: (failure) =>
+      `${redactUrl(redisUrl)} (connection ${redis.status}; ${lastError ? `last error: ${lastError}` : failure})`,
+    close: () => redis.disconnect(),
+  };
+}
+
+/**
+ * The URL without its password, for messages.
+ *
+ * @example
+ * redactUrl("redis://:hunter2@localhost:6379/1"); // "redis://:***@localhost:6379/1"
+ */
+export function redactUrl(redisUrl: string): string {
+  try {
+    const url = new URL(redisUrl);
+    if (url.password) url.password = "***";
+    return url.toString();
+  } catch {
+    return "(unparseable URL)";
+  }
+}
