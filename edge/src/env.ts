@@ -1,0 +1,152 @@
+/**
+ * The Worker's bindings, validated once per isolate. A wrong or missing variable becomes a problem+json 500
+ * that names the variable (never a stack, never a secret's value), so a misconfigured deploy says what to fix
+ * on its first request instead of failing somewhere deeper with an opaque error.
+ */
+import { z } from "zod";
+import { OffloadError, parseDuration, QUEUE_NAME } from "../../shared/src/index";
+
+/** What wrangler hands the Worker: `[vars]` from wrangler.toml plus secrets (`wrangler secret put`). */
+export interface Bindings {
+  UPSTASH_REDIS_REST_URL?: string;
+  UPSTASH_REDIS_REST_TOKEN?: string;
+  /** Producer keys, comma-separated. */
+  API_KEYS?: string;
+  /** Admin keys, comma-separated; they may also use every producer route. */
+  ADMIN_API_KEYS?: string;
+  MAX_BODY_BYTES?: string;
+  MAX_BATCH_SIZE?: string;
+  /** `<requests>/<window>` per API key, e.g. `100/10s`; `off` disables it. */
+  RATE_LIMIT?: string;
+  REDIS_PREFIX?: string;
+  /** `true` only in local development: webhook jobs may target loopback/private addresses (never metadata). */
+  WEBHOOK_ALLOW_PRIVATE_NETWORKS?: string;
+}
+
+export interface RateLimitConfig {
+  requests: number;
+  windowMs: number;
+}
+
+export interface EdgeConfig {
+  upstashUrl: string;
+  upstashToken: string;
+  apiKeys: string[];
+  adminApiKeys: string[];
+  maxBodyBytes: number;
+  maxBatchSize: number;
+  rateLimit: RateLimitConfig | undefined;
+  redisPrefix: string;
+  webhookAllowPrivateNetworks: boolean;
+}
+
+export const CONFIG_DEFAULTS = {
+  MAX_BODY_BYTES: 262_144,
+  MAX_BATCH_SIZE: 1_000,
+  RATE_LIMIT: "off",
+  REDIS_PREFIX: "offload",
+  WEBHOOK_ALLOW_PRIVATE_NETWORKS: "false",
+} as const;
+
+const required = { error: (issue: { input: unknown }) => (issue.input === undefined ? "is required" : "must be a string") };
+
+const keyList = z
+  .string(required)
+  .transform((text) => text.split(",").map((key) => key.trim()).filter(Boolean))
+  // The characters a Bearer token may hold (RFC 6750 token68), so every configured key can be presented.
+  .refine((keys) => keys.every((key) => /^[A-Za-z0-9\-._~+/]+=*$/.test(key)), "keys may use A-Z a-z 0-9 - . _ ~ + / (and trailing =)");
+
+const positiveInt = (max: number) =>
+  z
+    .string()
+    .trim()
+    .regex(/^\d+$/, "must be a whole number")
+    .transform(Number)
+    .pipe(z.number().int().min(1).max(max));
+
+const rateLimit = z
+  .string()
+  .trim()
+  .transform((text, ctx): RateLimitConfig | undefined => {
+    if (text === "off" || text === "") return undefined;
+    const [requests, window] = text.split("/");
+    const windowMs = window === undefined ? undefined : parseDuration(window);
+    if (!requests || !/^\d+$/.test(requests) || Number(requests) < 1 || !windowMs) {
+      ctx.addIssue({ code: "custom", message: 'use "<requests>/<window>" such as "100/10s", or "off"' });
+      return z.NEVER;
+    }
+    return { requests: Number(requests), windowMs };
+  });
+
+/** The same spelling the worker accepts for its copy of this flag. */
+const flag = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .refine((text) => ["true", "1", "false", "0"].includes(text), 'expected "true" or "false"')
+  .transform((text) => text === "true" || text === "1");
+
+const EnvSchema = z.object({
+  UPSTASH_REDIS_REST_URL: z.string(required).pipe(z.url({ protocol: /^https?$/, error: "must be an http(s) URL" })),
+  UPSTASH_REDIS_REST_TOKEN: z.string(required).min(1, "is required"),
+  API_KEYS: keyList.refine((keys) => keys.length > 0, "needs at least one key"),
+  ADMIN_API_KEYS: keyList.default([]),
+  MAX_BODY_BYTES: positiveInt(16 * 1024 * 1024).default(CONFIG_DEFAULTS.MAX_BODY_BYTES),
+  MAX_BATCH_SIZE: positiveInt(10_000).default(CONFIG_DEFAULTS.MAX_BATCH_SIZE),
+  RATE_LIMIT: rateLimit.optional(),
+  REDIS_PREFIX: z
+    .string()
+    .regex(QUEUE_NAME, "use lower-case letters, digits and dashes")
+    .default(CONFIG_DEFAULTS.REDIS_PREFIX),
+  WEBHOOK_ALLOW_PRIVATE_NETWORKS: flag.default(false),
+});
+
+/** Parsed once per bindings object: workerd hands every request of an isolate the same `env`. */
+const cache = new WeakMap<object, EdgeConfig | OffloadError>();
+
+/**
+ * Validates the bindings, or throws an `invalid_config` error naming each bad variable. Messages never echo a
+ * value: these variables hold secrets.
+ * @example
+ * const config = loadConfig(c.env); // config.maxBodyBytes === 262144 unless MAX_BODY_BYTES says otherwise
+ */
+export function loadConfig(env: Bindings | undefined): EdgeConfig {
+  const bindings = env ?? {};
+  let outcome = cache.get(bindings);
+  if (outcome === undefined) {
+    outcome = parseConfig(bindings);
+    cache.set(bindings, outcome);
+  }
+  if (outcome instanceof OffloadError) throw outcome;
+  return outcome;
+}
+
+function parseConfig(env: Bindings): EdgeConfig | OffloadError {
+  // Empty strings mean "unset" (`wrangler dev --var NAME:` and blank .dev.vars lines), so defaults apply.
+  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ""));
+  const parsed = EnvSchema.safeParse(present);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((issue) => ({
+      path: issue.path.map(String).join(".") || "env",
+      message: issue.message,
+    }));
+    const names = [...new Set(issues.map((issue) => issue.path))].join(", ");
+    return new OffloadError(
+      "invalid_config",
+      `The Worker is misconfigured: check ${names} (${issues.map((i) => `${i.path} ${i.message}`).join("; ")})`,
+      { issues },
+    );
+  }
+  const vars = parsed.data;
+  return {
+    upstashUrl: vars.UPSTASH_REDIS_REST_URL,
+    upstashToken: vars.UPSTASH_REDIS_REST_TOKEN,
+    apiKeys: vars.API_KEYS,
+    adminApiKeys: vars.ADMIN_API_KEYS,
+    maxBodyBytes: vars.MAX_BODY_BYTES,
+    maxBatchSize: vars.MAX_BATCH_SIZE,
+    rateLimit: vars.RATE_LIMIT,
+    redisPrefix: vars.REDIS_PREFIX,
+    webhookAllowPrivateNetworks: vars.WEBHOOK_ALLOW_PRIVATE_NETWORKS,
+  };
+}

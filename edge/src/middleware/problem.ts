@@ -1,0 +1,86 @@
+/**
+ * The one error handler: every error becomes an RFC 9457 `application/problem+json` response built by the
+ * shared `toProblem`, with the headers its code calls for (Retry-After, WWW-Authenticate). Unknown errors are a
+ * 500 whose body says nothing about internals; the stack goes to the log only.
+ */
+import type { Context, ErrorHandler, NotFoundHandler } from "hono";
+import { HTTPException } from "hono/http-exception";
+import { OffloadError, toProblem, type ErrorCode } from "../../../shared/src/index";
+
+export const PROBLEM_CONTENT_TYPE = "application/problem+json";
+
+/**
+ * Hono and @hono/zod-openapi raise HTTPException themselves in a few places (the JSON validator on a body that
+ * does not parse, its media-type gate); these are the codes those statuses mean here.
+ */
+const HTTP_EXCEPTION_CODES: Partial<Record<number, ErrorCode>> = {
+  400: "malformed_json",
+  401: "unauthorized",
+  403: "forbidden",
+  404: "not_found",
+  413: "payload_too_large",
+  415: "unsupported_media_type",
+  429: "rate_limited",
+  503: "redis_unavailable",
+};
+
+export interface ProblemHandlerOptions {
+  /** Where unexpected errors and storage failures are reported. Never given request headers or bodies. */
+  log?: (message: string, details: Record<string, unknown>) => void;
+}
+
+/** Maps anything thrown to an OffloadError; unknown errors become `internal`. */
+export function toOffloadError(error: unknown): OffloadError {
+  if (error instanceof OffloadError) return error;
+  if (error instanceof HTTPException) {
+    const code = HTTP_EXCEPTION_CODES[error.status];
+    if (code) return new OffloadError(code, error.message || String(error.status), { cause: error });
+  }
+  return new OffloadError("internal", "Unexpected error", { cause: error });
+}
+
+/** Builds the problem+json response for an error; used by the handlers below and by middleware tests. */
+export function problemResponse(error: OffloadError): Response {
+  const headers = new Headers({ "Content-Type": PROBLEM_CONTENT_TYPE, "Cache-Control": "no-store" });
+  if (error.details.retryAfterSeconds !== undefined) {
+    headers.set("Retry-After", String(Math.max(1, Math.ceil(error.details.retryAfterSeconds))));
+  }
+  if (error.code === "unauthorized") headers.set("WWW-Authenticate", 'Bearer realm="offload"');
+  return new Response(JSON.stringify(toProblem(error)), { status: error.status, headers });
+}
+
+/** Logs the message of a cause, not the request: an Upstash error embeds the whole command (payloads). */
+function describeCause(cause: unknown): string {
+  if (!(cause instanceof Error)) return String(cause);
+  return cause.message.split(", command was:")[0]!.slice(0, 300);
+}
+
+const defaultLog: NonNullable<ProblemHandlerOptions["log"]> = (message, details) =>
+  console.error(JSON.stringify({ level: "error", message, ...details }));
+
+/**
+ * @example
+ * app.onError(problemHandler());
+ */
+export function problemHandler(options: ProblemHandlerOptions = {}): ErrorHandler {
+  const log = options.log ?? defaultLog;
+  return function onError(error: unknown, c: Context) {
+    const offload = toOffloadError(error);
+    if (offload.code === "internal") {
+      log("unexpected error", { path: c.req.path, error: error instanceof Error ? error.stack : String(error) });
+    } else if (offload.code === "redis_unavailable" || offload.code === "invalid_config") {
+      log(offload.message, { code: offload.code, path: c.req.path, cause: describeCause(offload.details.cause) });
+    }
+    return problemResponse(offload);
+  };
+}
+
+/**
+ * @example
+ * app.notFound(problemNotFound());
+ */
+export function problemNotFound(): NotFoundHandler {
+  return function notFound(c: Context) {
+    return problemResponse(new OffloadError("not_found", `No route for ${c.req.method} ${c.req.path}`));
+  };
+}

@@ -1,0 +1,97 @@
+/**
+ * Per-job enqueue options, as query parameters (`POST /v1/jobs/{name}?delay=5m`) and as each batch item's
+ * `options` object, turned into the shared `EnqueueOptions`. One vocabulary for both, so a batch item reads like
+ * a single request: `{ "data": {...}, "options": { "delay": "5m" } }`.
+ *
+ * Unknown options are rejected (400), not ignored: a misspelt `dealy=1h` would otherwise run the job now.
+ */
+import { z } from "@hono/zod-openapi";
+import { MAX_ATTEMPTS_LIMIT, parseDuration, type EnqueueOptions } from "../../shared/src/index";
+
+/** Far enough for any schedule we mean to keep; beyond it `now + delay` stops being a sane timestamp. */
+export const MAX_DELAY_MS = 365 * 86_400_000;
+
+const DURATION_HINT = 'milliseconds ("1500") or a duration ("30s", "5m", "2h", "1d")';
+
+const durationText = (min: number) =>
+  z
+    .string()
+    .transform((text, ctx) => {
+      const ms = parseDuration(text);
+      if (ms === undefined) {
+        ctx.addIssue({ code: "custom", message: `expected ${DURATION_HINT}` });
+        return z.NEVER;
+      }
+      if (ms < min || ms > MAX_DELAY_MS) {
+        ctx.addIssue({ code: "custom", message: `must be between ${min} ms and 365 days` });
+        return z.NEVER;
+      }
+      return ms;
+    });
+
+const durationValue = (min: number) => z.union([z.number().int().min(min).max(MAX_DELAY_MS), durationText(min)]);
+
+const runAt = z.iso
+  .datetime({ offset: true, error: "expected an ISO 8601 date-time with a time zone, e.g. 2030-01-01T09:00:00Z" })
+  .transform((text) => Date.parse(text));
+
+const maxAttemptsText = z
+  .string()
+  .regex(/^\d+$/, `expected a whole number from 1 to ${MAX_ATTEMPTS_LIMIT}`)
+  .transform(Number)
+  .pipe(z.number().int().min(1).max(MAX_ATTEMPTS_LIMIT));
+
+const notBoth = {
+  check: (options: { delay?: number; runAt?: number }) => options.delay === undefined || options.runAt === undefined,
+  params: { message: "use either delay or runAt, not both", path: ["runAt"] },
+};
+
+/** Query parameters of `POST /v1/jobs/{name}`. */
+export const EnqueueQuerySchema = z
+  .strictObject({
+    delay: durationText(0)
+      .optional()
+      .openapi({ description: `Run no earlier than this long from now: ${DURATION_HINT}.`, example: "30s" }),
+    runAt: runAt
+      .optional()
+      .openapi({ description: "Run no earlier than this time (ISO 8601). Not together with delay.", example: "2030-01-01T09:00:00Z" }),
+    maxAttempts: maxAttemptsText
+      .optional()
+      .openapi({ description: `Total runs before dead-lettering, 1–${MAX_ATTEMPTS_LIMIT}. Default: the job's.`, example: "3" }),
+    backoff: durationText(1)
+      .optional()
+      .openapi({ description: `Base retry delay (exponential, full jitter): ${DURATION_HINT}.`, example: "2s" }),
+    timeout: durationText(1)
+      .optional()
+      .openapi({ description: `Per-run timeout: ${DURATION_HINT}.`, example: "15s" }),
+  })
+  .refine(notBoth.check, notBoth.params);
+
+/** A batch item's `options`: the same names; durations as a number of ms or a duration string. */
+export const ItemOptionsSchema = z
+  .strictObject({
+    delay: durationValue(0).optional(),
+    runAt: runAt.optional(),
+    maxAttempts: z.number().int().min(1).max(MAX_ATTEMPTS_LIMIT).optional(),
+    backoff: durationValue(1).optional(),
+    timeout: durationValue(1).optional(),
+  })
+  .refine(notBoth.check, notBoth.params)
+  .openapi("JobOptions", { description: "Per-job options; the same as the single-job query parameters." });
+
+export type ParsedOptions = { delay?: number; runAt?: number; maxAttempts?: number; backoff?: number; timeout?: number };
+
+/**
+ * @example
+ * toEnqueueOptions({ delay: 30_000, maxAttempts: 3 }) // { delayMs: 30000, maxAttempts: 3 }
+ */
+export function toEnqueueOptions(parsed: ParsedOptions, idempotencyKey?: string): EnqueueOptions {
+  const options: EnqueueOptions = {};
+  if (parsed.delay !== undefined) options.delayMs = parsed.delay;
+  if (parsed.runAt !== undefined) options.runAt = parsed.runAt;
+  if (parsed.maxAttempts !== undefined) options.maxAttempts = parsed.maxAttempts;
+  if (parsed.backoff !== undefined) options.backoffMs = parsed.backoff;
+  if (parsed.timeout !== undefined) options.timeoutMs = parsed.timeout;
+  if (idempotencyKey !== undefined) options.idempotencyKey = idempotencyKey;
+  return options;
+}

@@ -1,0 +1,171 @@
+/**
+ * The job resource: `POST /v1/jobs/{name}` (one route per job type, so each payload schema validates its route
+ * and documents itself in the OpenAPI document), `GET /v1/jobs/{id}` and `DELETE /v1/jobs/{id}`.
+ *
+ * An accepted job costs exactly one Upstash request: the id is chosen here, and the enqueue script creates the
+ * record, queues it and applies the Idempotency-Key in one atomic call.
+ */
+import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import {
+  cancelJob,
+  enqueue,
+  findJob,
+  getStatus,
+  OffloadError,
+  parseJobId,
+  prepareJob,
+  queueKeys,
+  type JobDefinition,
+  type Registry,
+} from "../../../shared/src/index";
+import type { AppEnv } from "../context";
+import { destinationIssues } from "../destination";
+import { bodyLimit } from "../middleware/body-limit";
+import { requireJson } from "../middleware/content-type";
+import { EnqueueQuerySchema, toEnqueueOptions } from "../options";
+import { CancelledSchema, JobAcceptedSchema, JobIdParamSchema, JobStatusSchema, problem } from "../schemas";
+import { accepted, statusPath } from "./accepted";
+
+export const IDEMPOTENCY_KEY_MAX = 255;
+
+export const IdempotencyHeaderSchema = z.object({
+  "idempotency-key": z
+    .string()
+    .min(1)
+    .max(IDEMPOTENCY_KEY_MAX)
+    .optional()
+    .openapi({
+      description:
+        "Up to 255 characters. The same key with the same payload returns the original job (202, `Idempotent-Replayed: true`) for 24 h; with a different payload, 422.",
+    }),
+});
+
+const errors = {
+  400: problem("Invalid payload, query option or header; `errors` lists each with its path"),
+  401: problem("Missing or unknown API key"),
+  413: problem("Body larger than MAX_BODY_BYTES"),
+  415: problem("Body is not JSON"),
+  429: problem("Rate limit reached; see Retry-After"),
+  503: problem("Queue storage unavailable; see Retry-After"),
+} as const;
+
+function enqueueRoute(definition: JobDefinition) {
+  return createRoute({
+    method: "post",
+    path: `/v1/jobs/${definition.name}`,
+    operationId: `enqueue_${definition.name.replaceAll("-", "_")}`,
+    tags: ["jobs"],
+    summary: `Enqueue a ${definition.name} job`,
+    description: definition.description,
+    middleware: [requireJson(), bodyLimit({ maxBytes: (c) => c.var.config.maxBodyBytes })] as const,
+    request: {
+      query: EnqueueQuerySchema,
+      headers: IdempotencyHeaderSchema,
+      body: { required: true, content: { "application/json": { schema: definition.schema } } },
+    },
+    responses: {
+      202: {
+        description: "Accepted. `Location` is the status URL; `Idempotent-Replayed: true` marks a replayed key.",
+        content: { "application/json": { schema: JobAcceptedSchema } },
+      },
+      ...errors,
+      422: problem("Idempotency-Key already used with a different payload"),
+    },
+  });
+}
+
+const getRoute = createRoute({
+  method: "get",
+  path: "/v1/jobs/{id}",
+  operationId: "getJob",
+  tags: ["jobs"],
+  summary: "A job's status",
+  request: { params: JobIdParamSchema },
+  responses: {
+    200: { description: "The job's record", content: { "application/json": { schema: JobStatusSchema } } },
+    401: errors[401],
+    404: problem("Unknown job, or its record has expired"),
+    503: errors[503],
+  },
+});
+
+const cancelRoute = createRoute({
+  method: "delete",
+  path: "/v1/jobs/{id}",
+  operationId: "cancelJob",
+  tags: ["jobs"],
+  summary: "Cancel a job that has not started",
+  request: { params: JobIdParamSchema },
+  responses: {
+    200: { description: "Cancelled (it was waiting or delayed)", content: { "application/json": { schema: CancelledSchema } } },
+    401: errors[401],
+    404: problem("Unknown job, or its record has expired"),
+    409: problem("The job is active or finished"),
+    503: errors[503],
+  },
+});
+
+/** Resolves `{id}` to its queue's keys, or 404: a malformed id or unknown queue is simply not a job. */
+function locate(jobs: Registry, id: string, prefix: string) {
+  const parsed = parseJobId(id);
+  if (!parsed || !findJob(jobs, parsed.queue)) throw new OffloadError("job_not_found", `No job ${JSON.stringify(id.slice(0, 100))}`);
+  return { keys: queueKeys(parsed.queue, prefix), localId: parsed.localId };
+}
+
+/**
+ * @example
+ * app.route("/", jobRoutes(JOBS));
+ */
+export function jobRoutes(jobs: Registry): OpenAPIHono<AppEnv> {
+  const app = new OpenAPIHono<AppEnv>();
+
+  for (const definition of Object.values(jobs)) {
+    app.openapi(enqueueRoute(definition), async (c) => {
+      const data = c.req.valid("json");
+      const idempotencyKey = c.req.valid("header")["idempotency-key"];
+      const { config, storage } = c.var;
+      const forbidden = destinationIssues(definition, data, { allowPrivateNetworks: config.webhookAllowPrivateNetworks });
+      if (forbidden.length) throw new OffloadError("forbidden_destination", forbidden[0]!.message, { issues: forbidden });
+
+      const job = await prepareJob(definition, data, toEnqueueOptions(c.req.valid("query"), idempotencyKey));
+      const [result] = await enqueue(storage.runner, queueKeys(definition.name, config.redisPrefix), [job]);
+      if (!result) throw new Error("enqueue script returned no result");
+      if (result.outcome === "conflict") {
+        throw new OffloadError(
+          "idempotency_conflict",
+          `Idempotency-Key was already used for job ${result.id} with a different payload`,
+        );
+      }
+      // Another job id than the one we prepared: the key pointed at an earlier job. (A re-sent request after a
+      // network error reports our own id as "existing"; to the client that is simply the job it asked for.)
+      if (idempotencyKey !== undefined && result.localId !== job.localId) c.header("Idempotent-Replayed", "true");
+      c.header("Location", statusPath(result.id));
+      return c.json(accepted(c, definition.name, result), 202);
+    });
+  }
+
+  // Any other name: after the per-job routes, so it only sees names the registry does not know.
+  app.post("/v1/jobs/:name", (c) => {
+    throw new OffloadError("unknown_job", `No job named ${JSON.stringify(c.req.param("name").slice(0, 100))}`);
+  });
+
+  app.openapi(getRoute, async (c) => {
+    const { keys, localId } = locate(jobs, c.req.valid("param").id, c.var.config.redisPrefix);
+    const status = await getStatus(c.var.storage.runner, keys, localId);
+    if (!status) throw new OffloadError("job_not_found", `No job ${c.req.valid("param").id} (unknown or expired)`);
+    return c.json(status, 200);
+  });
+
+  app.openapi(cancelRoute, async (c) => {
+    const { id } = c.req.valid("param");
+    const { keys, localId } = locate(jobs, id, c.var.config.redisPrefix);
+    const outcome = await cancelJob(c.var.storage.runner, keys, localId);
+    if (outcome.outcome === "missing") throw new OffloadError("job_not_found", `No job ${id} (unknown or expired)`);
+    if (outcome.outcome === "conflict") {
+      throw new OffloadError("job_not_cancellable", `Job ${id} is ${outcome.state}; only waiting or delayed jobs can be cancelled`);
+    }
+    return c.json({ id, state: "cancelled" as const, previousState: outcome.previousState as "waiting" | "delayed" }, 200);
+  });
+
+  return app;
+}

@@ -1,0 +1,97 @@
+/**
+ * Response schemas: what the routes answer, declared once for both the OpenAPI document and the handlers'
+ * types. Request schemas live with what they validate (options.ts, the job definitions in shared/).
+ */
+import { z } from "@hono/zod-openapi";
+import { JOB_STATES } from "../../shared/src/index";
+
+const JobId = z.string().openapi({ example: "webhook.mfz3k2x9q1a8b7c6" });
+
+export const JobIdParamSchema = z.object({
+  id: z.string().openapi({ param: { name: "id", in: "path" }, example: "webhook.mfz3k2x9q1a8b7c6" }),
+});
+
+export const JobAcceptedSchema = z
+  .object({
+    id: JobId,
+    name: z.string().openapi({ example: "webhook" }),
+    state: z.enum([...JOB_STATES, "expired"]).openapi({
+      description: "`waiting` or `delayed` for a new job; a replayed Idempotency-Key reports the job's current state.",
+    }),
+    statusUrl: z.url().openapi({ example: "https://offload.example.com/v1/jobs/webhook.mfz3k2x9q1a8b7c6" }),
+  })
+  .openapi("JobAccepted");
+
+export const BatchAcceptedSchema = z.object({ jobs: z.array(JobAcceptedSchema) }).openapi("BatchAccepted");
+
+export const StoredErrorSchema = z
+  .object({ message: z.string(), stack: z.string().optional(), reason: z.string().optional(), raw: z.string().optional() })
+  .openapi("JobError");
+
+export const JobStatusSchema = z
+  .object({
+    id: JobId,
+    name: z.string(),
+    state: z.enum(JOB_STATES),
+    attempt: z.number().int(),
+    maxAttempts: z.number().int(),
+    createdAt: z.string().nullable(),
+    runAt: z.string().nullable(),
+    startedAt: z.string().nullable(),
+    finishedAt: z.string().nullable(),
+    progress: z.number().nullable(),
+    result: z.unknown().openapi({ description: "The handler's return value once completed; null before." }),
+    error: StoredErrorSchema.nullable(),
+    stalls: z.number().int(),
+  })
+  .openapi("JobStatus");
+
+export const CancelledSchema = z
+  .object({
+    id: JobId,
+    state: z.literal("cancelled"),
+    previousState: z.enum(["waiting", "delayed"]),
+  })
+  .openapi("JobCancelled");
+
+export const QueueStatsSchema = z
+  .object({
+    name: z.string(),
+    waiting: z.number().int(),
+    active: z.number().int(),
+    delayed: z.number().int(),
+    dead: z.number().int().openapi({ description: "Dead-lettered jobs still listed (records kept for 7 days)." }),
+    completed: z.number().int().openapi({ description: "Counter since the queue was created." }),
+    failed: z.number().int().openapi({ description: "Failed runs (retried or dead-lettered), counter." }),
+    stalled: z.number().int(),
+    workers: z.number().int(),
+  })
+  .openapi("QueueStats");
+
+export const QueuesSchema = z.object({ queues: z.array(QueueStatsSchema) }).openapi("Queues");
+
+export const DeadPageSchema = z
+  .object({
+    name: z.string(),
+    total: z.number().int(),
+    jobs: z.array(z.object({ id: JobId, diedAt: z.string(), error: StoredErrorSchema.nullable() })),
+  })
+  .openapi("DeadJobs");
+
+export const HealthSchema = z.object({ status: z.literal("ok"), redisMs: z.number() }).openapi("Health");
+
+export const ProblemSchema = z
+  .object({
+    type: z.string().openapi({ example: "https://offload.dev/problems/validation-failed" }),
+    title: z.string(),
+    status: z.number().int(),
+    detail: z.string(),
+    code: z.string().openapi({ description: "Stable machine-readable code (see ERROR_CODES in shared/src/errors.ts)." }),
+    errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+  })
+  .openapi("Problem");
+
+/** A problem+json response entry for `responses`. */
+export function problem(description: string) {
+  return { description, content: { "application/problem+json": { schema: ProblemSchema } } } as const;
+}
