@@ -27,6 +27,7 @@ export class Settler {
   private inFlight = new Set<string>();
   private flushScheduled = false;
   private retryDelayMs = 100;
+  private readonly sending = new Set<Promise<void>>();
 
   constructor(
     private readonly keys: QueueKeys,
@@ -79,25 +80,30 @@ export class Settler {
     };
   }
 
-  /** Sends everything pending now and resolves when the queue of settlements is empty. */
+  /**
+   * Sends everything pending and resolves when every settlement has landed. Called at shutdown, after the fetch
+   * loop stopped (so nothing else takes batches); a failing Redis keeps it retrying until the caller gives up.
+   */
   async drain(): Promise<void> {
     while (this.size > 0) {
       const taken = this.take();
-      if (!taken) {
-        await new Promise((resolve) => setTimeout(resolve, 10));
-        continue;
-      }
-      await this.send(taken);
+      if (taken) await this.send(taken);
+      else if (this.sending.size > 0) await Promise.all(this.sending);
+      // A batch carried by a claim still on its way: give its reply a turn of the event loop.
+      else await new Promise((resolve) => setImmediate(resolve));
     }
   }
 
-  private async send(taken: TakenSettlements): Promise<void> {
-    try {
-      taken.complete(await this.runner.run(taken.call));
-    } catch (error) {
-      this.log.warn({ err: error }, "settle failed; retrying");
-      taken.fail();
-    }
+  private send(taken: TakenSettlements): Promise<void> {
+    const sent = this.runner.run(taken.call).then(
+      (reply) => taken.complete(reply),
+      (error: unknown) => {
+        this.log.warn({ err: error }, "settle failed; retrying");
+        taken.fail();
+      },
+    );
+    this.sending.add(sent);
+    return sent.finally(() => this.sending.delete(sent));
   }
 
   private scheduleFlush(delayMs: number): void {

@@ -41,14 +41,21 @@ afterAll(async () => {
   await server.stop();
 });
 
-function startWorker(options: { concurrency?: number; onStart?: (ctx: JobContext) => void; queues?: string[] } = {}) {
+function startWorker(
+  options: {
+    concurrency?: number;
+    onStart?: (ctx: JobContext) => void;
+    queues?: string[];
+    work?: (data: unknown, ctx: JobContext) => unknown;
+  } = {},
+) {
   prefix = `w${++prefixCounter}`;
   keys = queueKeys("work", prefix);
   const worker = createWorker({
     redisUrl: server.url,
     prefix,
     registry: TEST_REGISTRY,
-    handlers: { work: createWorkHandler(redis, options.onStart) },
+    handlers: { work: options.work ?? createWorkHandler(redis, options.onStart) },
     queues: options.queues ?? ["work"],
     concurrency: options.concurrency ?? 4,
     leaseMs: 5_000,
@@ -165,28 +172,13 @@ describe("worker runtime", () => {
   });
 
   it("records progress from ctx.progress", async () => {
-    const seen: Promise<void>[] = [];
-    prefix = `w${++prefixCounter}`;
-    keys = queueKeys("work", prefix);
-    const worker = createWorker({
-      redisUrl: server.url,
-      prefix,
-      registry: TEST_REGISTRY,
-      handlers: {
-        work: async (_: unknown, ctx: JobContext) => {
-          seen.push(ctx.progress(42));
-          await seen[0];
-          return (await getStatus(runner(), keys, ctx.jobId.split(".")[1]!))!.progress;
-        },
-      },
-      queues: ["work"],
+    await startWorker({
       concurrency: 1,
-      leaseMs: 5_000,
-      shutdownGraceMs: 1_000,
-      log: pino({ level: "silent" }),
+      work: async (_, ctx) => {
+        await ctx.progress(42);
+        return (await getStatus(runner(), keys, ctx.jobId.split(".")[1]!))!.progress;
+      },
     });
-    workers.push(worker);
-    await worker.start();
     const id = await enqueueOne(runner(), keys, workJob, {});
     expect((await waitForState(runner(), keys, id, "completed")).result).toBe(42);
   });
