@@ -26,7 +26,9 @@ local function take(entry)
     return
   end
   local key = jobPrefix .. entry
-  local state = redis.call('HGET', key, 's')
+  -- One read and one write per job: this runs for every job, so redis.call count is the throughput budget.
+  local f = redis.call('HMGET', key, 's', 'v', 'n', 'd', 'a', 'm', 'o', 'c', 'k')
+  local state = f[1]
   if not state then
     out[#out + 1] = { entry }
     claimed = claimed + 1
@@ -37,10 +39,9 @@ local function take(entry)
     redis.call('LREM', KEYS[2], 1, entry)
     return
   end
-  local attempt = redis.call('HINCRBY', key, 'a', 1)
-  redis.call('HSET', key, 's', 'active', 't', now)
-  local f = redis.call('HMGET', key, 'v', 'n', 'd', 'm', 'o', 'c', 'k')
-  out[#out + 1] = { entry, f[1], f[2], f[3], tostring(attempt), f[4], f[5], f[6], f[7] }
+  local attempt = tostring((tonumber(f[5]) or 0) + 1)
+  redis.call('HSET', key, 's', 'active', 't', now, 'a', attempt)
+  out[#out + 1] = { entry, f[2], f[3], f[4], attempt, f[6], f[7], f[8], f[9] }
   claimed = claimed + 1
 end
 

@@ -18,24 +18,27 @@
 local now = tonumber(ARGV[1])
 local jobPrefix, n = ARGV[2], tonumber(ARGV[3])
 local out = {}
+-- Counters are added up here and written once per call, not once per job.
+local counts = { completed = 0, failed = 0, dead = 0 }
 
 for i = 0, n - 1 do
   local base = 4 + i * 6
   local entry, id, kind, payload = ARGV[base], ARGV[base + 1], ARGV[base + 2], ARGV[base + 3]
   local runAt, ttl = tonumber(ARGV[base + 4]), tonumber(ARGV[base + 5])
   local key = jobPrefix .. id
-  if redis.call('LREM', KEYS[1], 1, entry) == 0 then
+  -- Scan from the tail: the oldest claims sit there and usually finish first.
+  if redis.call('LREM', KEYS[1], -1, entry) == 0 then
     out[#out + 1] = 0
   else
     if kind == 'completed' then
+      -- The error of an earlier attempt stays: "completed on attempt 3 after <error>" is worth keeping.
       redis.call('HSET', key, 's', 'completed', 'f', now, 'x', payload)
-      redis.call('HDEL', key, 'e')
       redis.call('PEXPIRE', key, ttl)
-      redis.call('HINCRBY', KEYS[5], 'completed', 1)
+      counts.completed = counts.completed + 1
     elseif kind == 'retry' then
       redis.call('HSET', key, 's', 'delayed', 'e', payload, 'r', runAt)
       redis.call('ZADD', KEYS[3], runAt, id)
-      redis.call('HINCRBY', KEYS[5], 'failed', 1)
+      counts.failed = counts.failed + 1
       -- The settling worker schedules its own wake-up for runAt; recording it spares producers a marker.
       local wake = tonumber(redis.call('GET', KEYS[6]) or '')
       if wake == nil or runAt < wake then redis.call('SET', KEYS[6], runAt) end
@@ -45,8 +48,8 @@ for i = 0, n - 1 do
       redis.call('ZADD', KEYS[4], now, id)
       -- The dead index forgets what its records have forgotten, so it never grows without bound.
       redis.call('ZREMRANGEBYSCORE', KEYS[4], '-inf', now - ttl)
-      redis.call('HINCRBY', KEYS[5], 'failed', 1)
-      redis.call('HINCRBY', KEYS[5], 'dead', 1)
+      counts.failed = counts.failed + 1
+      counts.dead = counts.dead + 1
     elseif kind == 'return' then
       -- Not run to the end (shutdown): give the attempt back and put it first in line.
       redis.call('HSET', key, 's', 'waiting')
@@ -55,5 +58,8 @@ for i = 0, n - 1 do
     end
     out[#out + 1] = 1
   end
+end
+for counter, count in pairs(counts) do
+  if count > 0 then redis.call('HINCRBY', KEYS[5], counter, count) end
 end
 return out

@@ -214,7 +214,7 @@ export class QueueWorker {
             handler,
             shutdown: this.o.hardStop,
             progress: (percent) => this.progress(entry, percent),
-            log: log.child({ jobId: decoded.envelope.id, job: decoded.envelope.name, attempt: decoded.envelope.attempt }),
+            log: () => log.child({ jobId: decoded.envelope.id, job: decoded.envelope.name, attempt: decoded.envelope.attempt }),
           });
         }
       }

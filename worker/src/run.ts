@@ -27,7 +27,8 @@ export interface RunJobInput {
   /** Aborted when the process must stop now; the job is then handed back, not failed. */
   shutdown: AbortSignal;
   progress(percent: number): Promise<void>;
-  log: Logger;
+  /** Built on first use: most handlers never log, and a child logger per job is measurable at 10k jobs/s. */
+  log: () => Logger;
 }
 
 export async function runJob(input: RunJobInput): Promise<RunOutcome> {
@@ -51,13 +52,16 @@ export async function runJob(input: RunJobInput): Promise<RunOutcome> {
   if (input.shutdown.aborted) onShutdown();
   else input.shutdown.addEventListener("abort", onShutdown, { once: true });
 
+  let log: Logger | undefined;
   const ctx: JobContext = {
     jobId: envelope.id,
     attempt: envelope.attempt,
     maxAttempts: envelope.maxAttempts,
     signal: controller.signal,
     progress: input.progress,
-    log: input.log,
+    get log() {
+      return (log ??= input.log());
+    },
   };
 
   // A handler that ignores its signal cannot hold the slot past its timeout: the abort wins the race and the

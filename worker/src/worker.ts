@@ -3,6 +3,7 @@
  * a QueueWorker per queue. `stop()` is the graceful shutdown: stop claiming, let running jobs finish within the
  * grace period, hand the rest back, flush settlements, leave the registry, close connections.
  */
+import { setMaxListeners } from "node:events";
 import { hostname } from "node:os";
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
@@ -56,6 +57,8 @@ export function createWorker(options: WorkerOptions): Worker {
   const runner = ioredisRunner(commands);
   const slots = new Slots(options.concurrency);
   const hardStop = new AbortController();
+  // Every running job listens for the hard stop; hundreds of listeners are expected, not a leak.
+  setMaxListeners(0, hardStop.signal);
 
   const queueNames = options.queues ?? Object.keys(options.registry);
   let pool: ThreadPool | undefined;
