@@ -1,0 +1,74 @@
+/**
+ * How big each scenario is. The full run is what RESULTS.md reports (≥5 interleaved runs per figure, sized to
+ * finish in about half an hour on 2 cores); `--quick` is a smoke check that finishes in under a minute.
+ */
+export interface BenchConfig {
+  mode: "full" | "quick";
+  /** Runs per scenario; systems are interleaved within each run (A B C A B C …). */
+  runs: number;
+  /** Scenario 1 (and 3, measured on the same pre-enqueued jobs). */
+  throughputJobs: number;
+  concurrencies: number[];
+  /** Scenario 2. */
+  enqueueSingleJobs: number;
+  enqueueBatchJobs: number;
+  batchSize: number;
+  /** Scenario 4. */
+  latencyJobs: number;
+  latencyWarmupJobs: number;
+  latencyGapMs: number;
+  /**
+   * Scenarios 5 and 6: after a worker reports ready, how long to let it finish its start-up commands before
+   * counting (there is no "now idle" event to wait for).
+   */
+  settleMs: number;
+  /** Scenario 5: the issue asks for 60 s; quick mode shortens it and the report says so. */
+  idleWindowMs: number;
+  idleRuns: number;
+  /** Scenario 6. */
+  lifecycleJobs: number;
+  /** Scenario 7. */
+  edgeDurationS: number;
+  edgeConnections: number;
+  edgeRuns: number;
+}
+
+export const FULL: BenchConfig = {
+  mode: "full",
+  runs: 5,
+  throughputJobs: 50_000,
+  concurrencies: [1, 10, 100],
+  enqueueSingleJobs: 5_000,
+  enqueueBatchJobs: 50_000,
+  batchSize: 1_000,
+  latencyJobs: 1_000,
+  latencyWarmupJobs: 20,
+  latencyGapMs: 10,
+  settleMs: 1_000,
+  idleWindowMs: 60_000,
+  idleRuns: 5,
+  lifecycleJobs: 1_000,
+  edgeDurationS: 20,
+  edgeConnections: 50,
+  edgeRuns: 5,
+};
+
+export const QUICK: BenchConfig = {
+  mode: "quick",
+  runs: 1,
+  throughputJobs: 500,
+  concurrencies: [1, 100],
+  enqueueSingleJobs: 300,
+  enqueueBatchJobs: 3_000,
+  batchSize: 1_000,
+  latencyJobs: 50,
+  latencyWarmupJobs: 5,
+  latencyGapMs: 5,
+  settleMs: 300,
+  idleWindowMs: 3_000,
+  idleRuns: 1,
+  lifecycleJobs: 100,
+  edgeDurationS: 2,
+  edgeConnections: 50,
+  edgeRuns: 1,
+};

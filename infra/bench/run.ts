@@ -1,0 +1,96 @@
+/**
+ * `npm run bench`: Offload, BullMQ and bee-queue side by side on one Redis, in one run (issue 5).
+ *
+ *   npm run bench                         full run → infra/bench/RESULTS.md + results.json (~30 min on 2 cores)
+ *   npm run bench:quick                   smoke check in under a minute → infra/bench/.build/quick/
+ *   npm run bench -- --only=latency,idle  some scenarios only (throughput, enqueue, latency, lifecycle, idle, edge)
+ *
+ * Starts its own redis-server (no persistence, free port), bundles one worker entry per system, and runs every
+ * scenario with the systems interleaved run by run.
+ */
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { startRedisServer, type RedisServerHandle } from "../test/redis-server";
+import { FULL, QUICK } from "./config";
+import { loadAverage1m, machineInfo } from "./machine";
+import { RedisAdmin } from "./redis-admin";
+import { writeReport, type BenchReport } from "./report";
+import type { ScenarioResult } from "./results";
+import type { ScenarioContext } from "./scenarios/context";
+import { runEdge } from "./scenarios/edge";
+import { runEnqueue } from "./scenarios/enqueue";
+import { runIdle } from "./scenarios/idle";
+import { runLatency } from "./scenarios/latency";
+import { runLifecycle } from "./scenarios/lifecycle";
+import { runThroughput } from "./scenarios/throughput";
+import { BUILD_DIR, bundleWorkers, removeBundles } from "./worker-process";
+
+/** A scenario returns its figures, or a reason it could not run here (the report says so). */
+type Scenario = (ctx: ScenarioContext) => Promise<ScenarioResult | { skipped: string }>;
+
+export const SCENARIOS: Record<string, Scenario> = {
+  throughput: runThroughput,
+  enqueue: runEnqueue,
+  latency: runLatency,
+  lifecycle: runLifecycle,
+  idle: runIdle,
+  edge: runEdge,
+};
+
+function parseArgs(argv: string[]) {
+  const quick = argv.includes("--quick");
+  const only = argv.find((a) => a.startsWith("--only="))?.slice("--only=".length).split(",");
+  for (const name of only ?? []) if (!SCENARIOS[name]) throw new Error(`unknown scenario "${name}"`);
+  const out = argv.find((a) => a.startsWith("--out="))?.slice("--out=".length);
+  return { config: quick ? QUICK : FULL, only, out: out ?? (quick ? join(BUILD_DIR, "quick") : import.meta.dirname) };
+}
+
+async function main(): Promise<void> {
+  const { config, only, out } = parseArgs(process.argv.slice(2));
+  const started = performance.now();
+  const log = (message: string) => console.log(`[${((performance.now() - started) / 1_000).toFixed(0).padStart(4)} s] ${message}`);
+  const servers: RedisServerHandle[] = [];
+  const stopAll = () => Promise.all(servers.map((s) => s.stop()));
+  process.once("SIGINT", () => void stopAll().finally(() => process.exit(130)));
+
+  try {
+    const [main] = await Promise.all([startRedisServer(), bundleWorkers()]);
+    servers.push(main);
+    const admin = new RedisAdmin(main.url);
+    const ctx: ScenarioContext = {
+      config,
+      redisUrl: main.url,
+      admin,
+      log,
+      async extraRedis() {
+        const server = await startRedisServer();
+        servers.push(server);
+        return server.url;
+      },
+    };
+    log(`${config.mode} run on ${main.url}`);
+    const report: BenchReport = { machine: await machineInfo(admin), config, durationS: 0, results: {}, skipped: {} };
+    for (const [name, scenario] of Object.entries(SCENARIOS)) {
+      if (only && !only.includes(name)) continue;
+      log(`scenario ${name}`);
+      const result = await scenario(ctx);
+      if ("skipped" in result) {
+        report.skipped[name] = result.skipped;
+        log(`scenario ${name} skipped: ${result.skipped}`);
+      } else {
+        report.results[name] = result;
+      }
+    }
+    report.durationS = (performance.now() - started) / 1_000;
+    report.machine.loadAverage.end = loadAverage1m();
+    mkdirSync(out, { recursive: true });
+    writeReport(report, out);
+    log(`wrote ${join(out, "RESULTS.md")} and results.json`);
+    await admin.close();
+  } finally {
+    await stopAll();
+    removeBundles();
+  }
+}
+
+await main();
