@@ -1,7 +1,11 @@
 /**
  * Rejects bodies over a size limit with 413 without reading them whole: a declared Content-Length over the
  * limit is refused before any byte is read, and the stream is counted as it arrives (chunked uploads, or a
- * Content-Length that lies) and cancelled at the first byte past the limit. Memory held is at most the limit.
+ * Content-Length that lies). Memory held is at most the limit.
+ *
+ * Past the limit, up to `drainBytes` more are read and thrown away before the upload is cancelled: HTTP/1.1 can
+ * only reuse a connection whose request body was read to the end, so a client that overshoots a little keeps
+ * its connection (wrangler's dev proxy otherwise fails the next request on it); a large upload is cut off.
  */
 import type { Context, MiddlewareHandler } from "hono";
 import { OffloadError } from "../../../shared/src/index";
@@ -10,6 +14,8 @@ import type { AppEnv } from "../context";
 export interface BodyLimitOptions {
   /** Bytes; a number or read per request (from config). Default 256 KiB. */
   maxBytes?: number | ((c: Context<AppEnv>) => number);
+  /** Bytes past the limit read and discarded before cancelling the upload. Default 64 KiB. */
+  drainBytes?: number;
 }
 
 export const DEFAULT_MAX_BODY_BYTES = 262_144;
@@ -22,7 +28,7 @@ const tooLarge = (maxBytes: number) =>
  * route.post("/v1/jobs/:name", bodyLimit({ maxBytes: 65_536 }), handler);
  */
 export function bodyLimit(options: BodyLimitOptions = {}): MiddlewareHandler<AppEnv> {
-  const { maxBytes = DEFAULT_MAX_BODY_BYTES } = options;
+  const { maxBytes = DEFAULT_MAX_BODY_BYTES, drainBytes = 65_536 } = options;
   return async function bodyLimit(c, next) {
     const limit = typeof maxBytes === "function" ? maxBytes(c) : maxBytes;
     const declared = c.req.header("Content-Length");
@@ -38,8 +44,7 @@ export function bodyLimit(options: BodyLimitOptions = {}): MiddlewareHandler<App
       if (done) break;
       size += value.byteLength;
       if (size > limit) {
-        // Stop the upload here; the rest of the body is never read.
-        await reader.cancel().catch(() => {});
+        await discard(reader, limit + drainBytes - size);
         throw tooLarge(limit);
       }
       chunks.push(value);
@@ -54,4 +59,15 @@ export function bodyLimit(options: BodyLimitOptions = {}): MiddlewareHandler<App
     c.req.raw = new Request(c.req.raw, { body: bytes });
     await next();
   };
+}
+
+/** Reads and drops up to `budget` bytes; cancels the upload if it is longer than that. */
+async function discard(reader: ReadableStreamDefaultReader<Uint8Array>, budget: number): Promise<void> {
+  let left = budget;
+  while (left >= 0) {
+    const { done, value } = await reader.read();
+    if (done) return;
+    left -= value.byteLength;
+  }
+  await reader.cancel().catch(() => {});
 }

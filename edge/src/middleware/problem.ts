@@ -69,7 +69,8 @@ export function problemHandler(options: ProblemHandlerOptions = {}): ErrorHandle
     if (offload.code === "internal") {
       log("unexpected error", { path: c.req.path, error: error instanceof Error ? error.stack : String(error) });
     } else if (offload.code === "redis_unavailable" || offload.code === "invalid_config") {
-      log(offload.message, { code: offload.code, path: c.req.path, cause: describeCause(offload.details.cause) });
+      const cause = offload.details.cause;
+      log(offload.message, { code: offload.code, path: c.req.path, ...(cause === undefined ? {} : { cause: describeCause(cause) }) });
     }
     return problemResponse(offload);
   };
