@@ -45,7 +45,8 @@ local function take(entry)
   claimed = claimed + 1
 end
 
-if moved ~= '' then take(moved) end
+-- Only if it really is in our list: an entry handed back by recovery in the meantime belongs to the queue again.
+if moved ~= '' and redis.call('LPOS', KEYS[2], moved) then take(moved) end
 -- Markers do not count toward max, but bound the loop so a wait list full of markers cannot spin forever.
 local budget = max + 100
 while claimed < max and budget > 0 do

@@ -52,8 +52,10 @@ export class QueueWorker {
   private stopping = false;
   private moved = "";
   private needsRecovery = false;
-  private loop: Promise<void> | undefined;
-  private wakeLoop: (() => void) | undefined;
+  private loops: Promise<void>[] = [];
+  private laneShare = 1;
+  private readonly claimsInFlight = new Set<Promise<unknown>>();
+  private workWaiters: (() => void)[] = [];
   private stopped!: () => void;
   private readonly stoppedSignal = new Promise<"stopped">((resolve) => (this.stopped = () => resolve("stopped")));
 
@@ -73,17 +75,20 @@ export class QueueWorker {
 
   async start(): Promise<void> {
     await this.lease.start();
-    this.loop = this.fetchLoop();
+    // Two claim lanes when there is room for them: while one lane's claim is in Redis, the other's jobs run in
+    // Node, so neither side idles waiting for the other. Only lane 0 ever blocks in BLMOVE or runs recovery.
+    const lanes = this.o.slots.size >= 4 ? 2 : 1;
+    this.laneShare = Math.ceil(this.o.slots.size / lanes);
+    this.loops = Array.from({ length: lanes }, (_, lane) => this.fetchLoop(lane));
   }
 
   /** Stops claiming; running jobs go on. */
   async stopFetching(): Promise<void> {
     this.stopping = true;
     this.stopped();
-    this.wakeLoop?.();
     // Interrupt a BLMOVE in progress. If it had already moved an id, the final tick hands it back.
     this.o.blocking.disconnect(false);
-    await this.loop;
+    await Promise.all(this.loops);
   }
 
   async runningSettled(): Promise<void> {
@@ -95,49 +100,70 @@ export class QueueWorker {
     return this.running.size;
   }
 
-  private async fetchLoop(): Promise<void> {
+  private async fetchLoop(lane: number): Promise<void> {
     let failures = 0;
     while (!this.stopping) {
-      await this.untilSlotFree();
+      await Promise.race([this.o.slots.available(), this.stoppedSignal]);
       if (this.stopping) break;
       try {
-        if (this.needsRecovery) await this.recover();
-        const claimed = await this.claim();
+        if (lane === 0 && this.needsRecovery) await this.recover();
+        const claimed = await this.claim(lane);
         failures = 0;
-        if (claimed === 0 && !this.stopping) await this.blockForWork();
-        if (claimed < 0) await this.untilSlotFree();
+        if (claimed > 0) this.signalWork();
+        else if (claimed === 0 && !this.stopping) {
+          if (lane === 0) await this.blockForWork();
+          else await Promise.race([this.nextWork(), this.stoppedSignal]);
+        }
       } catch (error) {
         failures += 1;
         this.needsRecovery = true;
         if (!this.stopping) this.o.log.warn({ err: error, queue: this.o.keys.queue }, "fetch failed; retrying");
-        await this.pause(Math.min(100 * 2 ** failures, 5_000));
+        await Promise.race([new Promise((resolve) => setTimeout(resolve, Math.min(100 * 2 ** failures, 5_000))), this.stoppedSignal]);
       }
     }
   }
 
-  private async claim(): Promise<number> {
+  /** Claims up to this lane's share of the free slots; -1 when another loop took the last free slot first. */
+  private async claim(lane: number): Promise<number> {
     const { keys, workerId, runner, slots } = this.o;
-    const reserved = slots.reserve();
-    // Another queue's loop took the last slot between our wait and now: wait again rather than over-claim.
+    const reserved = slots.reserve(this.laneShare);
     if (reserved === 0) return -1;
+    const moved = lane === 0 ? this.moved : "";
     const taken = this.settler.take();
-    const calls = [claimCall(keys, workerId, reserved, this.moved)];
+    const calls = [claimCall(keys, workerId, reserved, moved)];
     if (taken) calls.unshift(taken.call);
     let replies: unknown[];
+    const sent = runner.runMany(calls);
+    this.claimsInFlight.add(sent);
     try {
-      replies = await runner.runMany(calls);
+      replies = await sent;
     } catch (error) {
       slots.release(reserved);
       taken?.fail();
+      // The claim may have run before its reply was lost: whatever it moved, and the entry BLMOVE handed us,
+      // sit in our in-flight list unknown to this process. Recovery puts them back in line.
+      if (lane === 0) this.moved = "";
       throw error;
+    } finally {
+      this.claimsInFlight.delete(sent);
     }
-    this.moved = "";
+    if (lane === 0) this.moved = "";
     if (taken) taken.complete(replies[0]);
     const reply = parseClaimReply(replies[replies.length - 1]);
     this.lease.wakeAt(reply.nextDue);
     slots.release(reserved - reply.claimed.length);
     for (const entry of reply.claimed) this.launch(entry);
     return reply.claimed.length;
+  }
+
+  private signalWork(): void {
+    const waiters = this.workWaiters;
+    this.workWaiters = [];
+    for (const wake of waiters) wake();
+  }
+
+  private nextWork(): Promise<void> {
+    return new Promise((resolve) => this.workWaiters.push(resolve));
   }
 
   /** One BLMOVE, raced against a watchdog: a silently dead connection must not park the loop forever. */
@@ -161,7 +187,10 @@ export class QueueWorker {
         this.needsRecovery = true;
         return;
       }
-      if (result !== null) this.moved = result;
+      if (result !== null) {
+        this.moved = result;
+        this.signalWork();
+      }
     } catch (error) {
       if (this.stopping) return;
       // The BLMOVE may have moved an id before the connection died: recovery hands it back.
@@ -172,7 +201,9 @@ export class QueueWorker {
     }
   }
 
+  /** Runs on lane 0 only, never during its own BLMOVE; waits out the other lane's claim so none is half-known. */
   private async recover(): Promise<void> {
+    await Promise.allSettled([...this.claimsInFlight]);
     const known = [...this.running.keys(), ...this.settler.entries()];
     if (this.moved) known.push(this.moved);
     const returned = Number(await this.o.runner.run(recoverCall(this.o.keys, this.o.workerId, known)));
@@ -184,7 +215,6 @@ export class QueueWorker {
     const done = this.process(claimed).finally(() => {
       this.running.delete(claimed.entry);
       this.o.slots.release(1);
-      this.wakeLoop?.();
     });
     this.running.set(claimed.entry, done);
   }
@@ -243,27 +273,5 @@ export class QueueWorker {
   private async progress(entry: string, percent: number): Promise<void> {
     const value = Math.max(0, Math.min(100, Math.round(percent)));
     await this.o.runner.run(progressCall(this.o.keys, this.o.workerId, entry, value));
-  }
-
-  private untilSlotFree(): Promise<void> {
-    if (this.o.slots.free > 0) return Promise.resolve();
-    return new Promise((resolve) => {
-      this.wakeLoop = () => {
-        this.wakeLoop = undefined;
-        resolve();
-      };
-      void this.o.slots.available().then(() => this.wakeLoop?.());
-    });
-  }
-
-  private pause(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(resolve, ms);
-      this.wakeLoop = () => {
-        clearTimeout(timer);
-        this.wakeLoop = undefined;
-        resolve();
-      };
-    });
   }
 }

@@ -108,6 +108,20 @@ describe("crash safety", () => {
     for (const id of ids) expect(await executions(id)).toBeGreaterThanOrEqual(1);
   });
 
+  it("connections cut mid-run (replies lost after the scripts ran): nothing is lost or stuck active", async () => {
+    freshQueue();
+    await spawnWorker({ WORKER_CONCURRENCY: "8" });
+    const r = runner();
+    const ids = await Promise.all(Array.from({ length: 300 }, (_, i) => enqueueOne(r, keys, workJob, { ms: 2, tag: String(i) })));
+    for (const threshold of [30, 90, 160]) {
+      await waitFor(async () => Number(await redis.hget(keys.stats, "completed")) >= threshold, { what: `${threshold} completions` });
+      // Drops every client connection but ours: the worker's in-flight commands lose their replies.
+      await redis.client("KILL", "TYPE", "normal", "SKIPME", "yes");
+    }
+    for (const id of ids) await waitForState(r, keys, id, "completed", 30_000);
+    expect(await redis.llen(keys.wait)).toBe(0);
+  });
+
   it("a worker idle in BLMOVE resumes after a Redis restart (no silently re-sent blocking command)", async () => {
     freshQueue();
     await spawnWorker({ BLOCK_SECONDS: "30" });
