@@ -21,14 +21,14 @@ beforeEach(async () => {
 const batch = (name: string, items: unknown, headers: Record<string, string> = {}) =>
   stack.request(`/v1/jobs/${name}/batch`, { method: "POST", json: items, headers });
 
-const webhook = (i: number) => ({ data: { url: `https://hooks.example.com/${i}`, body: { i } } });
+const webhook = (i: number): { data: unknown } => ({ data: { url: `https://hooks.example.com/${i}`, body: { i } } });
 
 describe("POST /v1/jobs/{name}/batch", () => {
   it("enqueues every valid item in one Upstash request and answers 202 { jobs } in order", async () => {
     const items = Array.from({ length: MAX_BATCH_SIZE }, (_, i) => webhook(i));
     const response = await batch("webhook", items);
     expect(response.status).toBe(202);
-    const { jobs } = await response.json();
+    const { jobs } = await response.json() as any;
     expect(jobs).toHaveLength(MAX_BATCH_SIZE);
     expect(new Set(jobs.map((job: { id: string }) => job.id)).size).toBe(MAX_BATCH_SIZE);
     for (const job of jobs) {
@@ -47,7 +47,7 @@ describe("POST /v1/jobs/{name}/batch", () => {
       { data: {}, options: { delay: 60_000, maxAttempts: 2, backoff: "3s", timeout: 5_000 } },
       { data: {}, options: { runAt: "2032-01-01T00:00:00Z" } },
     ]);
-    const { jobs } = await response.json();
+    const { jobs } = await response.json() as any;
     expect(jobs.map((job: { state: string }) => job.state)).toEqual(["waiting", "delayed", "delayed", "delayed"]);
     const stored = await stack.io.hgetall(stack.keys("noop").job(parseJobId(jobs[2].id)!.localId));
     expect(stored.m).toBe("2");

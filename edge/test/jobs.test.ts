@@ -29,7 +29,7 @@ describe("POST /v1/jobs/{name}", () => {
     const started = Date.now();
     const response = await enqueue("noop", { hello: "world" });
     expect(response.status).toBe(202);
-    const body = await response.json();
+    const body = await response.json() as any;
     expect(Object.keys(body).sort()).toEqual(["id", "name", "state", "statusUrl"]);
     expect(body.id).toMatch(/^noop\.[0-9a-z]{16}$/);
     expect(body).toMatchObject({ name: "noop", state: "waiting", statusUrl: `${stack.url}/v1/jobs/${body.id}` });
@@ -52,7 +52,7 @@ describe("POST /v1/jobs/{name}", () => {
   });
 
   it("stores the validated payload, defaults applied", async () => {
-    const body = await (await enqueue("digest", { text: "abc" })).json();
+    const body = await (await enqueue("digest", { text: "abc" })).json() as any;
     expect(JSON.parse((await record(body.id)).d!)).toEqual({ text: "abc", rounds: 100_000 });
   });
 
@@ -84,7 +84,7 @@ describe("POST /v1/jobs/{name}", () => {
 describe("query options", () => {
   it("delay puts the job in the delayed set, due delay from now", async () => {
     const before = Date.now();
-    const body = await (await enqueue("noop", {}, "?delay=5m")).json();
+    const body = await (await enqueue("noop", {}, "?delay=5m")).json() as any;
     expect(body.state).toBe("delayed");
     const score = Number(await stack.io.zscore(stack.keys("noop").delayed, parseJobId(body.id)!.localId));
     expect(score).toBeGreaterThanOrEqual(before + 300_000 - 1_000);
@@ -94,20 +94,20 @@ describe("query options", () => {
 
   it("runAt schedules at that time; a past runAt runs now", async () => {
     const runAt = "2031-05-06T07:08:09.000Z";
-    const future = await (await enqueue("noop", {}, `?runAt=${encodeURIComponent(runAt)}`)).json();
+    const future = await (await enqueue("noop", {}, `?runAt=${encodeURIComponent(runAt)}`)).json() as any;
     expect(future.state).toBe("delayed");
     expect(Number(await stack.io.zscore(stack.keys("noop").delayed, parseJobId(future.id)!.localId))).toBe(Date.parse(runAt));
     expect((await record(future.id)).r).toBe(String(Date.parse(runAt)));
-    const past = await (await enqueue("noop", {}, "?runAt=2001-01-01T00:00:00%2B02:00")).json();
+    const past = await (await enqueue("noop", {}, "?runAt=2001-01-01T00:00:00%2B02:00")).json() as any;
     expect(past.state).toBe("waiting");
   });
 
   it("maxAttempts, backoff and timeout land in the record", async () => {
-    const body = await (await enqueue("noop", {}, "?maxAttempts=25&backoff=2s&timeout=1m")).json();
+    const body = await (await enqueue("noop", {}, "?maxAttempts=25&backoff=2s&timeout=1m")).json() as any;
     const stored = await record(body.id);
     expect(stored.m).toBe("25");
     expect(JSON.parse(stored.o!)).toEqual({ backoffMs: 2_000, timeoutMs: 60_000 });
-    expect((await record((await (await enqueue("noop", {}, "?maxAttempts=1")).json()).id)).m).toBe("1");
+    expect((await record((await (await enqueue("noop", {}, "?maxAttempts=1")).json() as any).id)).m).toBe("1");
   });
 
   it.each([
@@ -135,12 +135,12 @@ describe("Idempotency-Key", () => {
     const first = await enqueue("noop", { order: 42 }, "", headers);
     expect(first.status).toBe(202);
     expect(first.headers.get("Idempotent-Replayed")).toBeNull();
-    const firstBody = await first.json();
+    const firstBody = await first.json() as any;
 
     const again = await enqueue("noop", { order: 42 }, "", headers);
     expect(again.status).toBe(202);
     expect(again.headers.get("Idempotent-Replayed")).toBe("true");
-    const againBody = await again.json();
+    const againBody = await again.json() as any;
     expect(againBody.id).toBe(firstBody.id);
     expect(again.headers.get("Location")).toBe(`/v1/jobs/${firstBody.id}`);
     expect(await stack.io.llen(stack.keys("noop").wait)).toBe(1);
@@ -149,7 +149,7 @@ describe("Idempotency-Key", () => {
 
   it("the same key with a different payload is 422, and nothing new is enqueued", async () => {
     const headers = { "Idempotency-Key": "order-43" };
-    const first = await (await enqueue("noop", { order: 43 }, "", headers)).json();
+    const first = await (await enqueue("noop", { order: 43 }, "", headers)).json() as any;
     const problem = await expectProblem(await enqueue("noop", { order: 44 }, "", headers), 422, "idempotency_conflict");
     expect(problem.detail).toContain(first.id);
     expect(await stack.io.llen(stack.keys("noop").wait)).toBe(1);
@@ -170,10 +170,10 @@ describe("Idempotency-Key", () => {
 
 describe("GET /v1/jobs/{id}", () => {
   it("answers 200 with the status record", async () => {
-    const { id } = await (await enqueue("noop", { a: 1 }, "?maxAttempts=2")).json();
+    const { id } = await (await enqueue("noop", { a: 1 }, "?maxAttempts=2")).json() as any;
     const response = await stack.request(`/v1/jobs/${id}`);
     expect(response.status).toBe(200);
-    const status = await response.json();
+    const status = await response.json() as any;
     expect(status).toMatchObject({
       id,
       name: "noop",
@@ -200,29 +200,29 @@ describe("GET /v1/jobs/{id}", () => {
 
 describe("DELETE /v1/jobs/{id}", () => {
   it("cancels a waiting job (200) and takes it off the wait list", async () => {
-    const { id } = await (await enqueue("noop", {})).json();
+    const { id } = await (await enqueue("noop", {})).json() as any;
     const response = await stack.request(`/v1/jobs/${id}`, { method: "DELETE" });
     expect(response.status).toBe(200);
-    expect(await response.json()).toEqual({ id, state: "cancelled", previousState: "waiting" });
+    expect(await response.json() as any).toEqual({ id, state: "cancelled", previousState: "waiting" });
     expect(await stack.io.llen(stack.keys("noop").wait)).toBe(0);
-    expect((await (await stack.request(`/v1/jobs/${id}`)).json()).state).toBe("cancelled");
+    expect((await (await stack.request(`/v1/jobs/${id}`)).json() as any).state).toBe("cancelled");
   });
 
   it("cancels a delayed job (200) and takes it out of the delayed set", async () => {
-    const { id } = await (await enqueue("noop", {}, "?delay=1h")).json();
+    const { id } = await (await enqueue("noop", {}, "?delay=1h")).json() as any;
     const response = await stack.request(`/v1/jobs/${id}`, { method: "DELETE" });
-    expect(await response.json()).toEqual({ id, state: "cancelled", previousState: "delayed" });
+    expect(await response.json() as any).toEqual({ id, state: "cancelled", previousState: "delayed" });
     expect(await stack.io.zcard(stack.keys("noop").delayed)).toBe(0);
   });
 
   it("answers 409 for an active job and for one already finished", async () => {
-    const { id } = await (await enqueue("noop", {})).json();
+    const { id } = await (await enqueue("noop", {})).json() as any;
     await stack.runner.run(claimCall(stack.keys("noop"), "test-worker", 1)); // what a worker does
     expect((await record(id)).s).toBe("active");
     const problem = await expectProblem(await stack.request(`/v1/jobs/${id}`, { method: "DELETE" }), 409, "job_not_cancellable");
     expect(problem.detail).toContain("active");
 
-    const other = await (await enqueue("noop", {})).json();
+    const other = await (await enqueue("noop", {})).json() as any;
     expect((await stack.request(`/v1/jobs/${other.id}`, { method: "DELETE" })).status).toBe(200);
     await expectProblem(await stack.request(`/v1/jobs/${other.id}`, { method: "DELETE" }), 409, "job_not_cancellable");
   });

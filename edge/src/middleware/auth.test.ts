@@ -30,7 +30,7 @@ describe("bearerAuth", () => {
     expect(response.status).toBe(401);
     expect(response.headers.get("WWW-Authenticate")).toMatch(/^Bearer\b/);
     expect(response.headers.get("Content-Type")).toBe("application/problem+json");
-    const body = await response.json();
+    const body = await response.json() as any;
     expect(body).toMatchObject({ status: 401, code: "unauthorized" });
     // The presented credential is never echoed back.
     if (authorization) expect(JSON.stringify(body)).not.toContain(authorization.split(" ")[1] || "\u0000");
@@ -38,12 +38,12 @@ describe("bearerAuth", () => {
 
   it("accepts every producer key and identifies it by a digest prefix, not the key", async () => {
     for (const key of keys.producer) {
-      const principal = await (await get("/who", `Bearer ${key}`)).json();
+      const principal = await (await get("/who", `Bearer ${key}`)).json() as any;
       expect(principal.role).toBe("producer");
       expect(principal.keyId).toMatch(/^[0-9a-f]{32}$/);
       expect(principal.keyId).not.toContain(key);
     }
-    const [a, b] = await Promise.all(keys.producer.map(async (key) => (await (await get("/who", `Bearer ${key}`)).json()).keyId));
+    const [a, b] = await Promise.all(keys.producer.map(async (key) => (await (await get("/who", `Bearer ${key}`)).json() as any).keyId));
     expect(a).not.toBe(b);
   });
 
@@ -52,7 +52,7 @@ describe("bearerAuth", () => {
   });
 
   it("gives admin keys the admin role", async () => {
-    expect((await (await get("/who", "Bearer admin-1")).json()).role).toBe("admin");
+    expect((await (await get("/who", "Bearer admin-1")).json() as any).role).toBe("admin");
   });
 });
 
@@ -60,7 +60,7 @@ describe("requireAdmin", () => {
   it("answers 403 to a producer key and lets an admin key through", async () => {
     const forbidden = await get("/admin", "Bearer producer-1");
     expect(forbidden.status).toBe(403);
-    expect(await forbidden.json()).toMatchObject({ code: "forbidden", status: 403 });
+    expect(await forbidden.json() as any).toMatchObject({ code: "forbidden", status: 403 });
     expect((await get("/admin", "Bearer admin-1")).status).toBe(200);
   });
 });

@@ -27,7 +27,7 @@ function countingStream(chunks: number, chunkBytes: number) {
   return { stream, state };
 }
 
-const post = (hono: Hono<AppEnv>, body: BodyInit, headers: Record<string, string> = {}) =>
+const post = (hono: Hono<AppEnv>, body: string | ReadableStream<Uint8Array>, headers: Record<string, string> = {}) =>
   hono.request("/", { method: "POST", body, headers, duplex: "half" } as RequestInit);
 
 describe("bodyLimit", () => {

@@ -8,12 +8,12 @@ import type { AppEnv } from "../context";
 import { requireAdmin } from "../middleware/auth";
 import { DeadPageSchema, problem } from "../schemas";
 
-const pageNumber = (fallback: number, max: number) =>
+const pageNumber = (fallback: number, min: number, max: number) =>
   z
     .string()
     .regex(/^\d+$/, "expected a whole number")
     .transform(Number)
-    .pipe(z.number().int().min(0).max(max))
+    .pipe(z.number().int().min(min).max(max))
     .default(fallback);
 
 const deadRoute = createRoute({
@@ -26,8 +26,8 @@ const deadRoute = createRoute({
   request: {
     params: z.object({ name: z.string().openapi({ param: { name: "name", in: "path" }, example: "webhook" }) }),
     query: z.strictObject({
-      offset: pageNumber(0, 1_000_000).openapi({ description: "Skip this many, most recent first. Default 0." }),
-      limit: pageNumber(50, 500).openapi({ description: "Page size, up to 500. Default 50." }),
+      offset: pageNumber(0, 0, 1_000_000).openapi({ description: "Skip this many, most recent first. Default 0." }),
+      limit: pageNumber(50, 1, 500).openapi({ description: "Page size, 1 to 500. Default 50." }),
     }),
   },
   responses: {
