@@ -91,7 +91,11 @@ export const ProblemSchema = z
   })
   .openapi("Problem");
 
-/** A problem+json response entry for `responses`. */
+/**
+ * A problem+json response entry for a route's `responses`.
+ * @example
+ * responses: { 404: problem("Unknown job, or its record has expired") }
+ */
 export function problem(description: string) {
   return { description, content: { "application/problem+json": { schema: ProblemSchema } } } as const;
 }

@@ -15,7 +15,12 @@ interface ZodIssueLike {
 
 const PREFIX: Record<string, PropertyKey[]> = { json: [], query: ["query"], header: ["header"], param: ["param"] };
 
-/** Unknown keys become one issue per key at that key's path, not one issue at the parent. */
+/**
+ * zod issues → problem issues. Unknown keys become one issue per key at that key's path, not one at the parent.
+ * @example
+ * problemIssues(EnqueueQuerySchema.safeParse({ dealy: "1h" }).error!.issues, ["query"])
+ * // [{ path: "query.dealy", message: "is not a known option" }]
+ */
 export function problemIssues(issues: readonly ZodIssueLike[], prefix: readonly PropertyKey[] = []): ProblemIssue[] {
   return issues.flatMap((issue) =>
     issue.code === "unrecognized_keys" && issue.keys?.length

@@ -30,7 +30,11 @@ async function sha256(text: string): Promise<Uint8Array> {
 
 type SubtleWithTimingSafeEqual = typeof crypto.subtle & { timingSafeEqual?: (a: ArrayBufferView, b: ArrayBufferView) => boolean };
 
-/** Equal-length digests only. workerd has `crypto.subtle.timingSafeEqual`; elsewhere an XOR fold. */
+/**
+ * Equal-length digests only. workerd has `crypto.subtle.timingSafeEqual`; elsewhere an XOR fold.
+ * @example
+ * digestsEqual(await sha256(presented), configuredDigest) // true or false, in time independent of the bytes
+ */
 export function digestsEqual(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
   const subtle = crypto.subtle as SubtleWithTimingSafeEqual;

@@ -29,7 +29,11 @@ export interface ProblemHandlerOptions {
   log?: (message: string, details: Record<string, unknown>) => void;
 }
 
-/** Maps anything thrown to an OffloadError; unknown errors become `internal`. */
+/**
+ * Maps anything thrown to an OffloadError; unknown errors become `internal`.
+ * @example
+ * toOffloadError(new HTTPException(415)).code // "unsupported_media_type"
+ */
 export function toOffloadError(error: unknown): OffloadError {
   if (error instanceof OffloadError) return error;
   if (error instanceof HTTPException) {
@@ -39,7 +43,11 @@ export function toOffloadError(error: unknown): OffloadError {
   return new OffloadError("internal", "Unexpected error", { cause: error });
 }
 
-/** Builds the problem+json response for an error; used by the handlers below and by middleware tests. */
+/**
+ * Builds the problem+json response for an error, with the headers its code calls for.
+ * @example
+ * problemResponse(new OffloadError("rate_limited", "slow down", { retryAfterSeconds: 5 })) // 429, Retry-After: 5
+ */
 export function problemResponse(error: OffloadError): Response {
   const headers = new Headers({ "Content-Type": PROBLEM_CONTENT_TYPE, "Cache-Control": "no-store" });
   if (error.details.retryAfterSeconds !== undefined) {

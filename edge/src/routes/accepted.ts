@@ -9,7 +9,11 @@ export interface Accepted {
   statusUrl: string;
 }
 
-/** Path of a job's status resource; also the `Location` of a 202. */
+/**
+ * Path of a job's status resource; also the `Location` of a 202.
+ * @example
+ * statusPath("webhook.mfz3k2x9q1a8b7c6") // "/v1/jobs/webhook.mfz3k2x9q1a8b7c6"
+ */
 export const statusPath = (id: string) => `/v1/jobs/${id}`;
 
 /**

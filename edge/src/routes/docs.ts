@@ -87,7 +87,7 @@ export function docsRoutes(app: OpenAPIHono<AppEnv>, jobs: Registry): void {
         title: "Offload",
         version: "0.1.0",
         description:
-          "Enqueue jobs from the edge. Errors are RFC 9457 application/problem+json with a stable `code`; validation errors list `errors: [{ path, message }]` where paths are relative to the JSON body, or prefixed `query.` / `header.`.",
+          "Enqueue jobs from the edge. Errors are RFC 9457 application/problem+json with a stable `code`; validation errors list `errors: [{ path, message }]` where paths are relative to the JSON body, or prefixed `query.` / `header.`. Unknown query parameters are rejected (400), so a misspelt option never goes unnoticed. Storage failures are 503 with Retry-After.",
       },
       security: [{ apiKey: [] }],
     });

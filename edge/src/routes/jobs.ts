@@ -36,7 +36,7 @@ export const IdempotencyHeaderSchema = z.object({
     .optional()
     .openapi({
       description:
-        "Up to 255 characters. The same key with the same payload returns the original job (202, `Idempotent-Replayed: true`) for 24 h; with a different payload, 422.",
+        "Up to 255 characters, scoped to the job type. For 24 h the same key with the same payload returns the original job (202 with `Idempotent-Replayed: true`); with a different payload, 422. Payloads compare as the validated JSON.",
     }),
 });
 
