@@ -51,6 +51,13 @@ describe("POST /v1/jobs/{name}", () => {
     expect(await stack.io.llen(stack.keys("noop").wait)).toBe(5);
   });
 
+  it("still makes one request per job when many arrive at once (no cross-request pipelining)", async () => {
+    const responses = await Promise.all(Array.from({ length: 20 }, (_, i) => enqueue("noop", { i })));
+    expect(responses.map((response) => response.status)).toEqual(Array(20).fill(202));
+    expect(stack.upstash.requestCount()).toBe(20);
+    expect(await stack.io.llen(stack.keys("noop").wait)).toBe(20);
+  });
+
   it("stores the validated payload, defaults applied", async () => {
     const body = await (await enqueue("digest", { text: "abc" })).json() as any;
     expect(JSON.parse((await record(body.id)).d!)).toEqual({ text: "abc", rounds: 100_000 });
