@@ -7,7 +7,7 @@
  * (zombies excepted) means the child and everything it started (workerd, esbuild, threads' hosts) are gone.
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
@@ -15,6 +15,8 @@ import { afterEach, describe, expect, it } from "vitest";
 import { freePort } from "../test/free-port";
 import { REPO_ROOT } from "./config";
 import { startDevStack } from "./stack";
+import { Webhook } from "standardwebhooks";
+import { startTestReceiver } from "../../worker/src/handlers/webhook/test-receiver";
 
 const dirs: string[] = [];
 function dataDir(): string {
@@ -91,6 +93,39 @@ describe("startDevStack", () => {
       );
       expect(finished.state).toBe("completed");
       expect(finished.result).toEqual({ ok: true });
+
+      // The webhook job end to end: enqueued over HTTP, delivered to a real receiver, signed, status completed.
+      const receiver = await startTestReceiver();
+      try {
+        receiver.reply({ status: 503 }, { status: 200, body: "thanks" });
+        const hook = await fetch(`${stack.edgeUrl}/v1/jobs/webhook?backoff=10ms`, {
+          method: "POST",
+          headers: { ...auth, "content-type": "application/json" },
+          body: JSON.stringify({ url: `${receiver.origin}/hooks`, body: { type: "invoice.paid", invoice: 42 } }),
+        });
+        const hookJob = (await hook.json()) as { id: string };
+        expect(hook.status, JSON.stringify(hookJob)).toBe(202);
+        const first = await receiver.nextDelivery();
+        const second = await receiver.nextDelivery();
+        const { webhookSecret } = JSON.parse(readFileSync(join(dir, "dev-keys.json"), "utf8")) as { webhookSecret: string };
+        for (const delivery of [first, second]) {
+          expect(delivery.headers["webhook-id"]).toBe(hookJob.id);
+          const verified = new Webhook(webhookSecret).verify(delivery.body, delivery.headers as Record<string, string>);
+          expect(verified).toEqual({ type: "invoice.paid", invoice: 42 });
+        }
+        const delivered = await until(
+          async () => {
+            const status = await fetch(`${stack.edgeUrl}/v1/jobs/${hookJob.id}`, { headers: auth });
+            const body = (await status.json()) as { state: string; attempt: number; result?: { status: number } };
+            return body.state === "completed" ? body : undefined;
+          },
+          15_000,
+          `webhook ${hookJob.id} to complete`,
+        );
+        expect(delivered).toMatchObject({ attempt: 2, result: { status: 200 } });
+      } finally {
+        await receiver.close();
+      }
     } finally {
       await stack.stop();
     }
