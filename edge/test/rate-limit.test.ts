@@ -2,32 +2,20 @@
  * RATE_LIMIT in workerd with @upstash/ratelimit over the local endpoint: per API key, 429 + Retry-After.
  *
  * @upstash/ratelimit (2.1+) starts every script with `#!lua flags=allow-key-locking`, a flag only Upstash
- * understands; open-source Redis refuses the script. Until upstash-local strips it as Upstash would accept it,
- * these tests skip themselves and say why (the 429 logic is also covered by middleware/rate-limit.test.ts).
+ * understands; upstash-local drops it before the script reaches redis-server (upstash-script-flags.ts).
  */
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { expectProblem, OTHER_PRODUCER_KEY, startEdgeStack, type EdgeStack } from "./harness";
 
 let stack: EdgeStack;
-let keyLockingSupported = false;
 beforeAll(async () => {
   stack = await startEdgeStack({ vars: { RATE_LIMIT: "3/1m" } });
-  const probe = await fetch(stack.upstash.url, {
-    method: "POST",
-    headers: { Authorization: `Bearer ${stack.upstashToken}` },
-    body: JSON.stringify(["EVAL", "#!lua flags=allow-key-locking\nreturn 1", "0"]),
-  });
-  keyLockingSupported = probe.ok;
-  if (!keyLockingSupported) {
-    console.warn(`SKIPPED: upstash-local refuses @upstash/ratelimit's scripts: ${await probe.text()}`);
-  }
 });
 afterAll(() => stack?.stop());
 
 const enqueue = (key?: string) => stack.request("/v1/jobs/noop", { method: "POST", json: {}, key });
 
-it("lets 3 requests per minute through per key, then answers 429 with Retry-After", async (context) => {
-  if (!keyLockingSupported) return context.skip("upstash-local refuses allow-key-locking");
+it("lets 3 requests per minute through per key, then answers 429 with Retry-After", async () => {
   for (let i = 0; i < 3; i++) expect((await enqueue()).status).toBe(202);
   const limited = await enqueue();
   const retryAfter = Number(limited.headers.get("Retry-After"));
@@ -40,8 +28,7 @@ it("lets 3 requests per minute through per key, then answers 429 with Retry-Afte
   expect((await enqueue(OTHER_PRODUCER_KEY)).status).toBe(202);
 });
 
-it("keeps no API key in Redis: buckets are named by a digest", async (context) => {
-  if (!keyLockingSupported) return context.skip("upstash-local refuses allow-key-locking");
+it("keeps no API key in Redis: buckets are named by a digest", async () => {
   const keys = await stack.io.keys("offload:ratelimit*");
   expect(keys.length).toBeGreaterThan(0);
   expect(keys.join(" ")).not.toContain("producer-key");

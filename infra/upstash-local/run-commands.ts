@@ -12,6 +12,7 @@
 import type { Pipeline, Redis } from "ioredis";
 import { refusal } from "./command-policy";
 import { isReplyError, rawCommand, type Argv, type RawReply } from "./raw-command";
+import { adaptScriptCommand } from "./upstash-script-flags";
 
 export type CommandOutcome = { readonly reply: RawReply } | { readonly error: string };
 
@@ -83,7 +84,8 @@ async function send(redis: Redis, commands: readonly Argv[]): Promise<PipelineRe
   if (commands.length === 0) return [];
   // `pipeline()` is typed as a chain of named commands; the object is a Pipeline, which takes raw commands.
   const pipeline = redis.pipeline() as unknown as Pipeline;
-  for (const argv of commands) pipeline.sendCommand(rawCommand(argv));
+  const adapted = commands.map(adaptScriptCommand);
+  for (const { argv } of adapted) pipeline.sendCommand(rawCommand(argv));
   let replies: PipelineReply[];
   try {
     replies = ((await pipeline.exec()) ?? []) as PipelineReply[];
@@ -92,7 +94,7 @@ async function send(redis: Redis, commands: readonly Argv[]): Promise<PipelineRe
   }
   const failure = replies.find(([error]) => error !== null && !isReplyError(error));
   if (failure) throw new RedisUnavailableError(describe(failure[0]), { cause: failure[0] });
-  return replies;
+  return replies.map(([error, reply], index) => [error, error ? reply : adapted[index]!.reply(reply)]);
 }
 
 function toOutcome([error, reply]: PipelineReply): CommandOutcome {

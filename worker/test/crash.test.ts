@@ -116,7 +116,7 @@ describe("crash safety", () => {
     for (const threshold of [30, 90, 160]) {
       await waitFor(async () => Number(await redis.hget(keys.stats, "completed")) >= threshold, { what: `${threshold} completions` });
       // Drops every client connection but ours: the worker's in-flight commands lose their replies.
-      await redis.client("KILL", "TYPE", "normal", "SKIPME", "yes");
+      await redis.call("CLIENT", "KILL", "TYPE", "normal", "SKIPME", "yes");
     }
     for (const id of ids) await waitForState(r, keys, id, "completed", 30_000);
     expect(await redis.llen(keys.wait)).toBe(0);
