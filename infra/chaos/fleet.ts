@@ -1,0 +1,115 @@
+/**
+ * The chaos worker fleet: forks `chaos-worker.ts` (bundled once with esbuild, so a replacement after a kill
+ * starts in a fraction of the time tsx needs), waits for its IPC "ready", and kills or stops workers by pid.
+ * Each worker's output goes to one log file per fleet, for post-mortems.
+ */
+import { fork, type ChildProcess } from "node:child_process";
+import { once } from "node:events";
+import { closeSync, mkdirSync, openSync } from "node:fs";
+import { join } from "node:path";
+import { build } from "esbuild";
+
+export const BUILD_DIR = join(import.meta.dirname, ".build");
+
+export interface ChaosWorker {
+  readonly workerId: string;
+  readonly process: ChildProcess;
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  alive(): boolean;
+}
+
+export interface FleetOptions {
+  /** Environment for every worker (REDIS_URL, LEASE_MS, …; see chaos-worker.ts). */
+  env: Record<string, string>;
+  /** File the workers' stdout and stderr are appended to. */
+  logFile: string;
+}
+
+export interface Fleet {
+  spawn(env?: Record<string, string>): Promise<ChaosWorker>;
+  /** Workers started and not yet seen to exit. */
+  live(): ChaosWorker[];
+  /** SIGKILL; resolves once the process is gone. */
+  kill(worker: ChaosWorker): Promise<void>;
+  /** SIGTERM (graceful stop); resolves with the exit code once the process is gone. */
+  terminate(worker: ChaosWorker): Promise<number | null>;
+  /** SIGTERM to every live worker, awaited; SIGKILL to any that has not exited after `graceMs`. */
+  stopAll(graceMs?: number): Promise<void>;
+}
+
+let bundled: Promise<string> | undefined;
+
+/** Bundles chaos-worker.ts (dependencies stay in node_modules) once per process. */
+export function bundleChaosWorker(): Promise<string> {
+  bundled ??= build({
+    entryPoints: { "chaos-worker": join(import.meta.dirname, "chaos-worker.ts") },
+    outdir: BUILD_DIR,
+    bundle: true,
+    platform: "node",
+    target: "node20",
+    format: "esm",
+    packages: "external",
+    logLevel: "warning",
+  }).then(() => join(BUILD_DIR, "chaos-worker.js"));
+  return bundled;
+}
+
+export function createFleet(options: FleetOptions): Fleet {
+  const workers = new Set<ChaosWorker>();
+  mkdirSync(join(options.logFile, ".."), { recursive: true });
+
+  async function spawn(env: Record<string, string> = {}): Promise<ChaosWorker> {
+    const entry = await bundleChaosWorker();
+    const log = openSync(options.logFile, "a");
+    const child = fork(entry, [], {
+      env: { ...process.env, ...options.env, ...env },
+      stdio: ["ignore", log, log, "ipc"],
+    });
+    closeSync(log);
+    const exited = once(child, "exit").then(([code, signal]) => ({
+      code: code as number | null,
+      signal: signal as NodeJS.Signals | null,
+    }));
+    const workerId = await new Promise<string>((resolve, reject) => {
+      child.on("message", (message: { type?: string; workerId?: string }) => {
+        if (message.type === "ready" && message.workerId) resolve(message.workerId);
+      });
+      void exited.then(({ code, signal }) => reject(new Error(`chaos worker exited (${signal ?? code}) before it was ready; see ${options.logFile}`)));
+    });
+    const worker: ChaosWorker = {
+      workerId,
+      process: child,
+      exited,
+      alive: () => child.exitCode === null && child.signalCode === null,
+    };
+    workers.add(worker);
+    void exited.then(() => workers.delete(worker));
+    return worker;
+  }
+
+  async function kill(worker: ChaosWorker): Promise<void> {
+    if (worker.alive()) worker.process.kill("SIGKILL");
+    await worker.exited;
+  }
+
+  async function terminate(worker: ChaosWorker): Promise<number | null> {
+    if (worker.alive()) worker.process.kill("SIGTERM");
+    return (await worker.exited).code;
+  }
+
+  return {
+    spawn,
+    live: () => [...workers].filter((worker) => worker.alive()),
+    kill,
+    terminate,
+    async stopAll(graceMs = 15_000) {
+      await Promise.all(
+        [...workers].map(async (worker) => {
+          const timer = setTimeout(() => worker.process.kill("SIGKILL"), graceMs);
+          await terminate(worker);
+          clearTimeout(timer);
+        }),
+      );
+    },
+  };
+}
