@@ -1,0 +1,142 @@
+/**
+ * The load generator: enqueues `noop` jobs through the edge over HTTP, as a careful client would, and records
+ * every id that got a 202.
+ *   - single jobs: `POST /v1/jobs/noop` with an Idempotency-Key; a 503 (or a network error) is retried with the
+ *     same key after Retry-After, so a request that was written before its answer was lost maps to one job;
+ *   - batches: `POST /v1/jobs/noop/batch` (no Idempotency-Key there, by design); a 503 is retried as is.
+ * Any other answer than 202 or 503-with-Retry-After is recorded as unexpected.
+ */
+import { randomUUID } from "node:crypto";
+import { parseJobId } from "../../shared/src/ids";
+
+export interface LoadOptions {
+  edgeUrl: string;
+  apiKey: string;
+  /** Jobs to get acknowledged. */
+  jobs: number;
+  /** Share of jobs sent through the batch route (0–1). */
+  batchShare: number;
+  /** Batches hold 2 to maxBatch items. */
+  maxBatch: number;
+  /** Requests in flight. */
+  concurrency: number;
+  /** Jobs per second to aim for (pacing); unlimited when absent. */
+  ratePerSec?: number;
+  /** Called with each acknowledged id as its 202 arrives. */
+  onAck?: (id: string) => void;
+}
+
+export interface UnexpectedAnswer {
+  route: "single" | "batch";
+  status: number;
+  contentType: string | null;
+  body: string;
+}
+
+export interface LoadResult {
+  acked: string[];
+  requests: number;
+  /** 503 answers (all with Retry-After and problem+json, else they are in `unexpected`), retried. */
+  retried503: number;
+  /** Requests that failed without an answer (connection reset…), retried. */
+  networkErrors: number;
+  /** Batches re-sent after a 503: if the first attempt was in fact written, its jobs exist un-acknowledged. */
+  batchResends: number;
+  unexpected: UnexpectedAnswer[];
+  durationMs: number;
+}
+
+type Unit = { kind: "single"; index: number } | { kind: "batch"; first: number; size: number };
+
+function plan(options: LoadOptions): Unit[] {
+  const units: Unit[] = [];
+  let index = 0;
+  while (index < options.jobs) {
+    const left = options.jobs - index;
+    if (Math.random() < options.batchShare && left >= 2) {
+      const size = Math.min(left, 2 + Math.floor(Math.random() * (options.maxBatch - 1)));
+      units.push({ kind: "batch", first: index, size });
+      index += size;
+    } else {
+      units.push({ kind: "single", index });
+      index += 1;
+    }
+  }
+  return units;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export async function generateLoad(options: LoadOptions): Promise<LoadResult> {
+  const started = performance.now();
+  const units = plan(options);
+  const result: LoadResult = { acked: [], requests: 0, retried503: 0, networkErrors: 0, batchResends: 0, unexpected: [], durationMs: 0 };
+  let sentJobs = 0;
+
+  const ack = (id: unknown) => {
+    if (typeof id !== "string" || !parseJobId(id)) throw new Error(`202 with an invalid job id: ${JSON.stringify(id)}`);
+    result.acked.push(id);
+    options.onAck?.(id);
+  };
+
+  /** Sends until the answer is final; returns the parsed 202 body, or undefined after an unexpected answer. */
+  async function send(route: "single" | "batch", path: string, body: string, headers: Record<string, string>): Promise<any> {
+    for (;;) {
+      result.requests += 1;
+      let response: Response;
+      try {
+        response = await fetch(`${options.edgeUrl}${path}`, {
+          method: "POST",
+          headers: { authorization: `Bearer ${options.apiKey}`, "content-type": "application/json", ...headers },
+          body,
+        });
+      } catch {
+        result.networkErrors += 1;
+        if (route === "batch") result.batchResends += 1;
+        await sleep(200);
+        continue;
+      }
+      const text = await response.text();
+      const contentType = response.headers.get("content-type");
+      if (response.status === 202) return JSON.parse(text);
+      const retryAfter = Number(response.headers.get("retry-after"));
+      if (response.status === 503 && retryAfter > 0 && contentType === "application/problem+json") {
+        result.retried503 += 1;
+        if (route === "batch") result.batchResends += 1;
+        await sleep(retryAfter * 1_000);
+        continue;
+      }
+      result.unexpected.push({ route, status: response.status, contentType, body: text.slice(0, 500) });
+      return undefined;
+    }
+  }
+
+  async function run(unit: Unit): Promise<void> {
+    const size = unit.kind === "single" ? 1 : unit.size;
+    if (options.ratePerSec) {
+      const due = started + (sentJobs / options.ratePerSec) * 1_000;
+      sentJobs += size;
+      if (due > performance.now()) await sleep(due - performance.now());
+    }
+    if (unit.kind === "single") {
+      const body = await send("single", "/v1/jobs/noop", JSON.stringify({ i: unit.index }), { "idempotency-key": randomUUID() });
+      if (body) ack(body.id);
+    } else {
+      const items = Array.from({ length: unit.size }, (_, k) => ({ data: { i: unit.first + k } }));
+      const body = await send("batch", "/v1/jobs/noop/batch", JSON.stringify(items), {});
+      if (body) {
+        if (!Array.isArray(body.jobs) || body.jobs.length !== unit.size) throw new Error(`batch 202 with ${body.jobs?.length} jobs for ${unit.size} items`);
+        for (const job of body.jobs) ack(job.id);
+      }
+    }
+  }
+
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: options.concurrency }, async () => {
+      while (next < units.length) await run(units[next++]!);
+    }),
+  );
+  result.durationMs = Math.round(performance.now() - started);
+  return result;
+}

@@ -1,0 +1,36 @@
+/** Small helpers several scenarios share. */
+import type { Redis } from "ioredis";
+import { parseJobId } from "../../../shared/src/ids";
+import { queueKeys } from "../../../shared/src/keys";
+import { FIELD } from "../../../shared/src/record";
+import type { ChaosStack } from "../stack";
+
+/** Job records of a queue (SCAN; the test Redis holds nothing else of that queue). */
+export async function countJobRecords(redis: Redis, queue: string, prefix?: string): Promise<number> {
+  let cursor = "0";
+  let count = 0;
+  do {
+    const [next, batch] = await redis.scan(cursor, "MATCH", `${queueKeys(queue, prefix).jobPrefix}*`, "COUNT", 1_000);
+    cursor = next;
+    count += batch.length;
+  } while (cursor !== "0");
+  return count;
+}
+
+/** Reads `count` random jobs through `GET /v1/jobs/{id}` and compares their state with the record in Redis. */
+export async function sampleStatusThroughEdge(
+  stack: ChaosStack,
+  ids: readonly string[],
+  count: number,
+): Promise<{ checked: number; mismatches: { id: string; http: number; edge?: string; redis: string | null }[] }> {
+  const chosen = [...ids].sort(() => Math.random() - 0.5).slice(0, count);
+  const mismatches: { id: string; http: number; edge?: string; redis: string | null }[] = [];
+  for (const id of chosen) {
+    const response = await fetch(`${stack.edgeUrl}/v1/jobs/${id}`, { headers: { authorization: `Bearer ${stack.apiKey}` } });
+    const body = (await response.json()) as { state?: string };
+    const { queue, localId } = parseJobId(id)!;
+    const state = await stack.redis.hget(queueKeys(queue).job(localId), FIELD.state);
+    if (response.status !== 200 || body.state !== state) mismatches.push({ id, http: response.status, edge: body.state, redis: state });
+  }
+  return { checked: chosen.length, mismatches };
+}
