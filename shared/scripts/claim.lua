@@ -5,18 +5,28 @@
   KEYS[2] active    LIST  this worker's in-flight ids
   KEYS[3] delayed   ZSET  local id -> runAt
   KEYS[4] wake      STRING earliest runAt a worker knows about
+  KEYS[5] dead      ZSET  dead-lettered local ids (for the settlements carried along)
+  KEYS[6] stats     HASH  counters (for the settlements carried along)
   ARGV[1] now (ms)
   ARGV[2] job key prefix
   ARGV[3] max jobs to claim
   ARGV[4] an id a blocking BLMOVE already moved into the active list ("" = none); counts toward max
-  returns { nextDue (ms, -1 none), job... } where each job is { localId, v, n, d, a, m, o, c, k } or, for an
-          entry with no record (poison), { entry } alone: the worker dead-letters it with the reason.
+  ARGV[5] number of settlements N carried along ("finish these, give me the next" in one call)
+  ARGV[6..] N groups of 6, as in `settle`
+  returns { nextDue (ms, -1 none), { settlement flags, as `settle` returns }, job... } where each job is
+          { localId, v, n, d, a, m, o, c, k } or, for an entry with no record (poison), { entry } alone: the
+          worker dead-letters it with the reason.
 ]]
 -- @include promote_due
+-- @include apply_settlements
 local now = tonumber(ARGV[1])
 local jobPrefix, max, moved = ARGV[2], tonumber(ARGV[3]), ARGV[4]
 local MARKER = '~'
-local out = { promoteDue(KEYS[1], KEYS[3], KEYS[4], jobPrefix, now) }
+-- Settle first: the in-flight list shrinks before it grows, and a retry due now can be promoted right away.
+local settled = applySettlements(
+  { active = KEYS[2], wait = KEYS[1], delayed = KEYS[3], dead = KEYS[5], stats = KEYS[6], wake = KEYS[4] },
+  jobPrefix, now, 6, tonumber(ARGV[5]))
+local out = { promoteDue(KEYS[1], KEYS[3], KEYS[4], jobPrefix, now), settled }
 local claimed = 0
 
 local function take(entry)

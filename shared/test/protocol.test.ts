@@ -108,7 +108,7 @@ describe.each(Object.keys(RUNNERS))("protocol over %s", (runnerName) => {
     expect(await direct.llen(keys.wait)).toBe(1);
     // The marker is consumed by a claim, which reports when to come back.
     const early = await claim("w1", 5, T0 + 1);
-    expect(early).toEqual({ nextDue: T0 + 5_000, claimed: [] });
+    expect(early).toEqual({ nextDue: T0 + 5_000, settled: [], claimed: [] });
     expect(await direct.llen(keys.active("w1"))).toBe(0);
     const due = await claim("w1", 5, T0 + 5_000);
     expect(due.claimed.map((c) => c.entry)).toEqual([result!.localId]);
@@ -129,6 +129,18 @@ describe.each(Object.keys(RUNNERS))("protocol over %s", (runnerName) => {
     expect(await direct.pttl(keys.job(created[0]!.localId))).toBeGreaterThan(0);
     const stats = parseStatsReply(keys, await runner.run(statsCall(keys)));
     expect(stats).toMatchObject({ waiting: 1, completed: 1, failed: 0 });
+  });
+
+  it("a claim carries settlements: finish these, give me the next, in one call", async () => {
+    const created = await enqueue(runner, keys, await Promise.all([1, 2, 3].map((n) => prepareJob(job, { n }))), T0);
+    await claim("w1", 1, T0);
+    const reply = parseClaimReply(
+      await runner.run(claimCall(keys, "w1", 2, "", T0 + 5, [settlement(created[0]!.localId, "completed"), settlement("gone", "completed")])),
+    );
+    expect(reply.settled).toEqual([true, false]);
+    expect(reply.claimed.map((c) => c.entry)).toEqual([created[1]!.localId, created[2]!.localId]);
+    expect((await getStatus(runner, keys, created[0]!.localId))!.state).toBe("completed");
+    expect(parseStatsReply(keys, await runner.run(statsCall(keys)))).toMatchObject({ completed: 1, waiting: 0, active: 0 });
   });
 
   it("retry goes to the delayed set and comes back when due; dead goes to the dead-letter set", async () => {

@@ -130,13 +130,11 @@ export class QueueWorker {
     if (reserved === 0) return -1;
     const moved = lane === 0 ? this.moved : "";
     const taken = this.settler.take();
-    const calls = [claimCall(keys, workerId, reserved, moved)];
-    if (taken) calls.unshift(taken.call);
-    let replies: unknown[];
-    const sent = runner.runMany(calls);
+    const sent = runner.run(claimCall(keys, workerId, reserved, moved, Date.now(), taken?.settlements));
     this.claimsInFlight.add(sent);
+    let raw: unknown;
     try {
-      replies = await sent;
+      raw = await sent;
     } catch (error) {
       slots.release(reserved);
       taken?.fail();
@@ -148,8 +146,8 @@ export class QueueWorker {
       this.claimsInFlight.delete(sent);
     }
     if (lane === 0) this.moved = "";
-    if (taken) taken.complete(replies[0]);
-    const reply = parseClaimReply(replies[replies.length - 1]);
+    const reply = parseClaimReply(raw);
+    taken?.complete(reply.settled);
     this.lease.wakeAt(reply.nextDue);
     slots.release(reserved - reply.claimed.length);
     for (const entry of reply.claimed) this.launch(entry);

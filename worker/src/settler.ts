@@ -1,13 +1,13 @@
 /**
  * Coalesces settlements of one queue into one script call. A settlement waits at most until the next turn of
- * the event loop: either the fetch loop takes it along with its next claim (one round trip for "finish this,
+ * the event loop: either the fetch loop carries it inside its next claim (one script call for "finish this,
  * give me the next"), or it is sent on its own. A failed call is retried until it lands; if the process dies
  * first, the job is still in the in-flight list and the lease brings it back (at-least-once).
  */
 import type { Logger } from "pino";
 import type { QueueKeys } from "../../shared/src/keys";
 import { parseSettleReply, settleCall, type Settlement } from "../../shared/src/ops/settle";
-import type { ScriptCall, ScriptRunner } from "../../shared/src/script-runner";
+import type { ScriptRunner } from "../../shared/src/script-runner";
 
 interface Pending {
   settlement: Settlement;
@@ -15,9 +15,9 @@ interface Pending {
 }
 
 export interface TakenSettlements {
-  call: ScriptCall;
-  /** Feed the call's reply back. */
-  complete(reply: unknown): void;
+  settlements: Settlement[];
+  /** Feed back, per settlement, whether it was applied. */
+  complete(applied: boolean[]): void;
   /** The call failed: the settlements go back in line. */
   fail(): void;
 }
@@ -59,9 +59,8 @@ export class Settler {
     this.pending = [];
     for (const p of batch) this.inFlight.add(p.settlement.entry);
     return {
-      call: settleCall(this.keys, this.workerId, batch.map((p) => p.settlement)),
-      complete: (reply) => {
-        const applied = parseSettleReply(reply);
+      settlements: batch.map((p) => p.settlement),
+      complete: (applied) => {
         batch.forEach((p, i) => {
           this.inFlight.delete(p.settlement.entry);
           if (!applied[i]) {
@@ -95,8 +94,8 @@ export class Settler {
   }
 
   private send(taken: TakenSettlements): Promise<void> {
-    const sent = this.runner.run(taken.call).then(
-      (reply) => taken.complete(reply),
+    const sent = this.runner.run(settleCall(this.keys, this.workerId, taken.settlements)).then(
+      (reply) => taken.complete(parseSettleReply(reply)),
       (error: unknown) => {
         this.log.warn({ err: error }, "settle failed; retrying");
         taken.fail();

@@ -16,14 +16,20 @@ export interface Settlement {
   ttlMs: number;
 }
 
+/** `N, then 6 values per settlement`: the argument layout `settle` and `claim` share. */
+export function settlementArgs(settlements: readonly Settlement[]): (string | number)[] {
+  const args: (string | number)[] = [settlements.length];
+  for (const s of settlements) args.push(s.entry, s.recordId, s.kind, s.payload, s.runAt, s.ttlMs);
+  return args;
+}
+
 export function settleCall(
   keys: QueueKeys,
   workerId: string,
   settlements: readonly Settlement[],
   now: number = Date.now(),
 ): ScriptCall {
-  const args: (string | number)[] = [now, keys.jobPrefix, settlements.length];
-  for (const s of settlements) args.push(s.entry, s.recordId, s.kind, s.payload, s.runAt, s.ttlMs);
+  const args = [now, keys.jobPrefix, ...settlementArgs(settlements)];
   return scriptCall(
     "settle",
     {
