@@ -38,6 +38,19 @@ export const WorkerEnvSchema = z.object({
     .regex(/^rediss?:\/\//, "expected a redis:// or rediss:// URL"),
   REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9_-]+$/).default(DEFAULT_PREFIX),
   WORKER_CONCURRENCY: wholeNumber(10, 1, 1000),
+  /** Jobs a queue may claim ahead of free slots while runs are quick (< 20 ms); empty = the concurrency (at least 10), 0 = off. */
+  WORKER_PREFETCH: z
+    .string()
+    .optional()
+    .transform((text, ctx) => {
+      if (text === undefined || text === "") return undefined;
+      const value = Number(text);
+      if (!Number.isInteger(value) || value < 0 || value > 1000) {
+        ctx.addIssue({ code: "custom", message: `expected a whole number from 0 to 1000, got "${text}"` });
+        return z.NEVER;
+      }
+      return value;
+    }),
   /** Comma-separated job names this process serves; default: every job in the registry. */
   WORKER_QUEUES: z.string().optional(),
   /** How long a worker's lease lasts without a heartbeat: a SIGKILLed worker's jobs return after at most this. */

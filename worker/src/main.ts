@@ -37,6 +37,7 @@ const worker = createWorker({
   handlers,
   queues,
   concurrency: env.WORKER_CONCURRENCY,
+  prefetch: env.WORKER_PREFETCH,
   leaseMs: env.WORKER_LEASE,
   shutdownGraceMs: env.WORKER_SHUTDOWN_GRACE,
   threads: env.WORKER_THREADS,

@@ -27,6 +27,9 @@ import { runJob, type AnyHandler } from "./run";
 import { Settler } from "./settler";
 import type { Slots } from "./slots";
 
+/** Above this average run time, claiming ahead costs other workers more than the round trips it saves. */
+const PREFETCH_MAX_RUN_MS = 20;
+
 export interface QueueWorkerOptions {
   keys: QueueKeys;
   workerId: string;
@@ -41,6 +44,11 @@ export interface QueueWorkerOptions {
   blockSeconds: number;
   /** Aborted when running jobs must be handed back now. */
   hardStop: AbortSignal;
+  /**
+   * How many jobs this queue may hold claimed but not yet started, so that one round trip feeds many quick runs.
+   * Used only while jobs are quick and the queue is busy (see shouldPrefetch); 0 turns it off.
+   */
+  prefetch: number;
   metrics?: WorkerMetrics;
   log: Logger;
 }
@@ -55,6 +63,11 @@ export class QueueWorker {
   private loops: Promise<void>[] = [];
   private laneShare = 1;
   private readonly claimsInFlight = new Set<Promise<unknown>>();
+  /** Claimed (active in Redis, in our in-flight list) but waiting for a slot; started as running jobs end. */
+  private readonly prefetched: ClaimedEntry[] = [];
+  /** Moving average of run time; unknown (Infinity) until a job has run, so nothing is prefetched blind. */
+  private averageRunMs = Infinity;
+  private lastClaimFilled = false;
   private workWaiters: (() => void)[] = [];
   private stopped!: () => void;
   private readonly stoppedSignal = new Promise<"stopped">((resolve) => (this.stopped = () => resolve("stopped")));
@@ -92,6 +105,10 @@ export class QueueWorker {
   }
 
   async runningSettled(): Promise<void> {
+    // Claimed ahead but never started: back to the front of the queue, attempt given back.
+    for (const claimed of this.prefetched.splice(0)) {
+      void this.settler.add(planSettlement({ kind: "interrupted" }, { entry: claimed.entry }, Date.now()));
+    }
     while (this.running.size > 0) await Promise.allSettled([...this.running.values()]);
     await this.settler.drain();
   }
@@ -129,8 +146,9 @@ export class QueueWorker {
     const reserved = slots.reserve(this.laneShare);
     if (reserved === 0) return -1;
     const moved = lane === 0 ? this.moved : "";
+    const ahead = this.shouldPrefetch() ? Math.max(0, this.o.prefetch - this.prefetched.length) : 0;
     const taken = this.settler.take();
-    const sent = runner.run(claimCall(keys, workerId, reserved, moved, Date.now(), taken?.settlements));
+    const sent = runner.run(claimCall(keys, workerId, reserved + ahead, moved, Date.now(), taken?.settlements));
     this.claimsInFlight.add(sent);
     let raw: unknown;
     try {
@@ -149,9 +167,21 @@ export class QueueWorker {
     const reply = parseClaimReply(raw);
     taken?.complete(reply.settled);
     this.lease.wakeAt(reply.nextDue);
-    slots.release(reserved - reply.claimed.length);
-    for (const entry of reply.claimed) this.launch(entry);
+    const toRun = reply.claimed.slice(0, reserved);
+    slots.release(reserved - toRun.length);
+    this.lastClaimFilled = reply.claimed.length >= reserved + ahead;
+    for (const entry of toRun) this.launch(entry);
+    this.prefetched.push(...reply.claimed.slice(reserved));
     return reply.claimed.length;
+  }
+
+  /**
+   * Prefetch only pays when runs are short and the queue is busy: then the next jobs are claimed while these
+   * run, and a handful of quick jobs cost one round trip instead of one each. For slow jobs it would make other
+   * workers idle while jobs wait here, so it stops as soon as runs take longer than a round trip or two.
+   */
+  private shouldPrefetch(): boolean {
+    return this.o.prefetch > 0 && this.lastClaimFilled && this.averageRunMs < PREFETCH_MAX_RUN_MS && !this.stopping;
   }
 
   private signalWork(): void {
@@ -202,7 +232,7 @@ export class QueueWorker {
   /** Runs on lane 0 only, never during its own BLMOVE; waits out the other lane's claim so none is half-known. */
   private async recover(): Promise<void> {
     await Promise.allSettled([...this.claimsInFlight]);
-    const known = [...this.running.keys(), ...this.settler.entries()];
+    const known = [...this.running.keys(), ...this.prefetched.map((p) => p.entry), ...this.settler.entries()];
     if (this.moved) known.push(this.moved);
     const returned = Number(await this.o.runner.run(recoverCall(this.o.keys, this.o.workerId, known)));
     this.needsRecovery = false;
@@ -212,7 +242,10 @@ export class QueueWorker {
   private launch(claimed: ClaimedEntry): void {
     const done = this.process(claimed).finally(() => {
       this.running.delete(claimed.entry);
-      this.o.slots.release(1);
+      // The slot passes straight to a job we already hold, if any.
+      const next = this.stopping ? undefined : this.prefetched.shift();
+      if (next) this.launch(next);
+      else this.o.slots.release(1);
     });
     this.running.set(claimed.entry, done);
   }
@@ -247,7 +280,9 @@ export class QueueWorker {
         }
       }
     }
-    const durationMs = Math.round(performance.now() - startedAt);
+    const elapsedMs = performance.now() - startedAt;
+    this.averageRunMs = this.averageRunMs === Infinity ? elapsedMs : this.averageRunMs * 0.9 + elapsedMs * 0.1;
+    const durationMs = Math.round(elapsedMs);
     const settlement = planSettlement(outcome, target, Date.now());
     metrics?.observe(keys.queue, settlement.kind, durationMs / 1_000);
     const logFields = {

@@ -18,6 +18,9 @@ import type { AnyHandler } from "./run";
 import { Slots } from "./slots";
 import { createThreadPool, type ThreadPool } from "./thread-pool";
 
+/** Quick jobs at low concurrency gain the most from claiming ahead: 10 runs per round trip at concurrency 1. */
+const DEFAULT_MIN_PREFETCH = 10;
+
 export interface WorkerOptions {
   redisUrl: string;
   prefix?: string;
@@ -27,6 +30,8 @@ export interface WorkerOptions {
   /** Queues (job names) to serve; default: every job that has a handler. */
   queues?: readonly string[];
   concurrency: number;
+  /** Jobs a queue may claim ahead while runs are quick (default: the concurrency, at least 10; 0 turns it off). */
+  prefetch?: number;
   leaseMs: number;
   shutdownGraceMs: number;
   /** How long one idle BLMOVE blocks (seconds). Default 60: one command a minute while idle. */
@@ -91,6 +96,7 @@ export function createWorker(options: WorkerOptions): Worker {
       leaseMs: options.leaseMs,
       blockSeconds: options.blockSeconds ?? 60,
       hardStop: hardStop.signal,
+      prefetch: options.prefetch ?? Math.max(DEFAULT_MIN_PREFETCH, options.concurrency),
       metrics: options.metrics,
       log,
     });

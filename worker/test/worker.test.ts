@@ -10,6 +10,7 @@ import { pino } from "pino";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { queueKeys, type QueueKeys } from "../../shared/src/keys";
 import { getStatus, parseStatsReply, statsCall } from "../../shared/src/ops/read";
+import { enqueue, prepareJob } from "../../shared/src/ops/enqueue";
 import { ioredisRunner } from "../../shared/src/runners/ioredis-runner";
 import { JOBS } from "../../shared/src/jobs/index";
 import { startRedisServer, type RedisServerHandle } from "../../infra/test/redis-server";
@@ -18,6 +19,7 @@ import { createWorker, type Worker } from "../src/worker";
 import type { JobContext } from "../src/handler";
 import { EXECUTIONS_KEY, TEST_REGISTRY, createWorkHandler, workJob } from "./fixtures/test-jobs";
 import { enqueueOne, waitForState } from "./support";
+import { waitFor } from "../../infra/test/wait-for";
 
 let server: RedisServerHandle;
 let redis: Redis;
@@ -47,6 +49,8 @@ function startWorker(
     onStart?: (ctx: JobContext) => void;
     queues?: string[];
     work?: (data: unknown, ctx: JobContext) => unknown;
+    /** Runs once the queue's keys are known, before the worker starts (e.g. to pre-fill the queue). */
+    beforeStart?: () => Promise<void>;
   } = {},
 ) {
   prefix = `w${++prefixCounter}`;
@@ -64,7 +68,7 @@ function startWorker(
     log: pino({ level: "silent" }),
   });
   workers.push(worker);
-  return worker.start().then(() => worker);
+  return (options.beforeStart?.() ?? Promise.resolve()).then(() => worker.start()).then(() => worker);
 }
 
 describe("worker runtime", () => {
@@ -159,6 +163,39 @@ describe("worker runtime", () => {
     expect(peak).toBeLessThanOrEqual(5);
     expect(peak).toBeGreaterThan(1);
     expect(worker.activeCount()).toBe(0);
+  });
+
+  it("claims ahead while jobs are quick: one round trip feeds many runs, never more than `concurrency` at once", async () => {
+    let running = 0;
+    let peak = 0;
+    const work = async () => {
+      running += 1;
+      peak = Math.max(peak, running);
+      await Promise.resolve();
+      running -= 1;
+      return null;
+    };
+    const r = runner();
+    const ids: string[] = [];
+    let before = 0;
+    await startWorker({
+      concurrency: 1,
+      work,
+      beforeStart: async () => {
+        for (let i = 0; i < 20; i++) {
+          const jobs = await Promise.all(Array.from({ length: 20 }, (_, n) => prepareJob(workJob, { tag: `${i}-${n}` })));
+          ids.push(...(await enqueue(r, keys, jobs)).map((job) => job.localId));
+        }
+        before = Number(/cmdstat_evalsha:calls=(\d+)/.exec(await redis.info("commandstats"))?.[1] ?? 0);
+      },
+    });
+    // Watched with plain HGETs, so every script call counted below is the worker's own.
+    await waitFor(async () => Number(await redis.hget(keys.stats, "completed")) === ids.length, { what: "400 completions" });
+    const after = Number(/cmdstat_evalsha:calls=(\d+)/.exec(await redis.info("commandstats"))?.[1] ?? 0);
+    expect(peak).toBe(1);
+    // One claim per job would be 400 calls; claiming ahead needs far fewer.
+    expect(after - before).toBeLessThan(100);
+    expect((await getStatus(r, keys, ids[399]!))!.state).toBe("completed");
   });
 
   it("runs a delayed job once it is due, woken by the producer's marker", async () => {
