@@ -37,33 +37,36 @@ export type EnvelopeProblem =
   | { reason: "malformed_json"; message: string }
   | { reason: "invalid_envelope"; message: string };
 
-const ClaimedFieldsSchema = z.tuple([
-  z.string(), // version
-  z.string(), // name
-  z.string(), // data (JSON)
-  z.string(), // attempt
-  z.string(), // maxAttempts
-  z.string().nullable(), // options (JSON)
-  z.string(), // createdAt
-  z.string().nullable(), // stalls
-]);
+const isIntegerText = (value: unknown): value is string => typeof value === "string" && /^-?\d{1,16}$/.test(value);
 
-/** Parses the fields the claim script returns (`v n d a m o c k`) into an envelope or a reason it can't be. */
+/**
+ * Parses the fields the claim script returns (`v n d a m o c k`) into an envelope or a reason it can't be.
+ * Checked by hand rather than with JobEnvelopeSchema: this runs once per job on the worker's hot path, and the
+ * fields are a fixed list of strings (the payload itself is validated by its job's zod schema in run.ts).
+ */
 export function envelopeFromClaim(
   queue: string,
   localId: string,
   fields: readonly unknown[],
 ): { ok: true; envelope: JobEnvelope } | { ok: false; problem: EnvelopeProblem } {
-  const shape = ClaimedFieldsSchema.safeParse(fields.map((value) => (value === undefined ? null : value)));
-  if (!shape.success) {
-    return { ok: false, problem: { reason: "invalid_envelope", message: "job record is missing required fields" } };
-  }
-  const [version, name, dataText, attempt, maxAttempts, optionsText, createdAt, stalls] = shape.data;
-  if (version !== String(ENVELOPE_VERSION)) {
+  const [version, name, dataText, attempt, maxAttempts, optionsText, createdAt, stalls] = fields;
+  if (typeof version === "string" && version !== String(ENVELOPE_VERSION)) {
     return {
       ok: false,
       problem: { reason: "wrong_version", message: `envelope version ${version} is not ${ENVELOPE_VERSION}` },
     };
+  }
+  if (
+    typeof version !== "string" ||
+    typeof name !== "string" ||
+    typeof dataText !== "string" ||
+    !isIntegerText(attempt) ||
+    !isIntegerText(maxAttempts) ||
+    !isIntegerText(createdAt) ||
+    (stalls != null && !isIntegerText(stalls)) ||
+    (optionsText != null && typeof optionsText !== "string")
+  ) {
+    return { ok: false, problem: { reason: "invalid_envelope", message: "job record is missing or has malformed fields" } };
   }
   let data: unknown;
   let options: unknown = {};
@@ -73,7 +76,11 @@ export function envelopeFromClaim(
   } catch (error) {
     return { ok: false, problem: { reason: "malformed_json", message: (error as Error).message } };
   }
-  const parsed = JobEnvelopeSchema.safeParse({
+  const parsedOptions = optionsText ? JobOptionsSchema.safeParse(options) : { success: true as const, data: {} };
+  if (!parsedOptions.success) {
+    return { ok: false, problem: { reason: "invalid_envelope", message: z.prettifyError(parsedOptions.error) } };
+  }
+  const envelope: JobEnvelope = {
     v: ENVELOPE_VERSION,
     id: `${queue}.${localId}`,
     localId,
@@ -82,11 +89,11 @@ export function envelopeFromClaim(
     attempt: Number(attempt),
     maxAttempts: Number(maxAttempts),
     enqueuedAt: Number(createdAt),
-    stalls: Number(stalls ?? 0),
-    options,
-  });
-  if (!parsed.success) {
-    return { ok: false, problem: { reason: "invalid_envelope", message: z.prettifyError(parsed.error) } };
+    stalls: stalls == null ? 0 : Number(stalls),
+    options: parsedOptions.data,
+  };
+  if (envelope.attempt < 1 || envelope.maxAttempts < 1 || envelope.stalls < 0) {
+    return { ok: false, problem: { reason: "invalid_envelope", message: "attempt, maxAttempts or stalls out of range" } };
   }
-  return { ok: true, envelope: parsed.data };
+  return { ok: true, envelope };
 }

@@ -20,6 +20,7 @@ import { progressCall } from "../../shared/src/ops/read";
 import { recoverCall } from "../../shared/src/ops/recover";
 import type { ScriptRunner } from "../../shared/src/script-runner";
 import { closeGuard } from "../../shared/src/runners/close-guard";
+import type { HardStop } from "./hard-stop";
 import { Lease } from "./lease";
 import type { WorkerMetrics } from "./metrics";
 import { planSettlement, type RunOutcome, type SettleTarget } from "./outcome";
@@ -43,7 +44,7 @@ export interface QueueWorkerOptions {
   /** How long one BLMOVE may block; the watchdog allows a little more before it declares the connection dead. */
   blockSeconds: number;
   /** Aborted when running jobs must be handed back now. */
-  hardStop: AbortSignal;
+  hardStop: HardStop;
   /**
    * How many jobs this queue may hold claimed but not yet started, so that one round trip feeds many quick runs.
    * Used only while jobs are quick and the queue is busy (see shouldPrefetch); 0 turns it off.

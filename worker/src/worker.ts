@@ -3,7 +3,6 @@
  * a QueueWorker per queue. `stop()` is the graceful shutdown: stop claiming, let running jobs finish within the
  * grace period, hand the rest back, flush settlements, leave the registry, close connections.
  */
-import { setMaxListeners } from "node:events";
 import { hostname } from "node:os";
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
@@ -11,6 +10,7 @@ import { newLocalId } from "../../shared/src/ids";
 import type { Registry } from "../../shared/src/jobs/index";
 import { queueKeys } from "../../shared/src/keys";
 import { ioredisRunner } from "../../shared/src/runners/ioredis-runner";
+import { HardStop } from "./hard-stop";
 import type { WorkerMetrics } from "./metrics";
 import { QueueWorker } from "./queue-worker";
 import { createConnection } from "./redis-connections";
@@ -61,9 +61,7 @@ export function createWorker(options: WorkerOptions): Worker {
   commands.on("error", (error) => log.debug({ err: error }, "redis command connection error"));
   const runner = ioredisRunner(commands);
   const slots = new Slots(options.concurrency);
-  const hardStop = new AbortController();
-  // Every running job listens for the hard stop; hundreds of listeners are expected, not a leak.
-  setMaxListeners(0, hardStop.signal);
+  const hardStop = new HardStop();
 
   const queueNames = options.queues ?? Object.keys(options.registry);
   let pool: ThreadPool | undefined;
@@ -95,7 +93,7 @@ export function createWorker(options: WorkerOptions): Worker {
       slots,
       leaseMs: options.leaseMs,
       blockSeconds: options.blockSeconds ?? 60,
-      hardStop: hardStop.signal,
+      hardStop,
       prefetch: options.prefetch ?? Math.max(DEFAULT_MIN_PREFETCH, options.concurrency),
       metrics: options.metrics,
       log,
