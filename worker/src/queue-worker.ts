@@ -69,6 +69,8 @@ export class QueueWorker {
   /** Moving average of run time; unknown (Infinity) until a job has run, so nothing is prefetched blind. */
   private averageRunMs = Infinity;
   private lastClaimFilled = false;
+  /** Set while `recover` runs; claims wait for it. */
+  private recovering: Promise<void> | undefined;
   private workWaiters: (() => void)[] = [];
   private stopped!: () => void;
   private readonly stoppedSignal = new Promise<"stopped">((resolve) => (this.stopped = () => resolve("stopped")));
@@ -144,6 +146,7 @@ export class QueueWorker {
   /** Claims up to this lane's share of the free slots; -1 when another loop took the last free slot first. */
   private async claim(lane: number): Promise<number> {
     const { keys, workerId, runner, slots } = this.o;
+    while (this.recovering) await this.recovering;
     const reserved = slots.reserve(this.laneShare);
     if (reserved === 0) return -1;
     const moved = lane === 0 ? this.moved : "";
@@ -230,14 +233,25 @@ export class QueueWorker {
     }
   }
 
-  /** Runs on lane 0 only, never during its own BLMOVE; waits out the other lane's claim so none is half-known. */
+  /**
+   * Runs on lane 0 only, never during its own BLMOVE. Exclusive: it waits out the other lane's claim in flight and
+   * holds new claims until it is done, because a claim landing between "these are the ids I know" and the script
+   * (a NOSCRIPT retry is one such gap) would have its fresh jobs handed back while they run.
+   */
   private async recover(): Promise<void> {
-    await Promise.allSettled([...this.claimsInFlight]);
-    const known = [...this.running.keys(), ...this.prefetched.map((p) => p.entry), ...this.settler.entries()];
-    if (this.moved) known.push(this.moved);
-    const returned = Number(await this.o.runner.run(recoverCall(this.o.keys, this.o.workerId, known)));
-    this.needsRecovery = false;
-    if (returned > 0) this.o.log.warn({ queue: this.o.keys.queue, returned }, "handed back entries whose claim reply was lost");
+    let done!: () => void;
+    this.recovering = new Promise<void>((resolve) => (done = resolve));
+    try {
+      await Promise.allSettled([...this.claimsInFlight]);
+      const known = [...this.running.keys(), ...this.prefetched.map((p) => p.entry), ...this.settler.entries()];
+      if (this.moved) known.push(this.moved);
+      const returned = Number(await this.o.runner.run(recoverCall(this.o.keys, this.o.workerId, known)));
+      this.needsRecovery = false;
+      if (returned > 0) this.o.log.warn({ queue: this.o.keys.queue, returned }, "handed back entries whose claim reply was lost");
+    } finally {
+      this.recovering = undefined;
+      done();
+    }
   }
 
   private launch(claimed: ClaimedEntry): void {
