@@ -10,23 +10,28 @@
   ARGV[1] now (ms)
   ARGV[2] job key prefix
   ARGV[3] max jobs to claim
-  ARGV[4] an id a blocking BLMOVE already moved into the active list ("" = none); counts toward max
-  ARGV[5] number of settlements N carried along ("finish these, give me the next" in one call)
-  ARGV[6..] N groups of 6, as in `settle`
-  returns { nextDue (ms, -1 none), { settlement flags, as `settle` returns }, job... } where each job is
-          { localId, v, n, d, a, m, o, c, k } or, for an entry with no record (poison), { entry } alone: the
-          worker dead-letters it with the reason.
+  ARGV[4] "=" followed by the entry a blocking BLMOVE already moved into the active list, or "" for none
+          (the prefix lets an empty entry be told from none); counts toward max
+  ARGV[5] retention (ms) of dead-letters written here for entries that cannot be run at all
+  ARGV[6] number of settlements N carried along ("finish these, give me the next" in one call)
+  ARGV[7..] N groups of 6, as in `settle`
+  returns { nextDue (ms, -1 none), { settlement flags, as `settle` returns }, movedFound (1/0), job... } where
+          each job is { localId, v, n, d, a, m, o, c, k }. Entries that are not job ids, or have no readable
+          record, are dead-lettered here with their reason and not returned.
 ]]
 -- @include promote_due
 -- @include apply_settlements
+-- @include dead_letter_entry
 local now = tonumber(ARGV[1])
-local jobPrefix, max, moved = ARGV[2], tonumber(ARGV[3]), ARGV[4]
+local jobPrefix, max = ARGV[2], tonumber(ARGV[3])
+local moved = nil
+if string.sub(ARGV[4], 1, 1) == '=' then moved = string.sub(ARGV[4], 2) end
+local poisonTtl = tonumber(ARGV[5])
 local MARKER = '~'
+local k = { active = KEYS[2], wait = KEYS[1], delayed = KEYS[3], dead = KEYS[5], stats = KEYS[6], wake = KEYS[4] }
 -- Settle first: the in-flight list shrinks before it grows, and a retry due now can be promoted right away.
-local settled = applySettlements(
-  { active = KEYS[2], wait = KEYS[1], delayed = KEYS[3], dead = KEYS[5], stats = KEYS[6], wake = KEYS[4] },
-  jobPrefix, now, 6, tonumber(ARGV[5]))
-local out = { promoteDue(KEYS[1], KEYS[3], KEYS[4], jobPrefix, now), settled }
+local settled = applySettlements(k, jobPrefix, now, 7, tonumber(ARGV[6]))
+local out = { promoteDue(KEYS[1], KEYS[3], KEYS[4], jobPrefix, now), settled, 1 }
 local claimed = 0
 
 local function take(entry)
@@ -35,13 +40,20 @@ local function take(entry)
     redis.call('LREM', KEYS[2], 1, entry)
     return
   end
+  if not string.match(entry, '^[0-9a-z]+$') or #entry ~= 16 then
+    deadLetterEntry(k, jobPrefix, entry, 'invalid_entry', 'wait-list entry is not a job id', now, poisonTtl)
+    return
+  end
   local key = jobPrefix .. entry
   -- One read and one write per job: this runs for every job, so redis.call count is the throughput budget.
-  local f = redis.call('HMGET', key, 's', 'v', 'n', 'd', 'a', 'm', 'o', 'c', 'k')
+  local f = redis.pcall('HMGET', key, 's', 'v', 'n', 'd', 'a', 'm', 'o', 'c', 'k')
+  if f.err then
+    deadLetterEntry(k, jobPrefix, entry, 'unreadable_record', 'job record is not a hash: ' .. f.err, now, poisonTtl)
+    return
+  end
   local state = f[1]
   if not state then
-    out[#out + 1] = { entry }
-    claimed = claimed + 1
+    deadLetterEntry(k, jobPrefix, entry, 'missing_record', 'wait-list entry has no job record', now, poisonTtl)
     return
   end
   if state ~= 'waiting' then
@@ -56,7 +68,10 @@ local function take(entry)
 end
 
 -- Only if it really is in our list: an entry handed back by recovery in the meantime belongs to the queue again.
-if moved ~= '' and redis.call('LPOS', KEYS[2], moved) then take(moved) end
+-- Not found can also mean the client could not echo its bytes (not UTF-8): movedFound tells it to recover.
+if moved then
+  if redis.call('LPOS', KEYS[2], moved) then take(moved) else out[3] = 0 end
+end
 -- Markers do not count toward max, but bound the loop so a wait list full of markers cannot spin forever.
 local budget = max + 100
 while claimed < max and budget > 0 do

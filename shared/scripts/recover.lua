@@ -19,7 +19,7 @@ for _, entry in ipairs(entries) do
     if entry ~= MARKER then
       local key = ARGV[1] .. entry
       -- A claim whose reply was lost already counted an attempt; give it back, the job never ran.
-      if redis.call('HGET', key, 's') == 'active' then
+      if redis.pcall('HGET', key, 's') == 'active' then
         redis.call('HSET', key, 's', 'waiting')
         redis.call('HINCRBY', key, 'a', -1)
       end

@@ -35,9 +35,13 @@ for _, worker in ipairs(expired) do
     for _, entry in ipairs(entries) do
       if entry ~= MARKER then
         local key = jobPrefix .. entry
-        local state = redis.call('HGET', key, 's')
-        if not state then
-          redis.call('RPUSH', KEYS[2], entry) -- poison: the next claim dead-letters it with its reason
+        local state = redis.pcall('HGET', key, 's')
+        if type(state) == 'table' or not state then
+          -- Unreadable or missing record: back in line, where the next claim dead-letters it with the reason.
+          redis.call('RPUSH', KEYS[2], entry)
+        elseif state == 'waiting' then
+          -- Moved by a BLMOVE whose claim never came: it never started, so no stall.
+          redis.call('RPUSH', KEYS[2], entry)
         elseif state == 'active' and not stalled then
           redis.call('HSET', key, 's', 'waiting')
           redis.call('HINCRBY', key, 'a', -1)

@@ -49,8 +49,8 @@ describe.each(Object.keys(RUNNERS))("protocol over %s", (runnerName) => {
     keys = queueKeys("proto", `t-${runnerName}-${++prefixCounter}`);
   });
 
-  const claim = async (worker: string, max: number, now = T0, moved = "") =>
-    parseClaimReply(await runner.run(claimCall(keys, worker, max, moved, now)));
+  const claim = async (worker: string, max: number, now = T0, moved?: string) =>
+    parseClaimReply(await runner.run(claimCall(keys, worker, max, { moved, now })));
   const settle = async (worker: string, settlements: Settlement[], now = T0) =>
     parseSettleReply(await runner.run(settleCall(keys, worker, settlements, now)));
   const tick = async (worker: string, now: number, leaseMs = LEASE) =>
@@ -108,7 +108,7 @@ describe.each(Object.keys(RUNNERS))("protocol over %s", (runnerName) => {
     expect(await direct.llen(keys.wait)).toBe(1);
     // The marker is consumed by a claim, which reports when to come back.
     const early = await claim("w1", 5, T0 + 1);
-    expect(early).toEqual({ nextDue: T0 + 5_000, settled: [], claimed: [] });
+    expect(early).toEqual({ nextDue: T0 + 5_000, settled: [], movedFound: true, claimed: [] });
     expect(await direct.llen(keys.active("w1"))).toBe(0);
     const due = await claim("w1", 5, T0 + 5_000);
     expect(due.claimed.map((c) => c.entry)).toEqual([result!.localId]);
@@ -135,7 +135,9 @@ describe.each(Object.keys(RUNNERS))("protocol over %s", (runnerName) => {
     const created = await enqueue(runner, keys, await Promise.all([1, 2, 3].map((n) => prepareJob(job, { n }))), T0);
     await claim("w1", 1, T0);
     const reply = parseClaimReply(
-      await runner.run(claimCall(keys, "w1", 2, "", T0 + 5, [settlement(created[0]!.localId, "completed"), settlement("gone", "completed")])),
+      await runner.run(
+        claimCall(keys, "w1", 2, { now: T0 + 5, settlements: [settlement(created[0]!.localId, "completed"), settlement("gone", "completed")] }),
+      ),
     );
     expect(reply.settled).toEqual([true, false]);
     expect(reply.claimed.map((c) => c.entry)).toEqual([created[1]!.localId, created[2]!.localId]);
@@ -224,9 +226,43 @@ describe.each(Object.keys(RUNNERS))("protocol over %s", (runnerName) => {
     expect((await getStatus(runner, keys, waiting!.localId))!.state).toBe("cancelled");
   });
 
-  it("hands a poison entry (no record) to the worker instead of crashing the claim", async () => {
-    await direct.rpush(keys.wait, "not a job id");
-    const reply = await claim("w1", 5, T0);
-    expect(reply.claimed).toEqual([{ entry: "not a job id", fields: [] }]);
+  it("dead-letters entries that cannot be run at all, in the claim, with their reason", async () => {
+    const missing = "0000000000000001";
+    await direct.set(keys.job("0000000000000002"), "not a hash");
+    await direct.rpush(keys.wait, "not a job id", "", missing, "0000000000000002");
+    const [good] = await enqueue(runner, keys, [await prepareJob(job, { n: 1 })], T0);
+    const reply = await claim("w1", 10, T0);
+    expect(reply.claimed.map((c) => c.entry)).toEqual([good!.localId]);
+    expect(await direct.lrange(keys.active("w1"), 0, -1)).toEqual([good!.localId]);
+    const dead = await direct.zrange(keys.dead, "0", "-1");
+    expect(dead).toHaveLength(4);
+    const reasons = await Promise.all(dead.map(async (id) => (await getStatus(runner, keys, id))!.error!.reason));
+    expect(reasons.sort()).toEqual(["invalid_entry", "invalid_entry", "missing_record", "unreadable_record"]);
+    expect((await getStatus(runner, keys, missing))!.error).toMatchObject({ reason: "missing_record", raw: missing });
+  });
+
+  it("an empty entry moved by BLMOVE is claimed (and dead-lettered), not mistaken for none", async () => {
+    await direct.rpush(keys.active("w1"), "");
+    const reply = await claim("w1", 1, T0, "");
+    expect(reply).toMatchObject({ movedFound: true, claimed: [] });
+    expect(await direct.llen(keys.active("w1"))).toBe(0);
+    expect(await direct.zcard(keys.dead)).toBe(1);
+  });
+
+  it("reaping hands back entries a BLMOVE moved but no claim took, without a stall", async () => {
+    const [created] = await enqueue(runner, keys, [await prepareJob(job, { n: 1 })], T0);
+    await tick("dead-worker", T0);
+    await direct.lmove(keys.wait, keys.active("dead-worker"), "RIGHT", "LEFT");
+    expect((await tick("live-worker", T0 + LEASE + 1)).reaped).toBe(0);
+    expect(await direct.lrange(keys.wait, 0, -1)).toEqual([created!.localId]);
+    expect(await getStatus(runner, keys, created!.localId)).toMatchObject({ state: "waiting", stalls: 0 });
+  });
+
+  it("a record key of the wrong type in a dead worker's list does not break other workers' ticks", async () => {
+    await direct.set(keys.job("0000000000000003"), "not a hash");
+    await direct.rpush(keys.active("dead-worker"), "0000000000000003");
+    await direct.zadd(keys.workers, T0, "dead-worker");
+    await tick("live-worker", T0 + 1);
+    expect(await direct.lrange(keys.wait, 0, -1)).toEqual(["0000000000000003"]);
   });
 });

@@ -59,7 +59,8 @@ export class QueueWorker {
   readonly lease: Lease;
   private readonly running = new Map<string, Promise<void>>();
   private stopping = false;
-  private moved = "";
+  /** An entry BLMOVE moved into our in-flight list, to be claimed by lane 0's next call. */
+  private moved: string | undefined;
   private needsRecovery = false;
   private loops: Promise<void>[] = [];
   private laneShare = 1;
@@ -75,8 +76,11 @@ export class QueueWorker {
   private stopped!: () => void;
   private readonly stoppedSignal = new Promise<"stopped">((resolve) => (this.stopped = () => resolve("stopped")));
 
+  private readonly poisonTtlMs: number;
+
   constructor(private readonly o: QueueWorkerOptions) {
     const definition = findJob(o.registry, o.keys.queue);
+    this.poisonTtlMs = definition?.retention.deadMs ?? JOB_DEFAULTS.retention.deadMs;
     this.settler = new Settler(o.keys, o.workerId, o.runner, o.log);
     this.lease = new Lease({
       keys: o.keys,
@@ -149,10 +153,12 @@ export class QueueWorker {
     while (this.recovering) await this.recovering;
     const reserved = slots.reserve(this.laneShare);
     if (reserved === 0) return -1;
-    const moved = lane === 0 ? this.moved : "";
+    const moved = lane === 0 ? this.moved : undefined;
     const ahead = this.shouldPrefetch() ? Math.max(0, this.o.prefetch - this.prefetched.length) : 0;
     const taken = this.settler.take();
-    const sent = runner.run(claimCall(keys, workerId, reserved + ahead, moved, Date.now(), taken?.settlements));
+    const sent = runner.run(
+      claimCall(keys, workerId, reserved + ahead, { moved, settlements: taken?.settlements, poisonTtlMs: this.poisonTtlMs }),
+    );
     this.claimsInFlight.add(sent);
     let raw: unknown;
     try {
@@ -162,13 +168,14 @@ export class QueueWorker {
       taken?.fail();
       // The claim may have run before its reply was lost: whatever it moved, and the entry BLMOVE handed us,
       // sit in our in-flight list unknown to this process. Recovery puts them back in line.
-      if (lane === 0) this.moved = "";
+      if (lane === 0) this.moved = undefined;
       throw error;
     } finally {
       this.claimsInFlight.delete(sent);
     }
-    if (lane === 0) this.moved = "";
+    if (lane === 0) this.moved = undefined;
     const reply = parseClaimReply(raw);
+    if (!reply.movedFound) this.needsRecovery = true;
     taken?.complete(reply.settled);
     this.lease.wakeAt(reply.nextDue);
     const toRun = reply.claimed.slice(0, reserved);
@@ -244,7 +251,7 @@ export class QueueWorker {
     try {
       await Promise.allSettled([...this.claimsInFlight]);
       const known = [...this.running.keys(), ...this.prefetched.map((p) => p.entry), ...this.settler.entries()];
-      if (this.moved) known.push(this.moved);
+      if (this.moved !== undefined) known.push(this.moved);
       const returned = Number(await this.o.runner.run(recoverCall(this.o.keys, this.o.workerId, known)));
       this.needsRecovery = false;
       if (returned > 0) this.o.log.warn({ queue: this.o.keys.queue, returned }, "handed back entries whose claim reply was lost");
@@ -255,7 +262,17 @@ export class QueueWorker {
   }
 
   private launch(claimed: ClaimedEntry): void {
-    const done = this.process(claimed).finally(() => {
+    const done = this.process(claimed)
+      .catch((error: unknown) => {
+        // process() turns every handler outcome into a settlement; reaching here is a bug in this file. Dead-letter
+        // the job with the error rather than die, or retry it into the same bug forever.
+        this.o.log.error({ err: error, entry: claimed.entry }, "internal error while processing a job");
+        const failure = error instanceof Error ? error : new Error(String(error));
+        void this.settler.add(
+          planSettlement({ kind: "unrecoverable", error: failure, reason: "internal_error" }, { entry: claimed.entry }, Date.now()),
+        );
+      })
+      .finally(() => {
       this.running.delete(claimed.entry);
       // The slot passes straight to a job we already hold, if any.
       const next = this.stopping ? undefined : this.prefetched.shift();

@@ -35,7 +35,13 @@ export interface RunJobInput {
 export async function runJob(input: RunJobInput): Promise<RunOutcome> {
   const { envelope, definition, handler } = input;
   // The payload is validated again here: the record may have been written by an older edge or by hand.
-  const parsed = definition.schema.safeParse(envelope.data);
+  let parsed: ReturnType<typeof definition.schema.safeParse>;
+  try {
+    parsed = definition.schema.safeParse(envelope.data);
+  } catch (error) {
+    // A payload nested deep enough overflows a recursive schema's stack: that is bad input, not a worker crash.
+    return { kind: "unrecoverable", reason: "invalid_payload", error: new Error(`payload could not be validated: ${(error as Error).message}`) };
+  }
   if (!parsed.success) {
     const detail = issuesFrom(parsed.error.issues)
       .map((issue) => `${issue.path || "(root)"}: ${issue.message}`)

@@ -108,6 +108,18 @@ describe("webhook job through the queue", () => {
     expect(receiver.deliveries).toHaveLength(1);
   });
 
+  it("a payload nested too deep for its schema is dead-lettered, and the worker keeps going", async () => {
+    await setup();
+    // Written straight to Redis, as an older producer might have: the edge refuses such bodies.
+    const id = "deep000000000001";
+    const data = `{"url":"${receiver.origin}/hooks","body":${"[".repeat(5_000)}1${"]".repeat(5_000)}}`;
+    await redis.hset(keys.job(id), { v: "1", n: "webhook", d: data, s: "waiting", a: "0", m: "3", c: String(Date.now()) });
+    await redis.lpush(keys.wait, id);
+    expect((await waitForState(runner(), keys, id, "dead")).error).toMatchObject({ reason: "invalid_payload" });
+    const next = await enqueueWebhook();
+    expect(await waitForState(runner(), keys, next, "completed")).toMatchObject({ result: { status: 200 } });
+  });
+
   it("a private destination is refused (dead with the reason) unless private networks are allowed", async () => {
     await setup(false);
     const id = await enqueueWebhook();

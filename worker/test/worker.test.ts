@@ -138,11 +138,11 @@ describe("worker runtime", () => {
     expect((await waitForState(r, keys, bad.unknown, "dead")).error).toMatchObject({ reason: "unknown_job" });
     expect((await waitForState(r, keys, bad.version, "dead")).error).toMatchObject({ reason: "wrong_version" });
     expect((await waitForState(r, keys, bad.schema, "dead")).error).toMatchObject({ reason: "invalid_payload" });
-    // The garbage entry had no record: it is dead-lettered under a fresh id that keeps the raw entry.
+    // The garbage entry is not a job id: it is dead-lettered under an id derived from it, keeping the raw entry.
     const dead = await redis.zrange(keys.dead, "0", "-1");
     expect(dead).toHaveLength(5);
     const garbageId = dead.find((id) => !Object.values(bad).includes(id))!;
-    expect((await getStatus(r, keys, garbageId))!.error).toMatchObject({ reason: "missing_record", raw: "%%garbage%%" });
+    expect((await getStatus(r, keys, garbageId))!.error).toMatchObject({ reason: "invalid_entry", raw: "%%garbage%%" });
     expect(await redis.llen(keys.active(workers[0]!.id))).toBe(0);
   });
 

@@ -5,11 +5,12 @@
 import type { QueueKeys } from "../keys";
 import { scriptCall, type ScriptCall } from "../script-runner";
 import { parseSettleReply, settlementArgs, type Settlement } from "./settle";
+import { JOB_DEFAULTS } from "../job-definition";
 
 export interface ClaimedEntry {
-  /** The raw wait-list entry (a local id, or garbage for a poison entry). */
+  /** The wait-list entry: a local id. */
   entry: string;
-  /** `v n d a m o c k` from the record; empty when the entry has no record. */
+  /** `v n d a m o c k` from the record. */
   fields: unknown[];
 }
 
@@ -17,17 +18,23 @@ export interface ClaimReply {
   nextDue: number;
   /** Per carried settlement: applied, or dropped because the entry was no longer ours. */
   settled: boolean[];
+  /** false when the BLMOVE'd entry was not in our list as sent (handed back meanwhile, or not UTF-8). */
+  movedFound: boolean;
   claimed: ClaimedEntry[];
 }
 
-export function claimCall(
-  keys: QueueKeys,
-  workerId: string,
-  max: number,
-  movedEntry = "",
-  now: number = Date.now(),
-  settlements: readonly Settlement[] = [],
-): ScriptCall {
+export interface ClaimOptions {
+  /** The entry a blocking BLMOVE already moved into our in-flight list (it may be any string, even ""). */
+  moved?: string;
+  settlements?: readonly Settlement[];
+  /** Retention of the dead-letters the script writes for entries that cannot be run at all. */
+  poisonTtlMs?: number;
+  now?: number;
+}
+
+/** @example claimCall(keys, workerId, 10, { moved, settlements }) */
+export function claimCall(keys: QueueKeys, workerId: string, max: number, options: ClaimOptions = {}): ScriptCall {
+  const { moved, settlements = [], poisonTtlMs = JOB_DEFAULTS.retention.deadMs, now = Date.now() } = options;
   return scriptCall(
     "claim",
     {
@@ -38,15 +45,16 @@ export function claimCall(
       dead: keys.dead,
       stats: keys.stats,
     },
-    [now, keys.jobPrefix, max, movedEntry, ...settlementArgs(settlements)],
+    [now, keys.jobPrefix, max, moved === undefined ? "" : `=${moved}`, poisonTtlMs, ...settlementArgs(settlements)],
   );
 }
 
 export function parseClaimReply(reply: unknown): ClaimReply {
-  const [nextDue, settled, ...jobs] = reply as [number | string, unknown, ...unknown[][]];
+  const [nextDue, settled, movedFound, ...jobs] = reply as [number | string, unknown, number | string, ...unknown[][]];
   return {
     nextDue: Number(nextDue),
     settled: parseSettleReply(settled ?? []),
+    movedFound: Number(movedFound) === 1,
     claimed: jobs.map((job) => ({ entry: String(job[0]), fields: job.slice(1) })),
   };
 }

@@ -1,0 +1,16 @@
+-- Dead-letters a wait-list entry that cannot be run at all, right here in Lua: one that is not a job id (garbage,
+-- empty, not even UTF-8 — only Lua sees its exact bytes), whose record is missing, or whose key is not a hash.
+-- The record goes under the entry itself when that is a usable id, else under an id derived from the entry's
+-- bytes, so the dead-letter is readable through the API either way.
+local function deadLetterEntry(k, jobPrefix, entry, reason, message, now, ttl)
+  redis.call('LREM', k.active, 1, entry)
+  local id = entry
+  if reason ~= 'missing_record' then id = string.sub(redis.sha1hex(entry), 1, 16) end
+  local key = jobPrefix .. id
+  local err = cjson.encode({ message = message, reason = reason, raw = string.sub(entry, 1, 200) })
+  redis.call('DEL', key)
+  redis.call('HSET', key, 's', 'dead', 'e', err, 'f', now, 'a', 0, 'm', 0)
+  redis.call('PEXPIRE', key, ttl)
+  redis.call('ZADD', k.dead, now, id)
+  redis.call('HINCRBY', k.stats, 'dead', 1)
+end
