@@ -37,6 +37,8 @@ export interface QueueWorkerOptions {
   runner: ScriptRunner;
   /** A connection of its own: it spends its life inside BLMOVE. */
   blocking: Redis;
+  /** `CLIENT KILL ID` on the command connection. */
+  killClient(id: number): Promise<void>;
   registry: Registry;
   handlers: Readonly<Record<string, AnyHandler>>;
   slots: Slots;
@@ -70,6 +72,9 @@ export class QueueWorker {
   /** Moving average of run time; unknown (Infinity) until a job has run, so nothing is prefetched blind. */
   private averageRunMs = Infinity;
   private lastClaimFilled = false;
+  /** Server-side client id of the blocking connection, and of earlier ones that closed on our side. */
+  private blockingId: number | undefined;
+  private readonly staleBlockingIds: number[] = [];
   /** Set while `recover` runs; claims wait for it. */
   private recovering: Promise<void> | undefined;
   private workWaiters: (() => void)[] = [];
@@ -81,6 +86,10 @@ export class QueueWorker {
   constructor(private readonly o: QueueWorkerOptions) {
     const definition = findJob(o.registry, o.keys.queue);
     this.poisonTtlMs = definition?.retention.deadMs ?? JOB_DEFAULTS.retention.deadMs;
+    o.blocking.on("close", () => {
+      if (this.blockingId !== undefined) this.staleBlockingIds.push(this.blockingId);
+      this.blockingId = undefined;
+    });
     this.settler = new Settler(o.keys, o.workerId, o.runner, o.log);
     this.lease = new Lease({
       keys: o.keys,
@@ -106,9 +115,21 @@ export class QueueWorker {
   async stopFetching(): Promise<void> {
     this.stopping = true;
     this.stopped();
-    // Interrupt a BLMOVE in progress. If it had already moved an id, the final tick hands it back.
-    this.o.blocking.disconnect(false);
     await Promise.all(this.loops);
+    // Closing our socket is not enough: Redis may keep the BLMOVE blocked a moment longer and move what the stop
+    // tick hands back straight into a list nobody will reap. Killing the client on the server ends it for sure.
+    await this.killBlockingClients(true);
+    this.o.blocking.disconnect(false);
+  }
+
+  /**
+   * Ends, on the server, blocking connections that are gone on our side (or, at stop, the current one): a
+   * half-open connection's BLMOVE could otherwise still move a job into our list long after we stopped waiting.
+   */
+  private async killBlockingClients(includeCurrent: boolean): Promise<void> {
+    const ids = this.staleBlockingIds.splice(0);
+    if (includeCurrent && this.blockingId !== undefined) ids.push(this.blockingId);
+    await Promise.all(ids.map((id) => this.o.killClient(id).catch(() => {})));
   }
 
   async runningSettled(): Promise<void> {
@@ -214,6 +235,8 @@ export class QueueWorker {
     });
     try {
       if (blocking.status === "end") blocking.connect().catch(() => {});
+      // Learn this connection's id once per connection, so a later recovery or stop can end it server-side.
+      this.blockingId ??= Number(await closeGuard(blocking)(blocking.client("ID")));
       const result = await Promise.race([
         closeGuard(blocking)(blocking.blmove(keys.wait, keys.active(workerId), "RIGHT", "LEFT", blockSeconds)),
         timedOut,
@@ -250,6 +273,7 @@ export class QueueWorker {
     this.recovering = new Promise<void>((resolve) => (done = resolve));
     try {
       await Promise.allSettled([...this.claimsInFlight]);
+      await this.killBlockingClients(false);
       const known = [...this.running.keys(), ...this.prefetched.map((p) => p.entry), ...this.settler.entries()];
       if (this.moved !== undefined) known.push(this.moved);
       const returned = Number(await this.o.runner.run(recoverCall(this.o.keys, this.o.workerId, known)));

@@ -88,6 +88,9 @@ export function createWorker(options: WorkerOptions): Worker {
       workerId: id,
       runner,
       blocking,
+      killClient: async (clientId) => {
+        await commands.call("CLIENT", "KILL", "ID", String(clientId));
+      },
       registry: options.registry,
       handlers,
       slots,
