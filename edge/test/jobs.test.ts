@@ -86,6 +86,17 @@ describe("POST /v1/jobs/{name}", () => {
     expect((await enqueue("webhook", { url: "https://hooks.example.com/in", body: { a: 1 } })).status).toBe(202);
     expect(stack.upstash.requestCount()).toBe(1);
   });
+  it("answers 400 (not 500) to a webhook body nested too deep to validate, and enqueues nothing", async () => {
+    const depth = 5_000;
+    const response = await stack.request("/v1/jobs/webhook", {
+      method: "POST",
+      body: `{"url":"https://example.com/hook","body":${"[".repeat(depth)}1${"]".repeat(depth)}}`,
+      headers: { "Content-Type": "application/json" },
+    });
+    await expectProblem(response, 400, "validation_failed");
+    expect(stack.upstash.requestCount()).toBe(0);
+  });
+
 });
 
 describe("query options", () => {

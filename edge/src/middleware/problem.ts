@@ -40,6 +40,14 @@ export function toOffloadError(error: unknown): OffloadError {
     const code = HTTP_EXCEPTION_CODES[error.status];
     if (code) return new OffloadError(code, error.message || String(error.status), { cause: error });
   }
+  // Recursive schemas (a webhook's `body: z.json()`) validate by recursion: a body nested a few thousand levels
+  // deep, small enough to pass the size limit, overflows the stack. That is the client's input, not our fault.
+  if (error instanceof RangeError && /call stack/i.test(error.message)) {
+    return new OffloadError("validation_failed", "JSON body is nested too deeply to validate", {
+      issues: [{ path: "", message: "nested too deeply" }],
+      cause: error,
+    });
+  }
   return new OffloadError("internal", "Unexpected error", { cause: error });
 }
 
