@@ -37,7 +37,9 @@ describe("POST /v1/jobs/{name}", () => {
     expect(response.headers.get("Content-Type")).toMatch(/^application\/json/);
 
     const stored = await record(body.id);
-    expect(stored).toMatchObject({ v: "1", n: "noop", s: "waiting", a: "0", m: "3" });
+    // The name is implied by the queue and the attempt count starts absent: neither is stored (see record.ts).
+    expect(stored).toMatchObject({ v: "1", s: "waiting", m: "3" });
+    expect(stored.n).toBeUndefined();
     expect(JSON.parse(stored.d!)).toEqual({ hello: "world" });
     expect(Number(stored.c)).toBeGreaterThanOrEqual(started - 1_000);
     expect(await stack.io.lrange(stack.keys("noop").wait, 0, -1)).toEqual([parseJobId(body.id)!.localId]);

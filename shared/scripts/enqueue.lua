@@ -9,8 +9,9 @@
   ARGV[3] idempotency key prefix  ("offload:{q}:idem:")
   ARGV[4] idempotency TTL (ms)
   ARGV[5] number of jobs N
-  ARGV[6..] N groups of 8: local id, name, data JSON, maxAttempts, options JSON ("" = none), runAt (ms, 0 = now),
-            idempotency key ("" = none), payload fingerprint
+  ARGV[6..] N groups of 8: local id, name ("" when it is the queue's own name: not stored, it is implied),
+            data JSON, maxAttempts, options JSON ("" = none), runAt (ms, 0 = now), idempotency key ("" = none),
+            payload fingerprint
   returns N groups of 3: local id, state, outcome ("created" | "existing" | "conflict")
 ]]
 local now = tonumber(ARGV[1])
@@ -28,7 +29,8 @@ end
 local function create(id, name, data, maxAttempts, options, runAt)
   local key = jobPrefix .. id
   if runAt > now then
-    redis.call('HSET', key, 'v', '1', 'n', name, 'd', data, 's', 'delayed', 'a', 0, 'm', maxAttempts, 'c', now, 'r', runAt)
+    -- No attempt field until the first claim (absent reads as 0): every byte here is paid once per waiting job.
+    redis.call('HSET', key, 'v', '1', 'd', data, 's', 'delayed', 'm', maxAttempts, 'c', now, 'r', runAt)
     redis.call('ZADD', KEYS[2], runAt, id)
     -- Wake a blocked worker only when this job is due before anything a worker already waits for: the marker
     -- lands in the wait list, a worker's blocking pop returns it, and its claim schedules the promotion.
@@ -38,10 +40,11 @@ local function create(id, name, data, maxAttempts, options, runAt)
       redis.call('RPUSH', KEYS[1], MARKER)
     end
   else
-    redis.call('HSET', key, 'v', '1', 'n', name, 'd', data, 's', 'waiting', 'a', 0, 'm', maxAttempts, 'c', now)
+    redis.call('HSET', key, 'v', '1', 'd', data, 's', 'waiting', 'm', maxAttempts, 'c', now)
     redis.call('LPUSH', KEYS[1], id)
   end
   if options ~= '' then redis.call('HSET', key, 'o', options) end
+  if name ~= '' then redis.call('HSET', key, 'n', name) end
   return redis.call('HGET', key, 's')
 end
 

@@ -49,7 +49,9 @@ export function envelopeFromClaim(
   localId: string,
   fields: readonly unknown[],
 ): { ok: true; envelope: JobEnvelope } | { ok: false; problem: EnvelopeProblem } {
-  const [version, name, dataText, attempt, maxAttempts, optionsText, createdAt, stalls] = fields;
+  const [version, storedName, dataText, attempt, maxAttempts, optionsText, createdAt, stalls] = fields;
+  // The record stores a name only when it differs from the queue's.
+  const name = storedName ?? queue;
   if (typeof version === "string" && version !== String(ENVELOPE_VERSION)) {
     return {
       ok: false,

@@ -7,7 +7,7 @@ import { z } from "zod";
 
 export const FIELD = {
   version: "v",
-  name: "n",
+  name: "n", // only when it differs from the queue name
   data: "d",
   state: "s",
   attempt: "a",
@@ -80,7 +80,8 @@ export function recordToStatus(id: string, record: Record<string, string>): JobS
   const error = StoredErrorSchema.safeParse(parseJson(record[FIELD.error]));
   return {
     id,
-    name: record[FIELD.name] ?? "",
+    // Absent when it is the queue's own name (the part of the id before the dot).
+    name: record[FIELD.name] ?? id.slice(0, id.lastIndexOf(".")),
     state,
     attempt: num(record[FIELD.attempt], 0),
     maxAttempts: num(record[FIELD.maxAttempts], 0),

@@ -79,7 +79,8 @@ export function enqueueCall(keys: QueueKeys, jobs: readonly PreparedJob[], now: 
   const args: (string | number)[] = [now, keys.jobPrefix, keys.idemPrefix, IDEMPOTENCY_TTL_MS, jobs.length];
   for (const job of jobs) {
     const runAt = Math.max(job.runAt, job.delayMs > 0 ? now + job.delayMs : 0);
-    args.push(job.localId, job.name, job.dataJson, job.maxAttempts, job.optionsJson, runAt, job.idempotencyKey, job.fingerprint);
+    // A job's name is its queue's name unless definitions say otherwise: then it is implied, not stored.
+    args.push(job.localId, job.name === keys.queue ? "" : job.name, job.dataJson, job.maxAttempts, job.optionsJson, runAt, job.idempotencyKey, job.fingerprint);
   }
   return scriptCall("enqueue", { wait: keys.wait, delayed: keys.delayed, wake: keys.wake }, args);
 }
