@@ -46,9 +46,16 @@ function rows(figures: Figure[]): string[] {
   return out;
 }
 
+/** Figures in the issue's scenario order ("1. …" before "2. …"), each scenario's figures in their own order. */
+export function orderedFigures(report: BenchReport): Figure[] {
+  const figures = Object.values(report.results).flatMap((r) => r.figures);
+  const rank = (f: Figure) => Number.parseInt(f.scenario, 10) || 99;
+  return figures.map((f, i) => ({ f, i })).sort((a, b) => rank(a.f) - rank(b.f) || a.i - b.i).map(({ f }) => f);
+}
+
 export function renderMarkdown(report: BenchReport): string {
   const { machine: m, config } = report;
-  const figures = Object.values(report.results).flatMap((r) => r.figures);
+  const figures = orderedFigures(report);
   const byId = new Map(figures.map((f) => [f.id, f]));
   const lines = [
     "# Offload vs BullMQ vs bee-queue",
@@ -89,6 +96,7 @@ export function renderMarkdown(report: BenchReport): string {
     ...Object.entries(report.skipped).map(([name, why]) => `- Scenario ${name} was skipped: ${why}`),
     "- Throughput: one worker process per system (bundled with esbuild, dependencies from node_modules, run with plain `node`), started after the jobs were enqueued; timed from the first handler call to the moment the last completion was acknowledged by Redis (BullMQ `completed`, bee-queue `succeeded`, Offload's settle reply), then every job's completion is checked in Redis.",
     "- Memory: `used_memory` after minus before enqueueing, with the producer disconnected, divided by the number of jobs.",
+    "- Defaults that shape the figures: bee-queue checks for stalled jobs only when the application calls `checkStalledJobs`, and its idle worker sits in one BRPOPLPUSH with no timeout, so its idle worker sends nothing; BullMQ's idle worker wakes every `drainDelay` (5 s) and checks for stalled jobs every 30 s; Offload's ticks every lease/2 (15 s) and its BLMOVE blocks for 60 s. BullMQ `addBulk` is one MULTI and bee-queue `saveAll` one pipeline: one round trip each, but one command per job.",
   ];
   const analysis = join(here, "analysis.md");
   if (existsSync(analysis)) lines.push("", readFileSync(analysis, "utf8").trim());
@@ -97,7 +105,7 @@ export function renderMarkdown(report: BenchReport): string {
 
 export function writeReport(report: BenchReport, outDir: string = here): void {
   writeFileSync(join(outDir, "RESULTS.md"), renderMarkdown(report));
-  const figures = Object.values(report.results).flatMap((r) => r.figures);
+  const figures = orderedFigures(report);
   const json = {
     ...report,
     summary: Object.fromEntries(

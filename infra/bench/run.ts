@@ -4,11 +4,12 @@
  *   npm run bench                         full run → infra/bench/RESULTS.md + results.json (~30 min on 2 cores)
  *   npm run bench:quick                   smoke check in under a minute → infra/bench/.build/quick/
  *   npm run bench -- --only=latency,idle  some scenarios only (throughput, enqueue, latency, lifecycle, idle, edge)
+ *   npm run bench -- --render             RESULTS.md again from results.json (after editing analysis.md), no run
  *
  * Starts its own redis-server (no persistence, free port), bundles one worker entry per system, and runs every
  * scenario with the systems interleaved run by run.
  */
-import { mkdirSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { startRedisServer, type RedisServerHandle } from "../test/redis-server";
 import { FULL, QUICK } from "./config";
@@ -47,6 +48,11 @@ function parseArgs(argv: string[]) {
 
 async function main(): Promise<void> {
   const { config, only, out } = parseArgs(process.argv.slice(2));
+  if (process.argv.includes("--render")) {
+    writeReport(JSON.parse(readFileSync(join(out, "results.json"), "utf8")) as BenchReport, out);
+    console.log(`wrote ${join(out, "RESULTS.md")} from results.json`);
+    return;
+  }
   const started = performance.now();
   const log = (message: string) => console.log(`[${((performance.now() - started) / 1_000).toFixed(0).padStart(4)} s] ${message}`);
   const servers: RedisServerHandle[] = [];

@@ -88,7 +88,7 @@ export async function runLifecycle(ctx: ScenarioContext): Promise<ScenarioResult
   const figures = {
     all: figure("lifecycle.all", scenario, `all commands incl. inside scripts, per job (${n} jobs enqueued one by one, worker c=${CONCURRENCY})`, "commands", "lower"),
     client: figure("lifecycle.client", scenario, "commands sent by clients, per job (producer + worker)", "commands", "lower"),
-    worker: figure("lifecycle.worker", scenario, "  of which the worker's, per job", "commands", "lower"),
+    worker: figure("lifecycle.worker", scenario, "commands sent by the worker, per job", "commands", "lower"),
     single: figure("calls.enqueue", scenario, "commands per enqueue call, single job", "commands", "lower"),
     batch: figure("calls.batch", scenario, `commands per enqueue call, batch of ${BATCH_SIZE}`, "commands", "lower"),
   };
