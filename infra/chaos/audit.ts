@@ -141,3 +141,41 @@ export async function stallsOf(redis: Redis, ids: readonly string[], prefix?: st
   }
   return stalls;
 }
+
+export interface Whereabouts {
+  id: string;
+  /** The record without payload and result. */
+  record: Record<string, string>;
+  /** `wait`, `delayed`, or `active:<worker>` for every list holding the id. */
+  lists: string[];
+}
+
+/** Where each job is: its record and every list that holds it (for explaining stuck or lost jobs). */
+export async function whereabouts(redis: Redis, ids: readonly string[], prefix?: string): Promise<Whereabouts[]> {
+  const out: Whereabouts[] = [];
+  for (const id of ids) {
+    const { queue, localId } = parseJobId(id)!;
+    const keys = queueKeys(queue, prefix);
+    const record = await redis.hgetall(keys.job(localId));
+    delete record[FIELD.data];
+    delete record[FIELD.result];
+    const lists: string[] = [];
+    if ((await redis.lpos(keys.wait, localId)) !== null) lists.push("wait");
+    if ((await redis.zscore(keys.delayed, localId)) !== null) lists.push("delayed");
+    for (const key of await activeLists(redis, keys)) {
+      if ((await redis.lpos(key, localId)) !== null) lists.push(key.slice(keys.activePrefix.length - "active:".length));
+    }
+    out.push({ id, record, lists });
+  }
+  return out;
+}
+
+/** Ids among `ids` whose record is still `waiting`: in an in-flight list, that means moved by BLMOVE, not yet claimed. */
+export async function stillWaiting(redis: Redis, ids: readonly string[], prefix?: string): Promise<string[]> {
+  const waiting: string[] = [];
+  for (const id of ids) {
+    const { queue, localId } = parseJobId(id)!;
+    if ((await redis.hget(queueKeys(queue, prefix).job(localId), FIELD.state)) === "waiting") waiting.push(id);
+  }
+  return waiting;
+}

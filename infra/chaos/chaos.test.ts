@@ -2,7 +2,7 @@
  * The short chaos run inside `npm test` (sizes in config.ts SHORT): one stack (redis-server with AOF, the local
  * REST endpoint, the edge in workerd), then crashes under load with a Redis restart, bad input, poison and
  * Redis down. Every check a scenario makes must pass, except those tagged with a finding already reproduced in
- * findings.test.ts (`[known: …]`); zero lost and zero unexplained 5xx are asserted explicitly as well.
+ * findings.test.ts (`[known: …]`, none at the moment); zero lost and zero 5xx are asserted explicitly as well.
  * The full run is `npm run chaos`.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";

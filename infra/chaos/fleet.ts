@@ -35,6 +35,8 @@ export interface Fleet {
   terminate(worker: ChaosWorker): Promise<number | null>;
   /** SIGTERM to every live worker, awaited; SIGKILL to any that has not exited after `graceMs`. */
   stopAll(graceMs?: number): Promise<void>;
+  /** Workers that exited although nobody killed or stopped them (a crash), with how they exited. */
+  unexpectedExits(): string[];
 }
 
 let bundled: Promise<string> | undefined;
@@ -56,6 +58,8 @@ export function bundleChaosWorker(): Promise<string> {
 
 export function createFleet(options: FleetOptions): Fleet {
   const workers = new Set<ChaosWorker>();
+  const ending = new Set<ChaosWorker>();
+  const crashes: string[] = [];
   mkdirSync(join(options.logFile, ".."), { recursive: true });
 
   async function spawn(env: Record<string, string> = {}): Promise<ChaosWorker> {
@@ -83,16 +87,21 @@ export function createFleet(options: FleetOptions): Fleet {
       alive: () => child.exitCode === null && child.signalCode === null,
     };
     workers.add(worker);
-    void exited.then(() => workers.delete(worker));
+    void exited.then(({ code, signal }) => {
+      workers.delete(worker);
+      if (!ending.has(worker)) crashes.push(`${workerId} exited by itself (${signal ?? `code ${code}`})`);
+    });
     return worker;
   }
 
   async function kill(worker: ChaosWorker): Promise<void> {
+    ending.add(worker);
     if (worker.alive()) worker.process.kill("SIGKILL");
     await worker.exited;
   }
 
   async function terminate(worker: ChaosWorker): Promise<number | null> {
+    ending.add(worker);
     if (worker.alive()) worker.process.kill("SIGTERM");
     return (await worker.exited).code;
   }
@@ -100,6 +109,7 @@ export function createFleet(options: FleetOptions): Fleet {
   return {
     spawn,
     live: () => [...workers].filter((worker) => worker.alive()),
+    unexpectedExits: () => [...crashes],
     kill,
     terminate,
     async stopAll(graceMs = 15_000) {

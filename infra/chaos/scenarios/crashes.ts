@@ -11,7 +11,7 @@
  *      at a kill, each completed job's side effect applied exactly once.
  */
 import { join } from "node:path";
-import { auditJobs, inFlightNow, inFlightOf, stallsOf, waitForDrain } from "../audit";
+import { auditJobs, inFlightNow, inFlightOf, stallsOf, stillWaiting, waitForDrain, whereabouts } from "../audit";
 import { explainRuns, idsWithEffect, readEvidence } from "../evidence";
 import { BUILD_DIR, createFleet, type ChaosWorker } from "../fleet";
 import { generateLoad, type LoadResult } from "../load";
@@ -54,6 +54,8 @@ export async function runCrashScenario(stack: ChaosStack, params: CrashParams): 
   });
   /** Every id that was in flight when something was killed: the only ids allowed to run twice. */
   const inFlightAtKills = new Set<string>();
+  /** Of those, the ids a BLMOVE had moved but no claim had taken yet (record still "waiting"). */
+  const unclaimedAtKills = new Set<string>();
   const counts = { workerKills: 0, redisKills: 0, gracefulStops: 0, inFlightAtWorkerKills: 0, inFlightAtRedisKill: 0, inFlightAtSigterm: 0 };
 
   const phases: Record<string, number> = {};
@@ -82,6 +84,7 @@ export async function runCrashScenario(stack: ChaosStack, params: CrashParams): 
     const after = await inFlightOf(stack.redis, "noop", victim.workerId);
     const held = new Set([...before, ...after]);
     for (const id of held) inFlightAtKills.add(id);
+    for (const id of await stillWaiting(stack.redis, [...held])) unclaimedAtKills.add(id);
     counts.inFlightAtWorkerKills += held.size;
     counts.workerKills += 1;
   }
@@ -91,6 +94,7 @@ export async function runCrashScenario(stack: ChaosStack, params: CrashParams): 
     await stack.redis.call("CLIENT", "PAUSE", "10000", "WRITE");
     const held = await inFlightNow(stack.redis, "noop");
     for (const id of held) inFlightAtKills.add(id);
+    for (const id of await stillWaiting(stack.redis, [...held])) unclaimedAtKills.add(id);
     counts.inFlightAtRedisKill = held.size;
     await stack.restartRedis();
     counts.redisKills += 1;
@@ -119,6 +123,7 @@ export async function runCrashScenario(stack: ChaosStack, params: CrashParams): 
   for (const worker of fleet.live()) {
     const held = await inFlightOf(stack.redis, "noop", worker.workerId);
     for (const id of held) inFlightAtKills.add(id);
+    for (const id of await stillWaiting(stack.redis, held)) unclaimedAtKills.add(id);
     counts.inFlightAtSigterm += held.length;
   }
   const exitCodes = await Promise.all(fleet.live().map((worker) => fleet.terminate(worker)));
@@ -153,11 +158,19 @@ export async function runCrashScenario(stack: ChaosStack, params: CrashParams): 
   check.equal(new Set(ids).size, ids.length, "distinct ids among the 202s");
   check.equal(ids.length, params.jobs, "jobs acknowledged");
   check.that(fates.lost.length === 0, `lost (202 but no record): ${sample(fates.lost)}`);
-  check.that(fates.unfinished.length === 0, `not completed or dead after the drain: ${sample(fates.unfinished)}`);
+  // Lost jobs are described with where they are; one moved by BLMOVE but not yet claimed when its worker died
+  // is the pattern of finding tick-drops-unclaimed-entries (fixed in 6d95094).
+  const unclaimedLost = fates.unfinished.filter((job) => unclaimedAtKills.has(job.id));
+  check.that(
+    fates.unfinished.length === 0,
+    `not completed or dead after the drain (never to run): ${sample(await whereabouts(stack.redis, fates.unfinished.map((job) => job.id).slice(0, 10)))}` +
+      (unclaimedLost.length ? ` — ${unclaimedLost.length} of them had been moved by BLMOVE but not yet claimed when their worker was killed` : ""),
+  );
+  check.that(fleet.unexpectedExits().length === 0, `workers crashed: ${sample(fleet.unexpectedExits())}`);
   check.that(fates.deadWithoutReason.length === 0, `dead without a reason: ${sample(fates.deadWithoutReason)}`);
   check.equal(fates.completed + fates.dead, ids.length, "completed + dead");
-  check.that(unexplained.length === 0, `ran more than once without being in flight at a kill: ${sample(unexplained)}`, "recover-races-claim-lane");
-  check.that(duplicates.length - afterLeaseLoss.length <= inFlightAtKills.size, `duplicates ${duplicates.length} ≤ in flight at kills ${inFlightAtKills.size}`, "recover-races-claim-lane");
+  check.that(unexplained.length === 0, `ran more than once without being in flight at a kill: ${sample(unexplained)}`);
+  check.that(duplicates.length - afterLeaseLoss.length <= inFlightAtKills.size, `duplicates ${duplicates.length} ≤ in flight at kills ${inFlightAtKills.size}`);
   const missingEffect = fates.completedIds.filter((id) => !withEffect.has(id));
   check.that(missingEffect.length === 0, `completed without its side effect: ${sample(missingEffect)}`);
   check.that(evidence.effectsApplied <= fates.completed + fates.dead + (records - ids.length), "effects applied ≤ finished jobs");
@@ -173,7 +186,7 @@ export async function runCrashScenario(stack: ChaosStack, params: CrashParams): 
       acknowledged: ids.length,
       completed: fates.completed,
       dead: fates.dead,
-      lost: fates.lost.length + (drained ? 0 : fates.unfinished.length),
+      lost: fates.lost.length + fates.unfinished.length,
       duplicateExecutions: duplicates.length,
       killsSurvived: counts.workerKills + counts.redisKills,
       fiveXx: loadResult.unexpected.filter((answer) => answer.status >= 500).length,
@@ -181,6 +194,9 @@ export async function runCrashScenario(stack: ChaosStack, params: CrashParams): 
     details: {
       ...counts,
       inFlightAtKills: inFlightAtKills.size,
+      unclaimedAtKills: unclaimedAtKills.size,
+      lostUnclaimedAtKill: unclaimedLost.length,
+      drained,
       duplicatesInFlightAtKill: duplicates.length - afterLeaseLoss.length - unexplained.length,
       duplicatesReapedAfterLeaseLoss: afterLeaseLoss.length,
       deadReasons: fates.deadReasons,

@@ -2,10 +2,12 @@
  * Poison in Redis: entries and records that no edge would write (a buggy producer, a hand-edited key, an older
  * or newer version) pushed straight into the noop wait list, interleaved with good jobs enqueued through the
  * edge, while chaos worker processes run. Each kind must be dead-lettered with its reason and the good jobs
- * must all complete. (Kinds that currently break the worker are not here but in findings.ts.)
+ * must all complete, each exactly once. (Entries that are not ids, not UTF-8, empty, or whose key is not a hash
+ * used to break the worker: findings/ keeps their reproductions as regression tests.)
  */
 import { join } from "node:path";
-import { jobId, newLocalId } from "../../../shared/src/ids";
+import { createHash } from "node:crypto";
+import { isLocalId, newLocalId } from "../../../shared/src/ids";
 import { queueKeys } from "../../../shared/src/keys";
 import { auditJobs, reasonOf, waitForDrain } from "../audit";
 import { readEvidence } from "../evidence";
@@ -24,9 +26,10 @@ export interface PoisonParams {
 
 interface PoisonKind {
   kind: string;
-  /** The wait-list entry; a record is written under it when `record` is given. */
-  entry: () => string;
-  record?: Record<string, string>;
+  /** The wait-list entry (bytes that are not UTF-8 as a Buffer). */
+  entry: () => string | Buffer;
+  /** A record written under the entry; `"string"`: a plain string key where the record should be. */
+  record?: Record<string, string> | "string";
   /** Expected dead-letter reason; undefined: must not be dead-lettered at all (markers). */
   reason?: string;
 }
@@ -36,11 +39,13 @@ const record = (fields: Record<string, string>) => ({
 });
 
 const KINDS: PoisonKind[] = [
-  { kind: "garbage entry", entry: () => `%%garbage-${newLocalId()}%%`, reason: "missing_record" },
-  { kind: "empty entry", entry: () => "", reason: "missing_record" },
-  { kind: "unicode entry", entry: () => `💥✓-${newLocalId()}`, reason: "missing_record" },
-  { kind: "10 KB entry", entry: () => `${newLocalId()}${"x".repeat(10_000)}`, reason: "missing_record" },
+  { kind: "garbage entry", entry: () => `%%garbage-${newLocalId()}%%`, reason: "invalid_entry" },
+  { kind: "empty entry", entry: () => "", reason: "invalid_entry" },
+  { kind: "unicode entry", entry: () => `💥✓-${newLocalId()}`, reason: "invalid_entry" },
+  { kind: "10 KB entry", entry: () => `${newLocalId()}${"x".repeat(10_000)}`, reason: "invalid_entry" },
+  { kind: "entry not UTF-8", entry: () => Buffer.concat([Buffer.from([0xff, 0xfe, 0xc3]), Buffer.from(newLocalId())]), reason: "invalid_entry" },
   { kind: "id without record", entry: newLocalId, reason: "missing_record" },
+  { kind: "job key not a hash", entry: newLocalId, record: "string", reason: "unreadable_record" },
   { kind: "truncated JSON", entry: newLocalId, record: record({ d: '{"ms": 1, "tag": "tru' }), reason: "malformed_json" },
   { kind: "options not JSON", entry: newLocalId, record: record({ o: "{timeoutMs:" }), reason: "malformed_json" },
   { kind: "unknown job name", entry: newLocalId, record: record({ n: "no-such-job" }), reason: "unknown_job" },
@@ -57,6 +62,15 @@ const KINDS: PoisonKind[] = [
   { kind: "wake markers", entry: () => "~" },
 ];
 
+/**
+ * Where the dead-letter of an entry goes (claim.lua's dead_letter_entry): under the entry itself when it is a
+ * job id with a readable (or no) record, else under the first 16 hex digits of the SHA-1 of its bytes.
+ */
+function deadIdOf(kind: PoisonKind, entry: string | Buffer): string {
+  const usable = typeof entry === "string" && isLocalId(entry) && kind.record !== "string";
+  return usable ? entry : createHash("sha1").update(entry).digest("hex").slice(0, 16);
+}
+
 export async function runPoisonScenario(stack: ChaosStack, params: PoisonParams): Promise<ScenarioResult> {
   const started = performance.now();
   await stack.reset();
@@ -67,11 +81,10 @@ export async function runPoisonScenario(stack: ChaosStack, params: PoisonParams)
   await Promise.all(Array.from({ length: params.workers }, () => fleet.spawn()));
 
   const good: string[] = [];
-  const poisonIds = new Map<string, PoisonKind>();
-  const garbage = new Map<string, PoisonKind>();
+  /** Expected dead-letter id → the kind pushed (an entry pushed in several rounds, like "", dies once). */
+  const expectedDead = new Map<string, PoisonKind>();
   const duplicated: string[] = [];
   let pushed = 0;
-  let garbagePushed = 0;
   let unexpected = 0;
 
   for (let round = 0; round < params.rounds; round += 1) {
@@ -80,14 +93,10 @@ export async function runPoisonScenario(stack: ChaosStack, params: PoisonParams)
     unexpected += load.unexpected.length;
     for (const kind of KINDS) {
       const entry = kind.entry();
-      if (kind.record) {
-        await redis.hset(keys.job(entry), kind.record);
-        poisonIds.set(jobId("noop", entry), kind);
-      } else if (kind.reason) {
-        garbage.set(entry.slice(0, 1_000), kind); // the dead-letter keeps the first 1,000 characters
-        garbagePushed += 1;
-      }
-      await redis.lpush(keys.wait, ...(kind.kind === "wake markers" ? Array(20).fill("~") : [entry]));
+      if (kind.record === "string") await redis.set(keys.job(String(entry)), "not a hash");
+      else if (kind.record) await redis.hset(keys.job(String(entry)), kind.record);
+      if (kind.reason) expectedDead.set(deadIdOf(kind, entry), kind);
+      await redis.lpush(keys.wait, ...(kind.kind === "wake markers" ? Array<string>(20).fill("~") : [entry]));
       pushed += 1;
     }
     // A good job pushed a second time (a producer retrying by hand): it must still run once.
@@ -99,8 +108,11 @@ export async function runPoisonScenario(stack: ChaosStack, params: PoisonParams)
   try {
     await waitForDrain(redis, "noop", params.drainTimeoutMs);
   } catch (error) {
-    check.that(false, (error as Error).message);
+    const stuck: string[] = [];
+    for (const key of await redis.keys(`${keys.activePrefix}*`)) stuck.push(...(await redis.lrange(key, 0, -1)).filter((entry) => entry !== "~"));
+    check.that(false, `${(error as Error).message}; still in flight: ${stuck.map((entry) => JSON.stringify(entry.slice(0, 60))).join(", ")}`);
   }
+  check.that(fleet.unexpectedExits().length === 0, `workers crashed: ${sample(fleet.unexpectedExits())}`);
   await fleet.stopAll();
 
   const goodFates = await auditJobs(redis, good);
@@ -112,30 +124,18 @@ export async function runPoisonScenario(stack: ChaosStack, params: PoisonParams)
 
   const wrong: string[] = [];
   const reasons: Record<string, number> = {};
-  for (const [id, kind] of poisonIds) {
-    const [state, error] = await redis.hmget(keys.job(id.slice("noop.".length)), "s", "e");
+  for (const [deadId, kind] of expectedDead) {
+    const [state, error] = await redis.hmget(keys.job(deadId), "s", "e");
     const reason = reasonOf(error ?? null);
     reasons[reason ?? "(none)"] = (reasons[reason ?? "(none)"] ?? 0) + 1;
-    if (state !== "dead" || reason !== kind.reason) wrong.push(`${kind.kind}: ${state}/${reason ?? "no reason"} (expected dead/${kind.reason})`);
+    if (state !== "dead" || reason !== kind.reason) wrong.push(`${kind.kind}: ${state ?? "no record"}/${reason ?? "no reason"} under ${deadId} (expected dead/${kind.reason})`);
   }
-  // Entries that are not ids are dead-lettered under a fresh id whose error keeps the raw entry.
   const deadIds = await redis.zrange(keys.dead, "0", "-1");
-  const rawSeen = new Set<string>();
-  for (const localId of deadIds) {
-    if (poisonIds.has(jobId("noop", localId))) continue;
-    const error = await redis.hget(keys.job(localId), "e");
-    const parsed = error ? (JSON.parse(error) as { raw?: string; reason?: string }) : {};
-    if (parsed.raw !== undefined) rawSeen.add(parsed.raw);
-    const kind = parsed.raw === undefined ? undefined : garbage.get(parsed.raw);
-    reasons[parsed.reason ?? "(none)"] = (reasons[parsed.reason ?? "(none)"] ?? 0) + 1;
-    if (!kind) wrong.push(`unexpected dead job ${localId}: ${error?.slice(0, 200)}`);
-    else if (parsed.reason !== kind.reason) wrong.push(`${kind.kind}: reason ${parsed.reason} (expected ${kind.reason})`);
-  }
-  const garbageMissing = [...garbage.keys()].filter((raw) => !rawSeen.has(raw));
-  check.that(garbageMissing.length === 0, `garbage entries not dead-lettered: ${sample(garbageMissing.map((e) => garbage.get(e)!.kind))}`);
+  const unexpectedDead = deadIds.filter((id) => !expectedDead.has(id));
   check.that(wrong.length === 0, `poison not dead-lettered as expected: ${sample(wrong, 10)}`);
+  check.that(unexpectedDead.length === 0, `dead-lettered but not poison: ${sample(unexpectedDead)}`);
   const deadCount = deadIds.length;
-  check.equal(deadCount, poisonIds.size + garbagePushed, "dead-letter entries");
+  check.equal(deadCount, expectedDead.size, "dead-letter entries");
   check.equal(unexpected, 0, "unexpected answers from the edge");
 
   return {
