@@ -1,18 +1,21 @@
 /**
- * Minimal reproductions of the bugs the chaos suite found (findings/). Each is `it.fails`: it asserts the correct
- * behaviour, which the code under test does not have yet. When a bug is fixed its test starts failing here —
- * turn that `it.fails` into `it` and drop the `[known: …]` tag from the scenario check that points to it.
+ * The bugs the chaos suite found (findings/), each reproduced in isolation. An `open` one runs as `it.fails`: it
+ * asserts the correct behaviour, which the code does not have yet, so when it gets fixed this test starts
+ * failing — mark the probe `fixed` (with the commit) and it becomes a regression test that it stays fixed.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EDGE_PROBES, STANDALONE_PROBES } from "./findings/index";
 import { bundleChaosWorker } from "./fleet";
 import { startChaosStack, type ChaosStack } from "./stack";
 
-describe("findings: open bugs, reproduced", () => {
+const title = (probe: { area: string; title: string; status: string; fixedBy?: string }) =>
+  probe.status === "open" ? `open (${probe.area}): ${probe.title}` : `fixed in ${probe.fixedBy} (${probe.area}), stays fixed: ${probe.title}`;
+
+describe("findings", () => {
   beforeAll(() => bundleChaosWorker(), 60_000);
 
   for (const probe of STANDALONE_PROBES) {
-    it.fails(`${probe.area}: ${probe.title}`, async () => {
+    (probe.status === "open" ? it.fails : it)(title(probe), async () => {
       const { reproduced, evidence } = await probe.run();
       expect(reproduced, evidence).toBe(false);
     }, 60_000);
@@ -28,7 +31,7 @@ describe("findings: open bugs, reproduced", () => {
     });
 
     for (const probe of EDGE_PROBES) {
-      it.fails(`${probe.area}: ${probe.title}`, async () => {
+      (probe.status === "open" ? it.fails : it)(title(probe), async () => {
         const { reproduced, evidence } = await probe.run(stack);
         expect(reproduced, evidence).toBe(false);
       }, 60_000);

@@ -16,6 +16,8 @@ export const deepWebhookBody500: EdgeProbe = {
   id: "deep-webhook-body-500",
   title: "POST /v1/jobs/webhook with a `body` nested ~1,400+ levels deep answers 500 instead of 400",
   area: "edge",
+  status: "fixed",
+  fixedBy: "a0253c0",
   async run(stack) {
     const depth = 2_000;
     const response = await fetch(`${stack.edgeUrl}/v1/jobs/webhook`, {
@@ -38,6 +40,7 @@ export const stalled503StillEnqueues: EdgeProbe = {
   id: "stalled-503-still-enqueues",
   title: "A batch answered 503 while Redis stalled is enqueued anyway once Redis resumes (the 503 says nothing was)",
   area: "edge",
+  status: "open",
   async run(stack) {
     await stack.reset();
     const info = String(await stack.redis.call("INFO", "server"));

@@ -1,13 +1,12 @@
 /**
- * Bugs the chaos suite found in the code under test, each as a probe that reproduces it in isolation. They are
- * not fixed here (this folder only tests); `findings.test.ts` runs each as `it.fails`, and `npm run chaos` lists
- * whether each still reproduces in RESULTS.md. When one is fixed, its `it.fails` starts failing: move it to a
- * plain `it` that asserts the fixed behaviour.
+ * Bugs the chaos suite found in the code under test, each as a probe that reproduces it in isolation (this folder
+ * only tests; the fixes are in the commits named by `fixedBy`). `findings.test.ts` runs open ones as `it.fails`
+ * and fixed ones as regression tests; `npm run chaos` lists whether each still reproduces in RESULTS.md.
  */
 import { deepWebhookBody500, stalled503StillEnqueues, type EdgeProbe } from "./edge";
 import { tickDropsUnclaimedEntries, wrongTypeBlocksQueue } from "./protocol";
 import type { Probe } from "./support";
-import { deepPayloadCrashesWorker, nonUtf8Entry, recoverRacesClaimLane, zombieBlmoveAtStop } from "./worker-runtime";
+import { deepPayloadCrashesWorker, emptyEntryViaBlmove, nonUtf8Entry, recoverRacesClaimLane, zombieBlmoveAtStop } from "./worker-runtime";
 
 /** Probes that bring their own Redis (and worker). */
 export const STANDALONE_PROBES: Probe[] = [
@@ -16,6 +15,7 @@ export const STANDALONE_PROBES: Probe[] = [
   zombieBlmoveAtStop,
   wrongTypeBlocksQueue,
   nonUtf8Entry,
+  emptyEntryViaBlmove,
   deepPayloadCrashesWorker,
 ];
 

@@ -7,12 +7,18 @@ import { enqueue, prepareJob } from "../../../shared/src/ops/enqueue";
 import { ioredisRunner } from "../../../shared/src/runners/ioredis-runner";
 import { createWorker, type Worker } from "../../../worker/src/worker";
 import { startRedisServer, type RedisServerHandle } from "../../test/redis-server";
+import { whereabouts } from "../audit";
+import { jobId } from "../../../shared/src/ids";
 
 export interface Probe {
   id: string;
   title: string;
   /** Whose code the bug is in. */
   area: "worker" | "protocol" | "edge";
+  /** `open`: findings.test.ts runs it as `it.fails`; `fixed`: as a regression test that it stays fixed. */
+  status: "open" | "fixed";
+  /** The commit that fixed it. */
+  fixedBy?: string;
   /** Resolves `reproduced: true` while the bug is there; `evidence` says what was seen either way. */
   run(): Promise<ProbeResult>;
 }
@@ -77,11 +83,6 @@ export function noopWorker(redisUrl: string, options: { concurrency?: number; le
 
 /** Where a job id is: which lists hold it, and its record state. */
 export async function whereIs(redis: Redis, keys: QueueKeys, localId: string) {
-  const lists: string[] = [];
-  if ((await redis.lpos(keys.wait, localId)) !== null) lists.push("wait");
-  if ((await redis.zscore(keys.delayed, localId)) !== null) lists.push("delayed");
-  for (const key of await redis.keys(`${keys.activePrefix}*`)) {
-    if ((await redis.lpos(key, localId)) !== null) lists.push(key.slice(keys.activePrefix.length - "active:".length));
-  }
-  return { state: await redis.hget(keys.job(localId), "s"), lists };
+  const [found] = await whereabouts(redis, [jobId(keys.queue, localId)]);
+  return { state: found!.record.s ?? null, lists: found!.lists };
 }

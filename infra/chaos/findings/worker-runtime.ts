@@ -26,6 +26,8 @@ export const recoverRacesClaimLane: Probe = {
   id: "recover-races-claim-lane",
   title: "Connection drops make a live worker run jobs twice: `recover` hands back jobs the other claim lane just claimed",
   area: "worker",
+  status: "fixed",
+  fixedBy: "ebbe31c",
   async run() {
     const r = await probeRedis();
     const proxy = await startTcpProxy({ port: r.server.port });
@@ -72,6 +74,8 @@ export const zombieBlmoveAtStop: Probe = {
   id: "zombie-blmove-at-stop",
   title: "Graceful stop: the worker's own still-blocked BLMOVE swallows what the stop tick hands back; the job is orphaned",
   area: "worker",
+  status: "fixed",
+  fixedBy: "af3478a",
   async run() {
     const r = await probeRedis();
     try {
@@ -108,13 +112,16 @@ export const nonUtf8Entry: Probe = {
   id: "non-utf8-wait-entry",
   title: "A wait-list entry that is not UTF-8 is never dead-lettered; it stays in the worker's in-flight list",
   area: "worker",
+  status: "fixed",
+  fixedBy: "6d95094",
   async run() {
     const r = await probeRedis();
     const { worker, logs } = noopWorker(r.server.url);
     try {
       await worker.start();
       await r.redis.lpush(r.keys.wait, Buffer.from([0xff, 0xfe, 0x41, 0xc3]));
-      await waitFor(() => logs.some((line) => line.msg.startsWith("settlement dropped")) || undefined, { timeoutMs: 10_000, what: "the poison settlement" }).catch(() => {});
+      // Whichever comes first: the dead-letter (fixed) or the dropped settlement (the bug).
+      await waitFor(async () => logs.some((line) => line.msg.startsWith("settlement dropped")) || (await r.redis.zcard(r.keys.dead)) > 0 || undefined, { timeoutMs: 10_000, what: "the poison settlement" }).catch(() => {});
       const dead = await r.redis.zcard(r.keys.dead);
       const inFlight = await r.redis.lrangeBuffer(r.keys.active(worker.id), 0, -1);
       const stuck = inFlight.some((entry) => entry.equals(Buffer.from([0xff, 0xfe, 0x41, 0xc3])));
@@ -140,6 +147,8 @@ export const deepPayloadCrashesWorker: Probe = {
   id: "deep-payload-crashes-worker",
   title: "A webhook record whose body is nested ~4,000 deep crashes the worker process (unhandled RangeError)",
   area: "worker",
+  status: "fixed",
+  fixedBy: "6d95094",
   async run() {
     const r = await probeRedis();
     const keys = queueKeys("webhook");
@@ -173,6 +182,40 @@ export const deepPayloadCrashesWorker: Probe = {
     } finally {
       if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
       await exited;
+      await r.close();
+    }
+  },
+};
+
+/**
+ * The claim script takes ARGV[4] = "" to mean "BLMOVE moved nothing". A wait-list entry that is the empty string
+ * (a producer bug) moved by BLMOVE therefore is never taken by the claim: it stays in the worker's in-flight list,
+ * neither run nor dead-lettered, for as long as that worker lives (the same entry taken by a claim's own LMOVE is
+ * dead-lettered correctly).
+ */
+export const emptyEntryViaBlmove: Probe = {
+  id: "empty-entry-via-blmove",
+  title: "An empty wait-list entry taken by BLMOVE is never dead-lettered; it sits in the in-flight list",
+  area: "worker",
+  status: "fixed",
+  fixedBy: "6d95094",
+  async run() {
+    const r = await probeRedis();
+    const { worker } = noopWorker(r.server.url);
+    try {
+      await worker.start();
+      await waitFor(async () => String(await r.redis.call("CLIENT", "LIST")).includes("cmd=blmove"), { what: "the worker to block" });
+      await r.redis.lpush(r.keys.wait, "");
+      const dead = await waitFor(async () => (await r.redis.zcard(r.keys.dead)) > 0 || undefined, { timeoutMs: 3_000, what: "" })
+        .then(() => true)
+        .catch(() => false);
+      const inFlight = await r.redis.lrange(r.keys.active(worker.id), 0, -1);
+      return {
+        reproduced: !dead && inFlight.includes(""),
+        evidence: `dead-lettered within 3 s: ${dead}; in-flight list: ${JSON.stringify(inFlight)}`,
+      };
+    } finally {
+      await worker.stop().catch(() => {});
       await r.close();
     }
   },
