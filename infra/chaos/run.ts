@@ -83,8 +83,8 @@ try {
     for (const probe of probes) {
       const t = performance.now();
       const outcome = await probe.run().catch((error: Error) => ({ reproduced: false, evidence: `probe threw: ${error.message}` }));
-      findings.push({ id: probe.id, title: probe.title, area: probe.area, durationMs: Math.round(performance.now() - t), ...outcome });
-      say(`finding ${probe.id}: ${outcome.reproduced ? "still reproduces" : "does not reproduce"}`);
+      findings.push({ id: probe.id, title: probe.title, area: probe.area, status: probe.status, fixedBy: probe.fixedBy, durationMs: Math.round(performance.now() - t), ...outcome });
+      say(`finding ${probe.id} (${probe.status}): ${outcome.reproduced ? "reproduces" : "does not reproduce"}`);
     }
   }
 } finally {
