@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { build } from "esbuild";
 
 export const BUILD_DIR = join(import.meta.dirname, ".build");
+const READY_TIMEOUT_MS = 60_000;
 
 export interface ChaosWorker {
   readonly workerId: string;
@@ -31,8 +32,11 @@ export interface Fleet {
   live(): ChaosWorker[];
   /** SIGKILL; resolves once the process is gone. */
   kill(worker: ChaosWorker): Promise<void>;
-  /** SIGTERM (graceful stop); resolves with the exit code once the process is gone. */
-  terminate(worker: ChaosWorker): Promise<number | null>;
+  /**
+   * SIGTERM (graceful stop); resolves with the exit code once the process is gone, or "hung" if it had not exited
+   * after `timeoutMs` (it is then SIGKILLed).
+   */
+  terminate(worker: ChaosWorker, timeoutMs?: number): Promise<number | null | "hung">;
   /** SIGTERM to every live worker, awaited; SIGKILL to any that has not exited after `graceMs`. */
   stopAll(graceMs?: number): Promise<void>;
   /** Workers that exited although nobody killed or stopped them (a crash), with how they exited. */
@@ -75,10 +79,21 @@ export function createFleet(options: FleetOptions): Fleet {
       signal: signal as NodeJS.Signals | null,
     }));
     const workerId = await new Promise<string>((resolve, reject) => {
+      // A worker that cannot start in a minute is as good as dead: fail loudly instead of hanging the run.
+      const timer = setTimeout(() => {
+        child.kill("SIGKILL");
+        reject(new Error(`chaos worker not ready after ${READY_TIMEOUT_MS} ms; see ${options.logFile}`));
+      }, READY_TIMEOUT_MS);
       child.on("message", (message: { type?: string; workerId?: string }) => {
-        if (message.type === "ready" && message.workerId) resolve(message.workerId);
+        if (message.type === "ready" && message.workerId) {
+          clearTimeout(timer);
+          resolve(message.workerId);
+        }
       });
-      void exited.then(({ code, signal }) => reject(new Error(`chaos worker exited (${signal ?? code}) before it was ready; see ${options.logFile}`)));
+      void exited.then(({ code, signal }) => {
+        clearTimeout(timer);
+        reject(new Error(`chaos worker exited (${signal ?? code}) before it was ready; see ${options.logFile}`));
+      });
     });
     const worker: ChaosWorker = {
       workerId,
@@ -100,10 +115,17 @@ export function createFleet(options: FleetOptions): Fleet {
     await worker.exited;
   }
 
-  async function terminate(worker: ChaosWorker): Promise<number | null> {
+  async function terminate(worker: ChaosWorker, timeoutMs = 30_000): Promise<number | null | "hung"> {
     ending.add(worker);
     if (worker.alive()) worker.process.kill("SIGTERM");
-    return (await worker.exited).code;
+    let hung = false;
+    const timer = setTimeout(() => {
+      hung = true;
+      worker.process.kill("SIGKILL");
+    }, timeoutMs);
+    const { code } = await worker.exited;
+    clearTimeout(timer);
+    return hung ? "hung" : code;
   }
 
   return {
@@ -113,13 +135,7 @@ export function createFleet(options: FleetOptions): Fleet {
     kill,
     terminate,
     async stopAll(graceMs = 15_000) {
-      await Promise.all(
-        [...workers].map(async (worker) => {
-          const timer = setTimeout(() => worker.process.kill("SIGKILL"), graceMs);
-          await terminate(worker);
-          clearTimeout(timer);
-        }),
-      );
+      await Promise.all([...workers].map((worker) => terminate(worker, graceMs)));
     },
   };
 }

@@ -24,6 +24,10 @@ export interface LoadOptions {
   ratePerSec?: number;
   /** Called with each acknowledged id as its 202 arrives. */
   onAck?: (id: string) => void;
+  /** Stops sending (requests in flight are abandoned); what was acknowledged so far is returned. */
+  signal?: AbortSignal;
+  /** A request still refused (503 / no answer) after this long is given up and counted as unexpected. Default 60 s. */
+  giveUpAfterMs?: number;
 }
 
 export interface UnexpectedAnswer {
@@ -80,17 +84,27 @@ export async function generateLoad(options: LoadOptions): Promise<LoadResult> {
   };
 
   /** Sends until the answer is final; returns the parsed 202 body, or undefined after an unexpected answer. */
+  const giveUpAfterMs = options.giveUpAfterMs ?? 60_000;
   async function send(route: "single" | "batch", path: string, body: string, headers: Record<string, string>): Promise<any> {
+    const firstSent = performance.now();
     for (;;) {
+      if (options.signal?.aborted) return undefined;
+      if (performance.now() - firstSent > giveUpAfterMs) {
+        result.unexpected.push({ route, status: 0, contentType: null, body: `still refused after ${giveUpAfterMs} ms` });
+        return undefined;
+      }
       result.requests += 1;
       let response: Response;
       try {
+        const timeout = AbortSignal.timeout(30_000);
         response = await fetch(`${options.edgeUrl}${path}`, {
           method: "POST",
           headers: { authorization: `Bearer ${options.apiKey}`, "content-type": "application/json", ...headers },
           body,
+          signal: options.signal ? AbortSignal.any([options.signal, timeout]) : timeout,
         });
       } catch {
+        if (options.signal?.aborted) return undefined;
         result.networkErrors += 1;
         if (route === "batch") result.batchResends += 1;
         await sleep(200);
@@ -134,7 +148,7 @@ export async function generateLoad(options: LoadOptions): Promise<LoadResult> {
   let next = 0;
   await Promise.all(
     Array.from({ length: options.concurrency }, async () => {
-      while (next < units.length) await run(units[next++]!);
+      while (next < units.length && !options.signal?.aborted) await run(units[next++]!);
     }),
   );
   result.durationMs = Math.round(performance.now() - started);

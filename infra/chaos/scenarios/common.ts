@@ -26,7 +26,7 @@ export async function sampleStatusThroughEdge(
   const chosen = [...ids].sort(() => Math.random() - 0.5).slice(0, count);
   const mismatches: { id: string; http: number; edge?: string; redis: string | null }[] = [];
   for (const id of chosen) {
-    const response = await fetch(`${stack.edgeUrl}/v1/jobs/${id}`, { headers: { authorization: `Bearer ${stack.apiKey}` } });
+    const response = await fetch(`${stack.edgeUrl}/v1/jobs/${id}`, { headers: { authorization: `Bearer ${stack.apiKey}` }, signal: AbortSignal.timeout(30_000) });
     const body = (await response.json()) as { state?: string };
     const { queue, localId } = parseJobId(id)!;
     const state = await stack.redis.hget(queueKeys(queue).job(localId), FIELD.state);

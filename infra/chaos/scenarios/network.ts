@@ -63,10 +63,11 @@ export async function runNetworkScenario(stack: ChaosStack, params: NetworkParam
     for (const id of await stillWaiting(stack.redis, [...held])) unclaimedAtFaults.add(id);
   };
 
+  const stopLoad = new AbortController();
   try {
     await Promise.all(Array.from({ length: params.workers }, () => fleet.spawn()));
     let loadDone = false;
-    const load = generateLoad({ edgeUrl: stack.edgeUrl, apiKey: stack.apiKey, jobs: params.jobs, ...params.load }).finally(() => (loadDone = true));
+    const load = generateLoad({ edgeUrl: stack.edgeUrl, apiKey: stack.apiKey, jobs: params.jobs, ...params.load, signal: stopLoad.signal }).finally(() => (loadDone = true));
 
     // Cycle through the kinds so even a short run sees each; a timer paces the faults by design.
     const order: Fault[] = ["drop", "stall", "long stall", "drop", "stall"];
@@ -167,6 +168,8 @@ export async function runNetworkScenario(stack: ChaosStack, params: NetworkParam
       failures: check.failures,
     };
   } finally {
+    stopLoad.abort();
+    proxy.resume();
     await fleet.stopAll(5_000);
     await proxy.close();
   }

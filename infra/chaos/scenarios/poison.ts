@@ -78,42 +78,43 @@ export async function runPoisonScenario(stack: ChaosStack, params: PoisonParams)
   const { redis } = stack;
   const keys = queueKeys("noop");
   const fleet = createFleet({ env: { REDIS_URL: stack.redisServer.url, WORKER_CONCURRENCY: "8", JOB_MS_MIN: "1", JOB_MS_MAX: "5" }, logFile: join(BUILD_DIR, "logs", "poison.log") });
-  await Promise.all(Array.from({ length: params.workers }, () => fleet.spawn()));
-
   const good: string[] = [];
   /** Expected dead-letter id → the kind pushed (an entry pushed in several rounds, like "", dies once). */
   const expectedDead = new Map<string, PoisonKind>();
   const duplicated: string[] = [];
   let pushed = 0;
   let unexpected = 0;
-
-  for (let round = 0; round < params.rounds; round += 1) {
-    const load = await generateLoad({ edgeUrl: stack.edgeUrl, apiKey: stack.apiKey, jobs: params.goodPerRound, batchShare: 1, maxBatch: 50, concurrency: 4 });
-    good.push(...load.acked);
-    unexpected += load.unexpected.length;
-    for (const kind of KINDS) {
-      const entry = kind.entry();
-      if (kind.record === "string") await redis.set(keys.job(String(entry)), "not a hash");
-      else if (kind.record) await redis.hset(keys.job(String(entry)), kind.record);
-      if (kind.reason) expectedDead.set(deadIdOf(kind, entry), kind);
-      await redis.lpush(keys.wait, ...(kind.kind === "wake markers" ? Array<string>(20).fill("~") : [entry]));
-      pushed += 1;
-    }
-    // A good job pushed a second time (a producer retrying by hand): it must still run once.
-    const again = load.acked[0]!;
-    await redis.lpush(keys.wait, again.slice("noop.".length));
-    duplicated.push(again);
-  }
-
   try {
-    await waitForDrain(redis, "noop", params.drainTimeoutMs);
-  } catch (error) {
-    const stuck: string[] = [];
-    for (const key of await redis.keys(`${keys.activePrefix}*`)) stuck.push(...(await redis.lrange(key, 0, -1)).filter((entry) => entry !== "~"));
-    check.that(false, `${(error as Error).message}; still in flight: ${stuck.map((entry) => JSON.stringify(entry.slice(0, 60))).join(", ")}`);
+    await Promise.all(Array.from({ length: params.workers }, () => fleet.spawn()));
+    for (let round = 0; round < params.rounds; round += 1) {
+      const load = await generateLoad({ edgeUrl: stack.edgeUrl, apiKey: stack.apiKey, jobs: params.goodPerRound, batchShare: 1, maxBatch: 50, concurrency: 4 });
+      good.push(...load.acked);
+      unexpected += load.unexpected.length;
+      for (const kind of KINDS) {
+        const entry = kind.entry();
+        if (kind.record === "string") await redis.set(keys.job(String(entry)), "not a hash");
+        else if (kind.record) await redis.hset(keys.job(String(entry)), kind.record);
+        if (kind.reason) expectedDead.set(deadIdOf(kind, entry), kind);
+        await redis.lpush(keys.wait, ...(kind.kind === "wake markers" ? Array<string>(20).fill("~") : [entry]));
+        pushed += 1;
+      }
+      // A good job pushed a second time (a producer retrying by hand): it must still run once.
+      const again = load.acked[0]!;
+      await redis.lpush(keys.wait, again.slice("noop.".length));
+      duplicated.push(again);
+    }
+
+    try {
+      await waitForDrain(redis, "noop", params.drainTimeoutMs);
+    } catch (error) {
+      const stuck: string[] = [];
+      for (const key of await redis.keys(`${keys.activePrefix}*`)) stuck.push(...(await redis.lrange(key, 0, -1)).filter((entry) => entry !== "~"));
+      check.that(false, `${(error as Error).message}; still in flight: ${stuck.map((entry) => JSON.stringify(entry.slice(0, 60))).join(", ")}`);
+    }
+    check.that(fleet.unexpectedExits().length === 0, `workers crashed: ${sample(fleet.unexpectedExits())}`);
+  } finally {
+    await fleet.stopAll();
   }
-  check.that(fleet.unexpectedExits().length === 0, `workers crashed: ${sample(fleet.unexpectedExits())}`);
-  await fleet.stopAll();
 
   const goodFates = await auditJobs(redis, good);
   check.equal(goodFates.completed, good.length, "good jobs completed");
