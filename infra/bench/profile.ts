@@ -2,11 +2,12 @@
  * Profiles one system's worker process draining pre-enqueued jobs: `node --cpu-prof` on the worker, INFO
  * commandstats and Redis CPU on the server. What the analysis in analysis.md is based on.
  *
- *   npx tsx infra/bench/profile.ts offload 1 30000     # system, concurrency, jobs
+ *   npx tsx infra/bench/profile.ts offload 1 30000           # system, concurrency, jobs
+ *   npx tsx infra/bench/profile.ts offload 100 50000 --alloc # where the allocations (GC pressure) come from
  *
- * Prints jobs/s, worker CPU and Redis CPU per job, Redis commands per job, time by package/area and the
- * functions with the most self time. The .cpuprofile stays in infra/bench/.build/profile-<system>-c<n>/ for
- * Chrome DevTools or speedscope.
+ * Prints jobs/s, worker CPU and Redis CPU per job, Redis commands per job, then time by package/area and the
+ * functions with the most self time (or, with --alloc, bytes allocated per job by function). The profile stays
+ * in infra/bench/.build/profile-<system>-c<n>/ for Chrome DevTools or speedscope.
  */
 import { mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
@@ -15,6 +16,7 @@ import { PAYLOAD, SYSTEMS, type SystemName } from "./bench-job";
 import { RedisAdmin } from "./redis-admin";
 import { PRODUCERS } from "./systems/index";
 import { BUILD_DIR, bundleWorkers, removeBundles, startWorkerProcess } from "./worker-process";
+import { ALLOC_PROFILE_ENV } from "./workers/protocol";
 
 interface ProfileNode {
   id: number;
@@ -48,8 +50,28 @@ function summarizeProfile(profile: CpuProfile): { byArea: [string, number][]; by
   return { byArea: share(byArea), byFunction: share(byFunction) };
 }
 
+interface AllocationNode {
+  callFrame: ProfileNode["callFrame"];
+  selfSize: number;
+  children: AllocationNode[];
+}
+
+/** Bytes allocated per function (sampled), biggest first. */
+function summarizeAllocations(head: AllocationNode): [string, number][] {
+  const byFunction = new Map<string, number>();
+  const walk = (node: AllocationNode) => {
+    const { functionName, url, lineNumber } = node.callFrame;
+    const fn = `${functionName || "(anonymous)"} ${url.split("/").slice(-2).join("/")}:${lineNumber + 1}`;
+    byFunction.set(fn, (byFunction.get(fn) ?? 0) + node.selfSize);
+    node.children.forEach(walk);
+  };
+  walk(head);
+  return [...byFunction].sort((a, b) => b[1] - a[1]);
+}
+
 async function main(): Promise<void> {
-  const [system, concurrencyText = "1", jobsText = "30000"] = process.argv.slice(2);
+  const alloc = process.argv.includes("--alloc");
+  const [system, concurrencyText = "1", jobsText = "30000"] = process.argv.slice(2).filter((a) => !a.startsWith("--"));
   if (!SYSTEMS.includes(system as SystemName)) throw new Error(`usage: profile.ts <${SYSTEMS.join("|")}> [concurrency] [jobs]`);
   const concurrency = Number(concurrencyText);
   const jobs = Number(jobsText);
@@ -67,7 +89,9 @@ async function main(): Promise<void> {
     const cpuBefore = await admin.info("cpu");
     const worker = await startWorkerProcess(
       { system: system as SystemName, redisUrl: redis.url, concurrency, expected: jobs, reportEachCall: false },
-      { nodeArgs: ["--cpu-prof", `--cpu-prof-dir=${dir}`] },
+      alloc
+        ? { env: { [ALLOC_PROFILE_ENV]: join(dir, "allocations.heapprofile") } }
+        : { nodeArgs: ["--cpu-prof", `--cpu-prof-dir=${dir}`] },
     );
     const [first, done] = await Promise.all([worker.next("first"), worker.next("done")]);
     const workerCpuMs = await worker.cpuMs();
@@ -83,6 +107,14 @@ async function main(): Promise<void> {
     const top = Object.entries(stats).sort((a, b) => b[1] - a[1]).slice(0, 14);
     console.log(`Redis commands per job: ${perJob(total)} (${top.map(([name, n]) => `${name} ${perJob(n)}`).join(", ")})`);
 
+    if (alloc) {
+      const { head } = JSON.parse(readFileSync(join(dir, "allocations.heapprofile"), "utf8")) as { head: AllocationNode };
+      const rows = summarizeAllocations(head);
+      const total = rows.reduce((sum, [, bytes]) => sum + bytes, 0);
+      console.log(`\nallocated ≈ ${(total / jobs).toFixed(0)} bytes per job (sampled; start-up included); by function:`);
+      for (const [fn, bytes] of rows.slice(0, 25)) console.log(`  ${(bytes / jobs).toFixed(0).padStart(6)} B/job  ${fn}`);
+      return;
+    }
     const file = readdirSync(dir).find((name) => name.endsWith(".cpuprofile"));
     if (!file) throw new Error(`no .cpuprofile in ${dir}`);
     const { byArea, byFunction } = summarizeProfile(JSON.parse(readFileSync(join(dir, file), "utf8")) as CpuProfile);

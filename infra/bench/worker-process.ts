@@ -55,11 +55,13 @@ export interface StartOptions {
   /** Extra node flags, e.g. ["--cpu-prof", "--cpu-prof-dir=…"] for profiling. */
   nodeArgs?: string[];
   readyTimeoutMs?: number;
+  /** Extra environment for the child (e.g. ALLOC_PROFILE_ENV). */
+  env?: Record<string, string>;
 }
 
 export async function startWorkerProcess(spec: WorkerSpec, options: StartOptions = {}): Promise<WorkerProcess> {
   const child = fork(join(BUNDLE_DIR, `${spec.system}-worker.js`), [], {
-    env: { ...process.env, [SPEC_ENV]: JSON.stringify(spec) },
+    env: { ...process.env, ...options.env, [SPEC_ENV]: JSON.stringify(spec) },
     execArgv: options.nodeArgs ?? [],
     stdio: ["ignore", "inherit", "inherit", "ipc"],
   });

@@ -3,7 +3,9 @@
  * IPC: ready, the first handler call, every call (latency mode), the moment the expected number of
  * completions has landed in Redis, and CPU time on request. Exits when told to stop or when the parent goes.
  */
-import { clock, SPEC_ENV, type ChildMessage, type ParentMessage, type WorkerSpec } from "./protocol";
+import { writeFileSync } from "node:fs";
+import { Session } from "node:inspector/promises";
+import { ALLOC_PROFILE_ENV, clock, SPEC_ENV, type ChildMessage, type ParentMessage, type WorkerSpec } from "./protocol";
 import type { BenchPayload } from "../bench-job";
 
 export interface Hooks {
@@ -37,11 +39,13 @@ export async function runBenchWorker(start: (spec: WorkerSpec, hooks: Hooks) => 
       }
     },
   };
+  const allocations = await startAllocationProfile(process.env[ALLOC_PROFILE_ENV]);
   const worker = await start(spec, hooks);
   let stopping = false;
   const stop = async () => {
     if (stopping) return;
     stopping = true;
+    await allocations?.().catch((error: unknown) => console.error("allocation profile failed", error));
     await worker.stop().catch(() => {});
     process.exit(0);
   };
@@ -54,4 +58,25 @@ export async function runBenchWorker(start: (spec: WorkerSpec, hooks: Hooks) => 
   });
   process.on("disconnect", () => void stop());
   send({ type: "ready" });
+}
+
+/**
+ * Sampling allocation profile for profile.ts: every allocation, kept or collected (`--heap-prof` keeps only
+ * what is still alive at exit, which says nothing about GC pressure). Returns the function that writes it.
+ */
+async function startAllocationProfile(path: string | undefined): Promise<(() => Promise<void>) | undefined> {
+  if (!path) return undefined;
+  const session = new Session();
+  session.connect();
+  await session.post("HeapProfiler.enable");
+  await session.post("HeapProfiler.startSampling", {
+    samplingInterval: 4_096,
+    includeObjectsCollectedByMajorGC: true,
+    includeObjectsCollectedByMinorGC: true,
+  });
+  return async () => {
+    const { profile } = await session.post("HeapProfiler.stopSampling");
+    writeFileSync(path, JSON.stringify(profile));
+    session.disconnect();
+  };
 }

@@ -25,5 +25,7 @@ export type ChildMessage =
 export type ParentMessage = { type: "cpu" } | { type: "stop" };
 
 export const SPEC_ENV = "OFFLOAD_BENCH_WORKER";
+/** When set, the worker writes a sampling allocation profile (.heapprofile) to this path when told to stop. */
+export const ALLOC_PROFILE_ENV = "OFFLOAD_BENCH_ALLOC_PROFILE";
 
 export const clock = () => performance.timeOrigin + performance.now();
