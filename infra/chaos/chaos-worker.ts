@@ -104,8 +104,12 @@ process.on("SIGTERM", () => {
     },
   );
 });
-// The parent going away must not leave workers behind.
-process.on("disconnect", () => process.kill(process.pid, "SIGTERM"));
+// The parent going away must not leave workers behind: stop gracefully, and if that cannot finish (its Redis may
+// be gone too), exit anyway.
+process.on("disconnect", () => {
+  process.kill(process.pid, "SIGTERM");
+  setTimeout(() => process.exit(1), number("GRACE_MS", 5_000) + 5_000).unref();
+});
 
 await worker.start();
 process.send?.({ type: "ready", workerId: worker.id });
