@@ -1,5 +1,5 @@
 /**
- * The two sizes of the chaos run. `full` is `npm run chaos` (about 6–8 minutes on 2 cores); `short` is what
+ * The two sizes of the chaos run. `full` is `npm run chaos` (about 4 minutes on 2 cores); `short` is what
  * `npm test` runs (chaos.test.ts, under a minute) and `npm run chaos -- --short`.
  */
 import type { BadInputParams } from "./scenarios/bad-input";

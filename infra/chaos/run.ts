@@ -4,7 +4,7 @@
  * endpoint, the edge in workerd), then the findings probes, prints the summary table and writes RESULTS.md and
  * results.json next to this file. Exit code 1 if any check failed.
  *
- *   npm run chaos                         the full run (~6–8 min on 2 cores)
+ *   npm run chaos                         the full run (~4 min on 2 cores)
  *   npm run chaos -- --short              the sizes `npm test` uses; results go to .build/ instead
  *   npm run chaos -- --only=crashes,poison  some scenarios only (results go to .build/)
  */
