@@ -43,7 +43,9 @@ function batchRoute(definition: JobDefinition) {
       413: problem("Body larger than MAX_BODY_BYTES"),
       415: problem("Body is not JSON"),
       429: problem("Rate limit reached; see Retry-After"),
-      503: problem("Queue storage unavailable; see Retry-After. Nothing was enqueued."),
+      503: problem(
+        "Queue storage unavailable; see Retry-After. Refused before Redis answered: when Redis was down nothing was enqueued, but when it only stalled the batch may still be applied once it resumes (all or nothing).",
+      ),
     },
   });
 }
