@@ -28,6 +28,7 @@ local moved = nil
 if string.sub(ARGV[4], 1, 1) == '=' then moved = string.sub(ARGV[4], 2) end
 local poisonTtl = tonumber(ARGV[5])
 local MARKER = '~'
+local KNOWN_STATES = { delayed = true, active = true, completed = true, dead = true, cancelled = true }
 local k = { active = KEYS[2], wait = KEYS[1], delayed = KEYS[3], dead = KEYS[5], stats = KEYS[6], wake = KEYS[4] }
 -- Settle first: the in-flight list shrinks before it grows, and a retry due now can be promoted right away.
 local settled = applySettlements(k, jobPrefix, now, 7, tonumber(ARGV[6]))
@@ -57,8 +58,12 @@ local function take(entry)
     return
   end
   if state ~= 'waiting' then
-    -- Stale entry (e.g. cancelled in a race with a reap): drop it, the record already says what happened.
-    redis.call('LREM', KEYS[2], 1, entry)
+    if KNOWN_STATES[state] then
+      -- Stale entry (e.g. cancelled in a race with a reap): drop it, the record already says what happened.
+      redis.call('LREM', KEYS[2], 1, entry)
+    else
+      deadLetterEntry(k, jobPrefix, entry, 'invalid_state', 'job record has an unknown state: ' .. string.sub(state, 1, 50), now, poisonTtl)
+    end
     return
   end
   local attempt = tostring((tonumber(f[5]) or 0) + 1)

@@ -319,10 +319,16 @@ export class QueueWorker {
         outcome = { kind: "poison", ...decoded.problem, raw: JSON.stringify(fields).slice(0, 1_000) };
       } else {
         target.envelope = decoded.envelope;
-        target.definition = findJob(registry, decoded.envelope.name);
-        const handler = Object.hasOwn(handlers, decoded.envelope.name) ? handlers[decoded.envelope.name] : undefined;
+        // One queue per job type: a record naming another type does not belong here, whatever handlers we have.
+        const name = decoded.envelope.name === keys.queue ? decoded.envelope.name : undefined;
+        target.definition = name === undefined ? undefined : findJob(registry, name);
+        const handler = name !== undefined && Object.hasOwn(handlers, name) ? handlers[name] : undefined;
         if (!target.definition || !handler) {
-          const error = new Error(`no job named "${decoded.envelope.name}" is registered in this worker`);
+          const error = new Error(
+            name === undefined
+              ? `job "${decoded.envelope.name}" does not belong in queue "${keys.queue}"`
+              : `no job named "${name}" is registered in this worker`,
+          );
           outcome = { kind: "unrecoverable", error, reason: "unknown_job" };
         } else {
           outcome = await runJob({

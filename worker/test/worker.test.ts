@@ -123,13 +123,23 @@ describe("worker runtime", () => {
     // Garbage entry, a record with truncated JSON, an unknown job name, a wrong envelope version, a payload
     // failing its schema: all written straight to Redis, as a buggy producer or a human might.
     await redis.lpush(keys.wait, "%%garbage%%");
-    const bad = { truncated: "aaaaaaaaaaaaaaa1", unknown: "aaaaaaaaaaaaaaa2", version: "aaaaaaaaaaaaaaa3", schema: "aaaaaaaaaaaaaaa4" };
+    const bad = {
+      truncated: "aaaaaaaaaaaaaaa1",
+      unknown: "aaaaaaaaaaaaaaa2",
+      version: "aaaaaaaaaaaaaaa3",
+      schema: "aaaaaaaaaaaaaaa4",
+      otherQueue: "aaaaaaaaaaaaaaa5",
+      state: "aaaaaaaaaaaaaaa6",
+    };
     const record = (fields: Record<string, string>) => ({ v: "1", n: "work", d: "{}", s: "waiting", a: "0", m: "3", c: String(Date.now()), ...fields });
     await redis.hset(keys.job(bad.truncated), record({ d: '{"ms": 1' }));
     await redis.hset(keys.job(bad.unknown), record({ n: "no-such-job" }));
     await redis.hset(keys.job(bad.version), record({ v: "99" }));
     await redis.hset(keys.job(bad.schema), record({ d: '{"ms":"soon"}' }));
-    await redis.lpush(keys.wait, bad.truncated, bad.unknown, bad.version, bad.schema);
+    // A job type this worker does handle, but not this queue's: it must not run here.
+    await redis.hset(keys.job(bad.otherQueue), record({ n: "digest", d: '{"text":"x","rounds":1}' }));
+    await redis.hset(keys.job(bad.state), record({ s: "sleeping" }));
+    await redis.lpush(keys.wait, bad.truncated, bad.unknown, bad.version, bad.schema, bad.otherQueue, bad.state);
     const good2 = await enqueueOne(r, keys, workJob, { tag: "after" });
 
     expect((await waitForState(r, keys, good1, "completed")).result).toMatchObject({ tag: "before" });
@@ -138,9 +148,11 @@ describe("worker runtime", () => {
     expect((await waitForState(r, keys, bad.unknown, "dead")).error).toMatchObject({ reason: "unknown_job" });
     expect((await waitForState(r, keys, bad.version, "dead")).error).toMatchObject({ reason: "wrong_version" });
     expect((await waitForState(r, keys, bad.schema, "dead")).error).toMatchObject({ reason: "invalid_payload" });
+    expect((await waitForState(r, keys, bad.otherQueue, "dead")).error).toMatchObject({ reason: "unknown_job" });
+    expect((await waitForState(r, keys, bad.state, "dead")).error).toMatchObject({ reason: "invalid_state" });
     // The garbage entry is not a job id: it is dead-lettered under an id derived from it, keeping the raw entry.
     const dead = await redis.zrange(keys.dead, "0", "-1");
-    expect(dead).toHaveLength(5);
+    expect(dead).toHaveLength(7);
     const garbageId = dead.find((id) => !Object.values(bad).includes(id))!;
     expect((await getStatus(r, keys, garbageId))!.error).toMatchObject({ reason: "invalid_entry", raw: "%%garbage%%" });
     expect(await redis.llen(keys.active(workers[0]!.id))).toBe(0);

@@ -4,12 +4,14 @@
 -- bytes, so the dead-letter is readable through the API either way.
 local function deadLetterEntry(k, jobPrefix, entry, reason, message, now, ttl)
   redis.call('LREM', k.active, 1, entry)
+  -- A readable record (unknown state) keeps its id and its fields; anything else gets a fresh record.
+  local keep = reason == 'missing_record' or reason == 'invalid_state'
   local id = entry
-  if reason ~= 'missing_record' then id = string.sub(redis.sha1hex(entry), 1, 16) end
+  if not keep then id = string.sub(redis.sha1hex(entry), 1, 16) end
   local key = jobPrefix .. id
   local err = cjson.encode({ message = message, reason = reason, raw = string.sub(entry, 1, 200) })
-  redis.call('DEL', key)
-  redis.call('HSET', key, 's', 'dead', 'e', err, 'f', now, 'a', 0, 'm', 0)
+  if not keep then redis.call('DEL', key) end
+  redis.call('HSET', key, 's', 'dead', 'e', err, 'f', now)
   redis.call('PEXPIRE', key, ttl)
   redis.call('ZADD', k.dead, now, id)
   redis.call('HINCRBY', k.stats, 'dead', 1)
