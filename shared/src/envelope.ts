@@ -32,7 +32,6 @@ export type JobEnvelope = z.infer<typeof JobEnvelopeSchema>;
 
 /** Why an envelope could not be read; becomes the dead-letter reason. */
 export type EnvelopeProblem =
-  | { reason: "missing_record"; message: string }
   | { reason: "wrong_version"; message: string }
   | { reason: "malformed_json"; message: string }
   | { reason: "invalid_envelope"; message: string };

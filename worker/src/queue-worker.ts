@@ -311,35 +311,31 @@ export class QueueWorker {
     const target: SettleTarget = { entry };
     let outcome: RunOutcome;
     const startedAt = performance.now();
-    if (fields.length === 0) {
-      outcome = { kind: "poison", reason: "missing_record", message: "wait-list entry has no job record", raw: entry };
+    const decoded = envelopeFromClaim(keys.queue, entry, fields);
+    if (!decoded.ok) {
+      outcome = { kind: "poison", ...decoded.problem, raw: JSON.stringify(fields).slice(0, 1_000) };
     } else {
-      const decoded = envelopeFromClaim(keys.queue, entry, fields);
-      if (!decoded.ok) {
-        outcome = { kind: "poison", ...decoded.problem, raw: JSON.stringify(fields).slice(0, 1_000) };
+      target.envelope = decoded.envelope;
+      // One queue per job type: a record naming another type does not belong here, whatever handlers we have.
+      const name = decoded.envelope.name === keys.queue ? decoded.envelope.name : undefined;
+      target.definition = name === undefined ? undefined : findJob(registry, name);
+      const handler = name !== undefined && Object.hasOwn(handlers, name) ? handlers[name] : undefined;
+      if (!target.definition || !handler) {
+        const error = new Error(
+          name === undefined
+            ? `job "${decoded.envelope.name}" does not belong in queue "${keys.queue}"`
+            : `no job named "${name}" is registered in this worker`,
+        );
+        outcome = { kind: "unrecoverable", error, reason: "unknown_job" };
       } else {
-        target.envelope = decoded.envelope;
-        // One queue per job type: a record naming another type does not belong here, whatever handlers we have.
-        const name = decoded.envelope.name === keys.queue ? decoded.envelope.name : undefined;
-        target.definition = name === undefined ? undefined : findJob(registry, name);
-        const handler = name !== undefined && Object.hasOwn(handlers, name) ? handlers[name] : undefined;
-        if (!target.definition || !handler) {
-          const error = new Error(
-            name === undefined
-              ? `job "${decoded.envelope.name}" does not belong in queue "${keys.queue}"`
-              : `no job named "${name}" is registered in this worker`,
-          );
-          outcome = { kind: "unrecoverable", error, reason: "unknown_job" };
-        } else {
-          outcome = await runJob({
-            envelope: decoded.envelope,
-            definition: target.definition,
-            handler,
-            shutdown: this.o.hardStop,
-            progress: (percent) => this.progress(entry, percent),
-            log: () => log.child({ jobId: decoded.envelope.id, job: decoded.envelope.name, attempt: decoded.envelope.attempt }),
-          });
-        }
+        outcome = await runJob({
+          envelope: decoded.envelope,
+          definition: target.definition,
+          handler,
+          shutdown: this.o.hardStop,
+          progress: (percent) => this.progress(entry, percent),
+          log: () => log.child({ jobId: decoded.envelope.id, job: decoded.envelope.name, attempt: decoded.envelope.attempt }),
+        });
       }
     }
     const elapsedMs = performance.now() - startedAt;

@@ -4,7 +4,7 @@
  * The client must be built with `automaticDeserialization: false`, or it would JSON-parse string replies.
  */
 import type { Redis } from "@upstash/redis";
-import type { ScriptCall, ScriptRunner } from "../script-runner";
+import type { ScriptRunner } from "../script-runner";
 
 /**
  * @example
