@@ -15,3 +15,4 @@ export * from "./ops/settle";
 export * from "./ops/tick";
 export * from "./ops/read";
 export * from "./ops/recover";
+export * from "./ops/admin";
