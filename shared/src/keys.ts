@@ -12,6 +12,11 @@
  *   {q}:dead            ZSET   dead-lettered local ids scored by time of death
  *   {q}:stats           HASH   counters: completed, failed, dead, stalled
  *   {q}:wake            STRING earliest runAt (ms) a worker has been told about; lets producers wake workers
+ *   {q}:meta            HASH   queue settings kept in Redis: `paused` = "1" while paused
+ *   {q}:paused          LIST   waiting ids while paused (pause RENAMEs wait here, resume renames it back)
+ *   {q}:completed       ZSET   local id -> finishedAt, the newest completions (listing only; capped)
+ *   {q}:cancelled       ZSET   local id -> cancelledAt (listing only; capped)
+ *   {q}:history:<min>   HASH   per-minute counters (min = floor(ms / 60000)), expiring after 24 h
  * Reserved for the roadmap, same tag so the scripts stay single-slot: {q}:prio (priorities), {q}:cron,
  * {q}:limiter, {q}:events, {q}:callbacks.
  */
@@ -25,13 +30,20 @@ export interface QueueKeys {
   dead: string;
   stats: string;
   wake: string;
+  meta: string;
+  paused: string;
+  completed: string;
+  cancelled: string;
   /** Prefixes the scripts complete with a local id / worker id / idempotency key. */
   jobPrefix: string;
   activePrefix: string;
   idemPrefix: string;
+  historyPrefix: string;
   job(localId: string): string;
   active(workerId: string): string;
   idem(key: string): string;
+  /** Per-minute history bucket; `minute` = floor(ms / 60000). */
+  history(minute: number): string;
 }
 
 /**
@@ -45,6 +57,7 @@ export function queueKeys(queue: string, prefix: string = DEFAULT_PREFIX): Queue
   const jobPrefix = `${base}job:`;
   const activePrefix = `${base}active:`;
   const idemPrefix = `${base}idem:`;
+  const historyPrefix = `${base}history:`;
   return {
     queue,
     wait: `${base}wait`,
@@ -53,11 +66,17 @@ export function queueKeys(queue: string, prefix: string = DEFAULT_PREFIX): Queue
     dead: `${base}dead`,
     stats: `${base}stats`,
     wake: `${base}wake`,
+    meta: `${base}meta`,
+    paused: `${base}paused`,
+    completed: `${base}completed`,
+    cancelled: `${base}cancelled`,
     jobPrefix,
     activePrefix,
     idemPrefix,
+    historyPrefix,
     job: (localId) => jobPrefix + localId,
     active: (workerId) => activePrefix + workerId,
     idem: (key) => idemPrefix + key,
+    history: (minute) => historyPrefix + minute,
   };
 }

@@ -14,6 +14,8 @@ export interface Settlement {
   payload: string;
   runAt: number;
   ttlMs: number;
+  /** How long the attempt ran (ms), for the per-minute run-time history; absent for `return`. */
+  runMs?: number;
 }
 
 /** `N, then 6 values per settlement`: the argument layout `settle` and `claim` share. */
