@@ -12,7 +12,7 @@
   ARGV[2] job key prefix
   ARGV[3] number of outcomes N
   ARGV[4..] N groups of 6: entry (as in the in-flight list), record id (differs for a poison entry),
-            kind ("completed" | "retry" | "dead" | "return"), payload (result JSON | error JSON | ""),
+            kind ("completed" | "retry" | "dead" | "handBack"), payload (result JSON | error JSON | ""),
             runAt (ms, retry only), ttl (ms, completed/dead record retention)
   returns N integers: 1 applied, 0 dropped because the entry was no longer ours
 ]]

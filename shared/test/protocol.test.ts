@@ -56,7 +56,7 @@ describe.each(Object.keys(RUNNERS))("protocol over %s", (runnerName) => {
   const tick = async (worker: string, now: number, leaseMs = LEASE) =>
     parseTickReply(await runner.run(tickCall(keys, { workerId: worker, leaseMs, maxStalls: 1, deadTtlMs: 60_000 }, now)));
   const settlement = (entry: string, kind: Settlement["kind"], extra: Partial<Settlement> = {}): Settlement => ({
-    entry, recordId: entry, kind, payload: kind === "completed" ? '{"ok":1}' : kind === "return" ? "" : '{"message":"boom"}',
+    entry, recordId: entry, kind, payload: kind === "completed" ? '{"ok":1}' : kind === "handBack" ? "" : '{"message":"boom"}',
     runAt: 0, ttlMs: 60_000, ...extra,
   });
 
@@ -170,7 +170,7 @@ describe.each(Object.keys(RUNNERS))("protocol over %s", (runnerName) => {
   it("returns a job on shutdown with the attempt given back, first in line", async () => {
     const created = await enqueue(runner, keys, await Promise.all([1, 2].map((n) => prepareJob(job, { n }))), T0);
     await claim("w1", 1, T0);
-    await settle("w1", [settlement(created[0]!.localId, "return")]);
+    await settle("w1", [settlement(created[0]!.localId, "handBack")]);
     expect(await getStatus(runner, keys, created[0]!.localId)).toMatchObject({ state: "waiting", attempt: 0 });
     expect((await claim("w2", 1, T0)).claimed[0]!.entry).toBe(created[0]!.localId);
   });

@@ -36,7 +36,7 @@ local function applySettlements(k, jobPrefix, now, first, n)
         redis.call('ZREMRANGEBYSCORE', k.dead, '-inf', now - ttl)
         counts.failed = counts.failed + 1
         counts.dead = counts.dead + 1
-      elseif kind == 'return' then
+      elseif kind == 'handBack' then
         -- Not run to the end (shutdown): give the attempt back and put it first in line.
         redis.call('HSET', key, 's', 'waiting')
         redis.call('HINCRBY', key, 'a', -1)

@@ -2,7 +2,7 @@
 import type { QueueKeys } from "../keys";
 import { scriptCall, type ScriptCall } from "../script-runner";
 
-export type SettleKind = "completed" | "retry" | "dead" | "return";
+export type SettleKind = "completed" | "retry" | "dead" | "handBack";
 
 export interface Settlement {
   /** As it sits in the in-flight list. */
@@ -14,7 +14,7 @@ export interface Settlement {
   payload: string;
   runAt: number;
   ttlMs: number;
-  /** How long the attempt ran (ms), for the per-minute run-time history; absent for `return`. */
+  /** How long the attempt ran (ms), for the per-minute run-time history; absent for `handBack`. */
   runMs?: number;
 }
 
