@@ -6,7 +6,7 @@
  *   failed          → retry after backoff (full jitter, or the handler's Retry-After if longer) until
  *                     maxAttempts, then dead with reason "max_attempts"
  *   unrecoverable   → dead at once (UnrecoverableError, payload failing its schema, unknown job name)
- *   interrupted     → back to the front of the wait list with the attempt given back (shutdown)
+ *   handBack        → hand back: first in line again with the attempt given back (shutdown)
  *   poison          → an entry or record that cannot be read at all: dead at once with the reason and raw text
  */
 import { backoffDelay } from "../../shared/src/backoff";
@@ -20,7 +20,7 @@ export type RunOutcome =
   | { kind: "completed"; result: unknown }
   | { kind: "failed"; error: Error; retryAfterMs?: number }
   | { kind: "unrecoverable"; error: Error; reason: string }
-  | { kind: "interrupted" }
+  | { kind: "handBack" }
   | { kind: "poison"; reason: string; message: string; raw: string };
 
 export const MAX_RESULT_BYTES = 64 * 1024;
@@ -47,18 +47,21 @@ export function resultJson(result: unknown): string {
 }
 
 /**
+ * `runMs` is how long the handler ran; give it only when a handler did run (not for poison or an unknown job),
+ * so the run-time history is not diluted by zeros. A hand back never carries it: the attempt does not count.
  * @example
- * planSettlement({ kind: "failed", error }, target, Date.now()) // { kind: "retry", runAt: …, … }
+ * planSettlement({ kind: "failed", error }, target, Date.now(), 12) // { kind: "retry", runAt: …, runMs: 12, … }
  */
-export function planSettlement(outcome: RunOutcome, target: SettleTarget, now: number): Settlement {
+export function planSettlement(outcome: RunOutcome, target: SettleTarget, now: number, runMs?: number): Settlement {
   const { entry, envelope, definition } = target;
   const retention = definition?.retention ?? JOB_DEFAULTS.retention;
-  const base = { entry, recordId: entry, runAt: 0, ttlMs: retention.completedMs };
+  const base: Pick<Settlement, "entry" | "recordId" | "runAt" | "ttlMs" | "runMs"> = { entry, recordId: entry, runAt: 0, ttlMs: retention.completedMs };
+  if (runMs !== undefined && outcome.kind !== "handBack") base.runMs = runMs;
   switch (outcome.kind) {
     case "completed":
       return { ...base, kind: "completed", payload: resultJson(outcome.result) };
-    case "interrupted":
-      return { ...base, kind: "return", payload: "" };
+    case "handBack":
+      return { ...base, kind: "handBack", payload: "" };
     case "unrecoverable":
       return { ...base, kind: "dead", payload: storedError(outcome.error, outcome.reason), ttlMs: retention.deadMs };
     case "poison": {

@@ -91,7 +91,7 @@ export async function runJob(input: RunJobInput): Promise<RunOutcome> {
     return { kind: "completed", result };
   } catch (thrown) {
     const reason = abortReason ?? thrown;
-    if (reason instanceof ShutdownAbort) return { kind: "interrupted" };
+    if (reason instanceof ShutdownAbort) return { kind: "handBack" };
     const error = reason instanceof Error ? reason : new Error(String(reason));
     if (error instanceof UnrecoverableError) return { kind: "unrecoverable", error, reason: "unrecoverable" };
     if (error instanceof RetryAfterError) return { kind: "failed", error, retryAfterMs: error.retryAfterMs };

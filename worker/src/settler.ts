@@ -8,6 +8,7 @@ import type { Logger } from "pino";
 import type { QueueKeys } from "../../shared/src/keys";
 import { parseSettleReply, settleCall, type Settlement } from "../../shared/src/ops/settle";
 import type { ScriptRunner } from "../../shared/src/script-runner";
+import type { SettledEvent, WorkerObserver } from "./observer";
 
 interface Pending {
   settlement: Settlement;
@@ -34,6 +35,7 @@ export class Settler {
     private readonly workerId: string,
     private readonly runner: ScriptRunner,
     private readonly log: Logger,
+    private readonly observer: WorkerObserver = {},
   ) {}
 
   /** Resolves true once applied, false if the job was no longer ours (our lease had expired and it was reaped). */
@@ -53,14 +55,18 @@ export class Settler {
     return this.pending.length + this.inFlight.size;
   }
 
-  take(): TakenSettlements | undefined {
+  /** Hands the pending settlements to a call about to be sent (`via` says which: a claim, or a settle of its own). */
+  take(via: SettledEvent["via"] = "claim"): TakenSettlements | undefined {
     if (this.pending.length === 0) return undefined;
     const batch = this.pending;
     this.pending = [];
     for (const p of batch) this.inFlight.add(p.settlement.entry);
+    const settlements = batch.map((p) => p.settlement);
+    const takenAt = performance.now();
     return {
-      settlements: batch.map((p) => p.settlement),
+      settlements,
       complete: (applied) => {
+        this.observer.settled?.({ queue: this.keys.queue, settlements, applied, ms: performance.now() - takenAt, via });
         batch.forEach((p, i) => {
           this.inFlight.delete(p.settlement.entry);
           if (!applied[i]) {
@@ -85,7 +91,7 @@ export class Settler {
    */
   async drain(): Promise<void> {
     while (this.size > 0) {
-      const taken = this.take();
+      const taken = this.take("settle");
       if (taken) await this.send(taken);
       else if (this.sending.size > 0) await Promise.all(this.sending);
       // A batch carried by a claim still on its way: give its reply a turn of the event loop.
@@ -98,6 +104,7 @@ export class Settler {
       (reply) => taken.complete(parseSettleReply(reply)),
       (error: unknown) => {
         this.log.warn({ err: error }, "settle failed; retrying");
+        this.observer.redisError?.({ queue: this.keys.queue, op: "settle", error });
         taken.fail();
       },
     );
@@ -110,7 +117,7 @@ export class Settler {
     this.flushScheduled = true;
     const flush = () => {
       this.flushScheduled = false;
-      const taken = this.take();
+      const taken = this.take("settle");
       if (taken) void this.send(taken);
     };
     // setImmediate runs after the promise callbacks of this turn, so the fetch loop gets the first chance to

@@ -11,7 +11,8 @@ import type { Registry } from "../../shared/src/jobs/index";
 import { queueKeys } from "../../shared/src/keys";
 import { ioredisRunner } from "../../shared/src/runners/ioredis-runner";
 import { HardStop } from "./hard-stop";
-import type { WorkerMetrics } from "./metrics";
+import { parseStatsReply, statsCall, type QueueStats } from "../../shared/src/ops/read";
+import { combineObservers, type WorkerObserver } from "./observer";
 import { QueueWorker } from "./queue-worker";
 import { createConnection } from "./redis-connections";
 import type { AnyHandler } from "./run";
@@ -39,7 +40,8 @@ export interface WorkerOptions {
   threads?: number;
   /** The thread bundle (dist/worker/thread.js); required when a served job runs in threads. */
   threadFile?: URL | string;
-  metrics?: WorkerMetrics;
+  /** Who hears what the worker does (metrics.ts's observer, the chaos trace, the bench); see observer.ts. */
+  observers?: readonly WorkerObserver[];
   log: Logger;
 }
 
@@ -52,13 +54,20 @@ export interface Worker {
   abortRunning(): void;
   isHealthy(): boolean;
   activeCount(): number;
+  /** One `stats` call per served queue (for the metrics' depth gauges; never per job). */
+  readStats(): Promise<QueueStats[]>;
 }
 
 export function createWorker(options: WorkerOptions): Worker {
   const id = `${hostname().replace(/[^A-Za-z0-9-]/g, "")}-${process.pid}-${newLocalId().slice(-6)}`;
   const log = options.log.child({ workerId: id });
+  const observer = combineObservers(options.observers ?? []);
   const commands = createConnection(options.redisUrl, `offload:${id}:commands`);
-  commands.on("error", (error) => log.debug({ err: error }, "redis command connection error"));
+  commands.on("error", (error) => {
+    log.debug({ err: error }, "redis command connection error");
+    observer.redisError?.({ op: "connection", error });
+  });
+  commands.on("reconnecting", () => observer.reconnecting?.({ connection: "commands" }));
   const runner = ioredisRunner(commands);
   const slots = new Slots(options.concurrency);
   const hardStop = new HardStop();
@@ -83,6 +92,7 @@ export function createWorker(options: WorkerOptions): Worker {
     const blocking = createConnection(options.redisUrl, `offload:${id}:blocking:${name}`);
     blockingConnections.push(blocking);
     blocking.on("error", (error) => log.debug({ err: error, queue: name }, "redis blocking connection error"));
+    blocking.on("reconnecting", () => observer.reconnecting?.({ connection: "blocking" }));
     return new QueueWorker({
       keys: queueKeys(name, options.prefix),
       workerId: id,
@@ -98,7 +108,7 @@ export function createWorker(options: WorkerOptions): Worker {
       blockSeconds: options.blockSeconds ?? 60,
       hardStop,
       prefetch: options.prefetch ?? Math.max(DEFAULT_MIN_PREFETCH, options.concurrency),
-      metrics: options.metrics,
+      observer,
       log,
     });
   });
@@ -128,5 +138,7 @@ export function createWorker(options: WorkerOptions): Worker {
     abortRunning: () => hardStop.abort(),
     isHealthy: () => commands.status === "ready",
     activeCount: () => slots.inUse,
+    readStats: () =>
+      Promise.all(queues.map(async (q) => parseStatsReply(q.keys, await runner.run(statsCall(q.keys))))),
   };
 }
