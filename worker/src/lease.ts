@@ -42,6 +42,8 @@ export interface LeaseOptions {
   maxStalls: number;
   deadTtlMs: number;
   observer?: WorkerObserver;
+  /** True while the outage is already reported (reachability.ts): failed ticks then log at debug only. */
+  redisDown?: () => boolean;
   log: Logger;
 }
 
@@ -99,7 +101,8 @@ export class Lease {
       this.wakeAt(nextTickAt(reply, sentAt, leaseMs));
     } catch (error) {
       this.failures += 1;
-      log.warn({ err: error, queue: keys.queue }, "lease tick failed; retrying");
+      const level = this.options.redisDown?.() ? "debug" : "warn";
+      log[level]({ err: error, queue: keys.queue }, "lease tick failed; retrying");
       this.options.observer?.redisError?.({ queue: keys.queue, op: "tick", error });
       this.wakeAt(Date.now() + tickRetryDelayMs(this.failures, leaseMs));
     }

@@ -48,7 +48,7 @@ const worker = createWorker({
 metrics.attach(worker);
 
 const health = env.HEALTH_PORT > 0
-  ? await startHealthServer({ port: env.HEALTH_PORT, host: env.HEALTH_HOST, isHealthy: worker.isHealthy, metrics })
+  ? await startHealthServer({ port: env.HEALTH_PORT, host: env.HEALTH_HOST, health: worker.health, metrics })
   : undefined;
 
 let stopping = false;

@@ -59,6 +59,8 @@ export interface QueueWorkerOptions {
   /** Jobs this queue may claim ahead of its free slots while runs are quick (claim-ahead.ts); 0 turns it off. */
   prefetch: number;
   observer?: WorkerObserver;
+  /** True while a Redis outage is already reported once (reachability.ts): retry warnings then stay at debug. */
+  redisDown?: () => boolean;
   log: Logger;
 }
 
@@ -82,7 +84,8 @@ export class QueueWorker {
     const definition = findJob(o.registry, o.keys.queue);
     const observer = (this.observer = o.observer ?? {});
     this.poisonTtlMs = definition?.retention.deadMs ?? JOB_DEFAULTS.retention.deadMs;
-    this.settler = new Settler(o.keys, o.workerId, o.runner, o.log, observer);
+    const redisDown = o.redisDown ?? (() => false);
+    this.settler = new Settler(o.keys, o.workerId, o.runner, o.log, observer, redisDown);
     this.lease = new Lease({
       keys: o.keys,
       workerId: o.workerId,
@@ -91,6 +94,7 @@ export class QueueWorker {
       maxStalls: definition?.maxStalls ?? JOB_DEFAULTS.maxStalls,
       deadTtlMs: definition?.retention.deadMs ?? JOB_DEFAULTS.retention.deadMs,
       observer,
+      redisDown,
       log: o.log,
     });
     this.pop = new BlockingPop({
@@ -173,7 +177,9 @@ export class QueueWorker {
       } catch (error) {
         failures += 1;
         this.pop.needsRecovery = true;
-        if (!this.stopping) this.o.log.warn({ err: error, queue: this.o.keys.queue }, "fetch failed; retrying");
+        if (!this.stopping) {
+          this.o.log[this.o.redisDown?.() ? "debug" : "warn"]({ err: error, queue: this.o.keys.queue }, "fetch failed; retrying");
+        }
         await Promise.race([new Promise((resolve) => setTimeout(resolve, Math.min(100 * 2 ** failures, 5_000))), this.stoppedSignal]);
       }
     }

@@ -36,6 +36,8 @@ export class Settler {
     private readonly runner: ScriptRunner,
     private readonly log: Logger,
     private readonly observer: WorkerObserver = {},
+    /** True while the outage is already reported (reachability.ts): failed sends then log at debug only. */
+    private readonly redisDown: () => boolean = () => false,
   ) {}
 
   /** Resolves true once applied, false if the job was no longer ours (our lease had expired and it was reaped). */
@@ -103,7 +105,7 @@ export class Settler {
     const sent = this.runner.run(settleCall(this.keys, this.workerId, taken.settlements)).then(
       (reply) => taken.complete(parseSettleReply(reply)),
       (error: unknown) => {
-        this.log.warn({ err: error }, "settle failed; retrying");
+        this.log[this.redisDown() ? "debug" : "warn"]({ err: error, queue: this.keys.queue }, "settle failed; retrying");
         this.observer.redisError?.({ queue: this.keys.queue, op: "settle", error });
         taken.fail();
       },

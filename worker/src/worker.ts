@@ -14,6 +14,7 @@ import { HardStop } from "./hard-stop";
 import { parseStatsReply, statsCall, type QueueStats } from "../../shared/src/ops/read";
 import { combineObservers, type WorkerObserver } from "./observer";
 import { QueueWorker } from "./queue-worker";
+import { RedisReachability, redactingErrSerializer } from "./reachability";
 import { createConnection } from "./redis-connections";
 import type { AnyHandler } from "./run";
 import { Slots } from "./slots";
@@ -52,7 +53,8 @@ export interface Worker {
   stop(): Promise<void>;
   /** Second signal: hand running jobs back now (the lease still protects anything not handed back). */
   abortRunning(): void;
-  isHealthy(): boolean;
+  /** Healthy while the command connection to Redis is ready; otherwise why not (for /healthz). */
+  health(): { healthy: boolean; redis: string; cause?: string };
   activeCount(): number;
   /** One `stats` call per served queue (for the metrics' depth gauges; never per job). */
   readStats(): Promise<QueueStats[]>;
@@ -60,7 +62,8 @@ export interface Worker {
 
 export function createWorker(options: WorkerOptions): Worker {
   const id = `${hostname().replace(/[^A-Za-z0-9-]/g, "")}-${process.pid}-${newLocalId().slice(-6)}`;
-  const log = options.log.child({ workerId: id });
+  // Every error a Redis call produced may carry its command; an AUTH's carries the password (reachability.ts).
+  const log = options.log.child({ workerId: id }, { serializers: { err: redactingErrSerializer } });
   const observer = combineObservers(options.observers ?? []);
   const commands = createConnection(options.redisUrl, `offload:${id}:commands`);
   commands.on("error", (error) => {
@@ -68,6 +71,9 @@ export function createWorker(options: WorkerOptions): Worker {
     observer.redisError?.({ op: "connection", error });
   });
   commands.on("reconnecting", () => observer.reconnecting?.({ connection: "commands" }));
+  const reachability = new RedisReachability({ url: options.redisUrl, log });
+  reachability.watch(commands);
+  const redisDown = () => reachability.down;
   const runner = ioredisRunner(commands);
   const slots = new Slots(options.concurrency);
   const hardStop = new HardStop();
@@ -109,6 +115,7 @@ export function createWorker(options: WorkerOptions): Worker {
       hardStop,
       prefetch: options.prefetch ?? Math.max(DEFAULT_MIN_PREFETCH, options.concurrency),
       observer,
+      redisDown,
       log,
     });
   });
@@ -117,8 +124,11 @@ export function createWorker(options: WorkerOptions): Worker {
     id,
     commands,
     async start() {
-      await Promise.all(queues.map((q) => q.start()));
-      log.info({ queues: queueNames, concurrency: options.concurrency }, "worker started");
+      const registered = await Promise.all(queues.map((q) => q.start()));
+      const fields = { queues: queueNames, concurrency: options.concurrency, redis: reachability.address };
+      if (registered.every(Boolean)) log.info(fields, "worker started");
+      // Not "started" as if all were well: the loops keep retrying, and jobs start once Redis answers.
+      else log.warn(fields, `worker waiting for Redis at ${reachability.address} (${reachability.cause ?? "no answer yet"})`);
     },
     async stop() {
       log.info("stopping: no new jobs; waiting for running jobs");
@@ -136,7 +146,10 @@ export function createWorker(options: WorkerOptions): Worker {
       log.info("worker stopped");
     },
     abortRunning: () => hardStop.abort(),
-    isHealthy: () => commands.status === "ready",
+    health: () => {
+      const healthy = commands.status === "ready";
+      return healthy ? { healthy, redis: reachability.address } : { healthy, redis: reachability.address, cause: reachability.cause ?? commands.status };
+    },
     activeCount: () => slots.inUse,
     readStats: () =>
       Promise.all(queues.map(async (q) => parseStatsReply(q.keys, await runner.run(statsCall(q.keys))))),
