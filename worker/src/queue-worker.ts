@@ -57,7 +57,7 @@ export interface QueueWorkerOptions {
   /** Aborted when running jobs must be handed back now. */
   hardStop: HardStop;
   /** Jobs this queue may claim ahead of its free slots while runs are quick (claim-ahead.ts); 0 turns it off. */
-  prefetch: number;
+  claimAheadLimit: number;
   observer?: WorkerObserver;
   /** True while a Redis outage is already reported once (reachability.ts): retry warnings then stay at debug. */
   redisDown?: () => boolean;
@@ -109,7 +109,7 @@ export class QueueWorker {
       observer,
       log: o.log,
     });
-    this.claimAhead = new ClaimAhead(o.prefetch);
+    this.claimAhead = new ClaimAhead(o.claimAheadLimit);
     this.jobs = new JobRunner({
       keys: o.keys,
       workerId: o.workerId,

@@ -21,7 +21,7 @@ import { Slots } from "./slots";
 import { createThreadPool, type ThreadPool } from "./thread-pool";
 
 /** Quick jobs at low concurrency gain the most from claiming ahead: 10 runs per round trip at concurrency 1. */
-const DEFAULT_MIN_PREFETCH = 10;
+const DEFAULT_MIN_CLAIM_AHEAD = 10;
 
 export interface WorkerOptions {
   redisUrl: string;
@@ -32,7 +32,10 @@ export interface WorkerOptions {
   /** Queues (job names) to serve; default: every job that has a handler. */
   queues?: readonly string[];
   concurrency: number;
-  /** Jobs a queue may claim ahead while runs are quick (default: the concurrency, at least 10; 0 turns it off). */
+  /**
+   * Claim-ahead limit (WORKER_PREFETCH): jobs a queue may claim beyond its free slots while runs are quick
+   * (claim-ahead.ts). Default: the concurrency, at least 10; 0 turns it off.
+   */
   prefetch?: number;
   leaseMs: number;
   shutdownGraceMs: number;
@@ -113,7 +116,7 @@ export function createWorker(options: WorkerOptions): Worker {
       leaseMs: options.leaseMs,
       blockSeconds: options.blockSeconds ?? 60,
       hardStop,
-      prefetch: options.prefetch ?? Math.max(DEFAULT_MIN_PREFETCH, options.concurrency),
+      claimAheadLimit: options.prefetch ?? Math.max(DEFAULT_MIN_CLAIM_AHEAD, options.concurrency),
       observer,
       redisDown,
       log,
