@@ -18,6 +18,7 @@ import type { ClaimedEntry } from "../../shared/src/ops/claim";
 import { progressCall } from "../../shared/src/ops/read";
 import type { ScriptRunner } from "../../shared/src/script-runner";
 import type { ClaimAhead } from "./claim-ahead";
+import { Deadlines } from "./deadlines";
 import type { HardStop } from "./hard-stop";
 import type { Lease } from "./lease";
 import type { WorkerObserver } from "./observer";
@@ -46,6 +47,8 @@ export interface JobRunnerOptions {
 
 export class JobRunner {
   private readonly running = new Map<string, Promise<void>>();
+  /** One timer for every run timeout of this queue (deadlines.ts). */
+  private readonly deadlines = new Deadlines();
 
   constructor(private readonly o: JobRunnerOptions) {}
 
@@ -62,23 +65,27 @@ export class JobRunner {
   /** Starts a job on a slot the caller already holds; the slot is passed on or released when the run ends. */
   launch(claimed: ClaimedEntry): void {
     this.o.observer.started?.({ queue: this.o.keys.queue, entry: claimed.entry });
-    const done = this.process(claimed)
-      .catch((error: unknown) => {
-        // process() turns every handler outcome into a settlement; reaching here is a bug in this file. Dead-letter
-        // the job with the error rather than die, or retry it into the same bug forever.
-        this.o.log.error({ err: error, entry: claimed.entry }, "internal error while processing a job");
-        const failure = error instanceof Error ? error : new Error(String(error));
-        void this.o.settler.add(
-          planSettlement({ kind: "unrecoverable", error: failure, reason: "internal_error" }, { entry: claimed.entry }, Date.now()),
-        );
-      })
-      .finally(() => {
-        this.running.delete(claimed.entry);
-        const next = this.o.isStopping() ? undefined : this.o.claimAhead.next();
-        if (next) this.launch(next);
-        else this.o.slots.release(1);
-      });
-    this.running.set(claimed.entry, done);
+    this.running.set(claimed.entry, this.runToSettlement(claimed));
+  }
+
+  /** One async frame per job (not `.catch().finally()`: two more promises per job at 10k jobs/s). */
+  private async runToSettlement(claimed: ClaimedEntry): Promise<void> {
+    try {
+      await this.process(claimed);
+    } catch (error) {
+      // process() turns every handler outcome into a settlement; reaching here is a bug in this file. Dead-letter
+      // the job with the error rather than die, or retry it into the same bug forever.
+      this.o.log.error({ err: error, entry: claimed.entry }, "internal error while processing a job");
+      const failure = error instanceof Error ? error : new Error(String(error));
+      this.o.settler.queue(
+        planSettlement({ kind: "unrecoverable", error: failure, reason: "internal_error" }, { entry: claimed.entry }, Date.now()),
+      );
+    } finally {
+      this.running.delete(claimed.entry);
+      const next = this.o.isStopping() ? undefined : this.o.claimAhead.next();
+      if (next) this.launch(next);
+      else this.o.slots.release(1);
+    }
   }
 
   private async process({ entry, fields }: ClaimedEntry): Promise<void> {
@@ -105,14 +112,17 @@ export class JobRunner {
         outcome = { kind: "unrecoverable", error, reason: "unknown_job" };
       } else {
         ran = true;
-        outcome = await runJob({
+        const run = runJob({
           envelope: decoded.envelope,
           definition: target.definition,
           handler,
           shutdown: this.o.hardStop,
           progress: (percent) => this.progress(entry, percent),
           log: () => log.child({ jobId: decoded.envelope.id, job: decoded.envelope.name, attempt: decoded.envelope.attempt }),
+          deadlines: this.deadlines,
         });
+        // A synchronous handler's outcome is used as is: no promise to wait for.
+        outcome = run instanceof Promise ? await run : run;
       }
     }
     const elapsedMs = performance.now() - startedAt;
@@ -120,10 +130,14 @@ export class JobRunner {
     const durationMs = Math.round(elapsedMs);
     const settlement = planSettlement(outcome, target, Date.now(), ran ? durationMs : undefined);
     this.logOutcome(outcome, target, entry, durationMs, settlement.kind);
-    void this.o.settler.add(settlement).then((applied) => {
-      // Only once the retry is in the delayed set: a tick that ran earlier would not have seen it.
-      if (applied && settlement.kind === "retry") this.o.lease.wakeAt(settlement.runAt);
-    });
+    if (settlement.kind === "retry") {
+      this.o.settler.queue(settlement, (applied) => {
+        // Only once the retry is in the delayed set: a tick that ran earlier would not have seen it.
+        if (applied) this.o.lease.wakeAt(settlement.runAt);
+      });
+    } else {
+      this.o.settler.queue(settlement);
+    }
   }
 
   private logOutcome(outcome: RunOutcome, target: SettleTarget, entry: string, durationMs: number, kind: string): void {

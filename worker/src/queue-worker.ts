@@ -152,7 +152,7 @@ export class QueueWorker {
   async runningSettled(): Promise<void> {
     // Claimed ahead but never started: first in line again, attempt given back.
     for (const claimed of this.claimAhead.drain()) {
-      void this.settler.add(planSettlement({ kind: "handBack" }, { entry: claimed.entry }, Date.now()));
+      this.settler.queue(planSettlement({ kind: "handBack" }, { entry: claimed.entry }, Date.now()));
     }
     await this.jobs.idle();
     await this.settler.drain();

@@ -12,7 +12,7 @@ import type { SettledEvent, WorkerObserver } from "./observer";
 
 interface Pending {
   settlement: Settlement;
-  done: (applied: boolean) => void;
+  done: ((applied: boolean) => void) | undefined;
 }
 
 export interface TakenSettlements {
@@ -42,10 +42,16 @@ export class Settler {
 
   /** Resolves true once applied, false if the job was no longer ours (our lease had expired and it was reaped). */
   add(settlement: Settlement): Promise<boolean> {
-    return new Promise((done) => {
-      this.pending.push({ settlement, done });
-      this.scheduleFlush(0);
-    });
+    return new Promise((done) => this.queue(settlement, done));
+  }
+
+  /**
+   * As add(), without a promise per settlement (the job runner's path: only retries need to know when theirs
+   * landed). `done` is called with true once applied, false if the job was no longer ours.
+   */
+  queue(settlement: Settlement, done?: (applied: boolean) => void): void {
+    this.pending.push({ settlement, done });
+    this.scheduleFlush(0);
   }
 
   /** Entries whose settlement has not landed yet: still ours, though no longer running. */
@@ -74,7 +80,7 @@ export class Settler {
           if (!applied[i]) {
             this.log.warn({ entry: p.settlement.entry, kind: p.settlement.kind }, "settlement dropped: lease lost, job was reaped");
           }
-          p.done(applied[i] ?? false);
+          p.done?.(applied[i] ?? false);
         });
         this.retryDelayMs = 100;
       },
