@@ -23,7 +23,8 @@ import type { HardStop } from "./hard-stop";
 import type { Lease } from "./lease";
 import type { WorkerObserver } from "./observer";
 import { planSettlement, type RunOutcome, type SettleTarget } from "./outcome";
-import { runJob, type AnyHandler } from "./run";
+import { runJob, type AnyHandler, type RunHost } from "./run";
+import type { JobEnvelope } from "../../shared/src/envelope";
 import type { Settler } from "./settler";
 import type { Slots } from "./slots";
 
@@ -45,7 +46,7 @@ export interface JobRunnerOptions {
   log: Logger;
 }
 
-export class JobRunner {
+export class JobRunner implements RunHost {
   private readonly running = new Map<string, Promise<void>>();
   /** One timer for every run timeout of this queue (deadlines.ts). */
   private readonly deadlines = new Deadlines();
@@ -89,7 +90,7 @@ export class JobRunner {
   }
 
   private async process({ entry, fields }: ClaimedEntry): Promise<void> {
-    const { keys, registry, handlers, log } = this.o;
+    const { keys, registry, handlers } = this.o;
     const target: SettleTarget = { entry };
     let outcome: RunOutcome;
     let ran = false;
@@ -117,8 +118,7 @@ export class JobRunner {
           definition: target.definition,
           handler,
           shutdown: this.o.hardStop,
-          progress: (percent) => this.progress(entry, percent),
-          log: () => log.child({ jobId: decoded.envelope.id, job: decoded.envelope.name, attempt: decoded.envelope.attempt }),
+          host: this,
           deadlines: this.deadlines,
         });
         // A synchronous handler's outcome is used as is: no promise to wait for.
@@ -157,10 +157,16 @@ export class JobRunner {
     else log.warn({ ...logFields, err: outcome.error }, outcome.kind === "failed" ? "job failed" : "job dead-lettered");
   }
 
-  private async progress(entry: string, percent: number): Promise<void> {
+  /** The job's logger, made on the handler's first use of ctx.log (RunHost). */
+  logger(envelope: JobEnvelope): Logger {
+    return this.o.log.child({ jobId: envelope.id, job: envelope.name, attempt: envelope.attempt });
+  }
+
+  /** ctx.progress(percent) (RunHost): written on the job's status record. */
+  async progress(envelope: JobEnvelope, percent: number): Promise<void> {
     const value = Math.max(0, Math.min(100, Math.round(percent)));
     try {
-      await this.o.runner.run(progressCall(this.o.keys, this.o.workerId, entry, value));
+      await this.o.runner.run(progressCall(this.o.keys, this.o.workerId, envelope.localId, value));
     } catch (error) {
       this.o.observer.redisError?.({ queue: this.o.keys.queue, op: "progress", error });
       throw error;

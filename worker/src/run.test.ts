@@ -24,8 +24,7 @@ function run(handler: AnyHandler, options: { data?: unknown; shutdown?: HardStop
     definition,
     handler,
     shutdown: options.shutdown ?? new HardStop(),
-    progress: async () => {},
-    log: () => log,
+    host: { progress: async () => {}, logger: () => log },
     deadlines: options.deadlines,
   });
 }
@@ -67,6 +66,23 @@ describe("runJob", () => {
       expect(deadlines?.pending ?? 0).toBe(0);
     });
   }
+
+  it("ctx works destructured: signal, progress and log", async () => {
+    const written: number[] = [];
+    const outcome = runJob({
+      envelope: envelope({ n: 1 }),
+      definition,
+      handler: async (_data, { signal, progress, log: logger, jobId }) => {
+        await progress(40);
+        logger.info("hello");
+        return { aborted: signal.aborted, jobId };
+      },
+      shutdown: new HardStop(),
+      host: { progress: async (_envelope, percent) => void written.push(percent), logger: () => log },
+    });
+    expect(await outcome).toEqual({ kind: "completed", result: { aborted: false, jobId: "thing.aaaaaaaaaaaaaaaa" } });
+    expect(written).toEqual([40]);
+  });
 
   it("a hard stop hands an async run back; a finished run leaves no deadline or subscription behind", async () => {
     const shutdown = new HardStop();

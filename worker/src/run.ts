@@ -31,11 +31,19 @@ export interface RunJobInput {
   handler: AnyHandler;
   /** Aborted when the process must stop now; the job is then handed back, not failed. */
   shutdown: HardStop;
-  progress(percent: number): Promise<void>;
-  /** Built on first use: most handlers never log, and a child logger per job is measurable at 10k jobs/s. */
-  log: () => Logger;
+  /**
+   * Where progress writes and the job's logger come from. An object shared by every run of the queue rather
+   * than two closures per job: most handlers never log or report progress, and each closure is paid per job.
+   */
+  host: RunHost;
   /** The queue's one timer for run timeouts (deadlines.ts); without it, a timer per run. */
   deadlines?: Deadlines;
+}
+
+export interface RunHost {
+  progress(envelope: JobEnvelope, percent: number): Promise<void>;
+  /** Called on the handler's first use of ctx.log. */
+  logger(envelope: JobEnvelope): Logger;
 }
 
 /**
@@ -59,26 +67,10 @@ export function runJob(input: RunJobInput): RunOutcome | Promise<RunOutcome> {
     return { kind: "unrecoverable", reason: "invalid_payload", error: new Error(`payload failed its schema: ${detail}`) };
   }
 
-  // The AbortSignal is made only if the handler asks for it: most quick handlers never do, and an
-  // AbortController per job is measurable at 10k jobs/s. Aborting still ends the run either way.
-  const run = new Run();
-  let log: Logger | undefined;
-  const ctx: JobContext = {
-    jobId: envelope.id,
-    attempt: envelope.attempt,
-    maxAttempts: envelope.maxAttempts,
-    get signal() {
-      return run.signal();
-    },
-    progress: input.progress,
-    get log() {
-      return (log ??= input.log());
-    },
-  };
-
+  const run = new RunContext(envelope, input.host);
   let result: unknown;
   try {
-    result = handler(parsed.data, ctx);
+    result = handler(parsed.data, run);
   } catch (thrown) {
     return failureOutcome(thrown);
   }
@@ -87,9 +79,8 @@ export function runJob(input: RunJobInput): RunOutcome | Promise<RunOutcome> {
   // A handler that ignores its signal cannot hold the slot past its timeout: the abort wins the race and the
   // attempt counts as failed, while the orphaned promise is left to settle on its own.
   const timeoutMs = envelope.options.timeoutMs ?? definition.timeoutMs;
-  const cancelTimeout = input.deadlines
-    ? input.deadlines.schedule(timeoutMs, () => run.abort(new JobTimeoutError(`job timed out after ${timeoutMs} ms`)))
-    : timerFor(timeoutMs, () => run.abort(new JobTimeoutError(`job timed out after ${timeoutMs} ms`)));
+  const onTimeout = () => run.abort(new JobTimeoutError(`job timed out after ${timeoutMs} ms`));
+  const cancelTimeout = input.deadlines ? input.deadlines.schedule(timeoutMs, onTimeout) : timerFor(timeoutMs, onTimeout);
   const unsubscribe = input.shutdown.onAbort(() => run.abort(new ShutdownAbort("worker shutting down")));
   return Promise.race([result, run.aborted()]).then(
     (value): RunOutcome => {
@@ -123,18 +114,45 @@ function timerFor(ms: number, fire: () => void): () => void {
   return () => clearTimeout(timer);
 }
 
-/** The abort state of one run, built lazily: the controller when the handler reads its signal, the promise to race when it is async. */
-class Run {
+/**
+ * The handler's `ctx`, and the abort state of its run. A class, so the getters live once on the prototype
+ * instead of as two new functions per job; each part is built only when used: the AbortController when the
+ * handler reads its signal, the promise to race when the handler is async, the logger on first `ctx.log`.
+ * Destructuring (`const { signal, progress } = ctx`) still works: getters run against ctx, `progress` is bound.
+ */
+class RunContext implements JobContext {
+  readonly jobId: string;
+  readonly attempt: number;
+  readonly maxAttempts: number;
   reason: Error | undefined;
   private controller: AbortController | undefined;
   private rejectAborted: ((reason: Error) => void) | undefined;
+  private logger: Logger | undefined;
+  private progressFn: ((percent: number) => Promise<void>) | undefined;
 
-  signal(): AbortSignal {
+  constructor(
+    private readonly envelope: JobEnvelope,
+    private readonly host: RunHost,
+  ) {
+    this.jobId = envelope.id;
+    this.attempt = envelope.attempt;
+    this.maxAttempts = envelope.maxAttempts;
+  }
+
+  get signal(): AbortSignal {
     if (!this.controller) {
       this.controller = new AbortController();
       if (this.reason) this.controller.abort(this.reason);
     }
     return this.controller.signal;
+  }
+
+  get progress(): (percent: number) => Promise<void> {
+    return (this.progressFn ??= (percent) => this.host.progress(this.envelope, percent));
+  }
+
+  get log(): Logger {
+    return (this.logger ??= this.host.logger(this.envelope));
   }
 
   aborted(): Promise<never> {
