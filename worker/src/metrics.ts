@@ -42,6 +42,8 @@ export interface WorkerMetrics {
 }
 
 export const OUTCOME_OF_KIND = { completed: "completed", retry: "retried", dead: "dead", handBack: "handed_back" } as const;
+/** A scrape waits at most this long for the stats calls (Redis down: ioredis may hold them until it gives up). */
+const STATS_TIMEOUT_MS = 2_000;
 const RUN_BUCKETS = [0.001, 0.005, 0.025, 0.1, 0.5, 1, 5, 15, 60, 300];
 const ROUND_TRIP_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.1, 0.5, 2];
 
@@ -112,7 +114,11 @@ export function createMetrics(options: { statsCacheMs?: number } = {}): WorkerMe
     if (!source) return Promise.resolve([]);
     const now = Date.now();
     if (!cached || now - cached.at > statsCacheMs) {
-      const stats = source.readStats().catch(() => {
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error("stats call timed out")), STATS_TIMEOUT_MS);
+      });
+      const stats = Promise.race([source.readStats(), timeout]).finally(() => clearTimeout(timer)).catch(() => {
         redisErrors.inc({ op: "stats" });
         cached = undefined;
         return undefined;
