@@ -23,9 +23,7 @@ export function compileScripts(dir: string = SCRIPTS_DIR): CompiledLua[] {
     .sort()
     .map((file) => {
       const raw = readFileSync(join(dir, file), "utf8");
-      const source = raw.replace(/^-- @include (\w+)$/gm, (_, include: string) =>
-        readFileSync(join(dir, "includes", `${include}.lua`), "utf8").trimEnd(),
-      );
+      const source = expandIncludes(raw, dir, new Set());
       const keys: string[] = [];
       for (const match of raw.matchAll(/^\s*KEYS\[(\d+)\]\s+(\w+)/gm)) {
         const index = Number(match[1]);
@@ -35,6 +33,18 @@ export function compileScripts(dir: string = SCRIPTS_DIR): CompiledLua[] {
       const name = file.replace(/\.lua$/, "");
       return { name, keys, source, sha1: createHash("sha1").update(source).digest("hex") };
     });
+}
+
+/**
+ * Inlines `-- @include name` lines, recursively (an include names the includes it uses), each include once per
+ * script: a second mention of an include already inlined is dropped, so Lua never sees a local defined twice.
+ */
+function expandIncludes(text: string, dir: string, seen: Set<string>): string {
+  return text.replace(/^-- @include (\w+)$/gm, (_, include: string) => {
+    if (seen.has(include)) return "";
+    seen.add(include);
+    return expandIncludes(readFileSync(join(dir, "includes", `${include}.lua`), "utf8"), dir, seen).trimEnd();
+  });
 }
 
 export function renderModule(scripts: CompiledLua[]): string {

@@ -2,6 +2,7 @@
   KEYS[1] job       HASH  the job record
   KEYS[2] wait      LIST  waiting local ids
   KEYS[3] delayed   ZSET  local id -> runAt
+  KEYS[4] paused    LIST  waiting local ids while the queue is paused
   ARGV[1] local id
   ARGV[2] now (ms)
   ARGV[3] record retention after cancelling (ms)
@@ -10,7 +11,8 @@
 local state = redis.call('HGET', KEYS[1], 's')
 if not state then return { 'missing', '' } end
 if state == 'waiting' then
-  redis.call('LREM', KEYS[2], 1, ARGV[1])
+  -- A waiting job sits in wait, or in paused while the queue is paused (LREM is O(list) either way).
+  if redis.call('LREM', KEYS[2], 1, ARGV[1]) == 0 then redis.call('LREM', KEYS[4], 1, ARGV[1]) end
 elseif state == 'delayed' then
   redis.call('ZREM', KEYS[3], ARGV[1])
 else

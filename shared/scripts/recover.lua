@@ -4,13 +4,18 @@
   lease to expire, which for a live worker would be never.
   KEYS[1] active    LIST  this worker's in-flight ids
   KEYS[2] wait      LIST  waiting local ids
+  KEYS[3] meta      HASH  queue settings (`paused`)
+  KEYS[4] paused    LIST  waiting local ids while the queue is paused (entries are handed back here then)
   ARGV[1] job key prefix
   ARGV[2..] entries the process holds (running, or with a settlement on its way)
   returns number of entries handed back
 ]]
+-- @include ready_list
 local known = {}
 for i = 2, #ARGV do known[ARGV[i]] = true end
 local MARKER = '~'
+local k = { active = KEYS[1], wait = KEYS[2], meta = KEYS[3], paused = KEYS[4] }
+local ready = readyList(k)
 local returned = 0
 local entries = redis.call('LRANGE', KEYS[1], 0, -1)
 for _, entry in ipairs(entries) do
@@ -23,7 +28,7 @@ for _, entry in ipairs(entries) do
         redis.call('HSET', key, 's', 'waiting')
         redis.call('HINCRBY', key, 'a', -1)
       end
-      redis.call('RPUSH', KEYS[2], entry)
+      redis.call('RPUSH', ready, entry)
       returned = returned + 1
     end
   end

@@ -8,6 +8,8 @@
   KEYS[4] dead      ZSET  dead-lettered local id -> time of death
   KEYS[5] stats     HASH  counters
   KEYS[6] wake      STRING earliest runAt a worker knows about
+  KEYS[7] meta      HASH  queue settings (`paused`)
+  KEYS[8] paused    LIST  waiting ids while the queue is paused (a hand back goes here then)
   ARGV[1] now (ms)
   ARGV[2] job key prefix
   ARGV[3] number of outcomes N
@@ -17,5 +19,8 @@
   returns N integers: 1 applied, 0 dropped because the entry was no longer ours
 ]]
 -- @include apply_settlements
-local keys = { active = KEYS[1], wait = KEYS[2], delayed = KEYS[3], dead = KEYS[4], stats = KEYS[5], wake = KEYS[6] }
+local keys = {
+  active = KEYS[1], wait = KEYS[2], delayed = KEYS[3], dead = KEYS[4], stats = KEYS[5], wake = KEYS[6],
+  meta = KEYS[7], paused = KEYS[8],
+}
 return applySettlements(keys, ARGV[2], tonumber(ARGV[1]), 4, tonumber(ARGV[3]))

@@ -6,6 +6,8 @@
   KEYS[4] wake      STRING earliest runAt a worker knows about
   KEYS[5] dead      ZSET  dead-lettered local ids
   KEYS[6] stats     HASH  counters
+  KEYS[7] meta      HASH  queue settings (`paused`)
+  KEYS[8] paused    LIST  waiting local ids while the queue is paused (reaped jobs go here then)
   ARGV[1] now (ms)
   ARGV[2] this worker's id
   ARGV[3] lease (ms); "0" = clean shutdown: leave the registry and hand back whatever is still in this
@@ -16,12 +18,16 @@
   ARGV[7] dead record retention (ms)
   returns { nextDue (ms, -1 none), earliest lease expiry of another worker (ms, -1 none), jobs reaped, jobs dead }
 ]]
+-- @include ready_list
 -- @include promote_due
 local now = tonumber(ARGV[1])
 local me, lease, activePrefix, jobPrefix = ARGV[2], tonumber(ARGV[3]), ARGV[4], ARGV[5]
 local maxStalls, deadTtl = tonumber(ARGV[6]), tonumber(ARGV[7])
 local MARKER = '~'
 local reaped, died = 0, 0
+local k = { wait = KEYS[2], delayed = KEYS[3], wake = KEYS[4], meta = KEYS[7], paused = KEYS[8] }
+-- One HGET per tick: reaped and promoted jobs go to the paused list while the queue is paused.
+k.ready = readyList(k)
 
 local expired = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now)
 if lease <= 0 then expired[#expired + 1] = me end
@@ -38,14 +44,14 @@ for _, worker in ipairs(expired) do
         local state = redis.pcall('HGET', key, 's')
         if type(state) == 'table' or not state then
           -- Unreadable or missing record: back in line, where the next claim dead-letters it with the reason.
-          redis.call('RPUSH', KEYS[2], entry)
+          redis.call('RPUSH', k.ready, entry)
         elseif state == 'waiting' then
           -- Moved by a BLMOVE whose claim never came: it never started, so no stall.
-          redis.call('RPUSH', KEYS[2], entry)
+          redis.call('RPUSH', k.ready, entry)
         elseif state == 'active' and not stalled then
           redis.call('HSET', key, 's', 'waiting')
           redis.call('HINCRBY', key, 'a', -1)
-          redis.call('RPUSH', KEYS[2], entry)
+          redis.call('RPUSH', k.ready, entry)
         elseif state == 'active' then
           local stalls = redis.call('HINCRBY', key, 'k', 1)
           redis.call('HINCRBY', KEYS[6], 'stalled', 1)
@@ -59,7 +65,7 @@ for _, worker in ipairs(expired) do
           else
             redis.call('HSET', key, 's', 'waiting')
             redis.call('HINCRBY', key, 'a', -1)
-            redis.call('RPUSH', KEYS[2], entry)
+            redis.call('RPUSH', k.ready, entry)
             reaped = reaped + 1
           end
         end
@@ -76,7 +82,7 @@ else
   redis.call('ZREM', KEYS[1], me)
 end
 
-local nextDue = promoteDue(KEYS[2], KEYS[3], KEYS[4], jobPrefix, now)
+local nextDue = promoteDue(k, jobPrefix, now)
 local earliestOther = -1
 local head = redis.call('ZRANGE', KEYS[1], 0, 1, 'WITHSCORES')
 for i = 1, #head, 2 do

@@ -258,6 +258,92 @@ describe.each(Object.keys(RUNNERS))("protocol over %s", (runnerName) => {
     expect(await getStatus(runner, keys, created!.localId)).toMatchObject({ state: "waiting", stalls: 0 });
   });
 
+  describe("while paused", () => {
+    // What h2's pause script does (flag + RENAME of wait), written here so routing is tested on its own.
+    const pause = async () => {
+      await direct.hset(keys.meta, "paused", "1");
+      if (await direct.exists(keys.wait)) await direct.rename(keys.wait, keys.paused);
+    };
+    const stats = async () => parseStatsReply(keys, await runner.run(statsCall(keys)));
+
+    it("an enqueued job goes to the paused list and is not claimed; stats count it as waiting", async () => {
+      const [before] = await enqueue(runner, keys, [await prepareJob(job, { n: 1 })], T0);
+      await pause();
+      const [during] = await enqueue(runner, keys, [await prepareJob(job, { n: 2 })], T0);
+      expect(during).toMatchObject({ state: "waiting", outcome: "created" });
+      expect(await direct.exists(keys.wait)).toBe(0);
+      expect(await direct.lrange(keys.paused, 0, -1)).toEqual([during!.localId, before!.localId]);
+      expect(await claim("w1", 10, T0)).toEqual({ nextDue: -1, settled: [], movedFound: true, claimed: [] });
+      expect(await direct.llen(keys.active("w1"))).toBe(0);
+      expect(await stats()).toMatchObject({ waiting: 2, active: 0, paused: true });
+    });
+
+    it("a claim hands a BLMOVEd entry back to the consuming end and still applies its settlements", async () => {
+      const created = await enqueue(runner, keys, await Promise.all([1, 2, 3].map((n) => prepareJob(job, { n }))), T0);
+      const [first, second] = created.map((c) => c.localId);
+      await claim("w1", 1, T0);
+      await direct.lmove(keys.wait, keys.active("w1"), "RIGHT", "LEFT"); // the BLMOVE, just before the pause
+      await pause();
+      const reply = parseClaimReply(
+        await runner.run(claimCall(keys, "w1", 5, { now: T0 + 5, moved: second, settlements: [settlement(first!, "completed")] })),
+      );
+      expect(reply).toMatchObject({ settled: [true], movedFound: true, claimed: [] });
+      expect(await direct.llen(keys.active("w1"))).toBe(0);
+      expect(await direct.lindex(keys.paused, -1)).toBe(second);
+      expect(await getStatus(runner, keys, second!)).toMatchObject({ state: "waiting", attempt: 0 });
+      expect((await getStatus(runner, keys, first!))!.state).toBe("completed");
+    });
+
+    it("a settlement that hands a job back puts it in the paused list", async () => {
+      const [created] = await enqueue(runner, keys, [await prepareJob(job, { n: 1 })], T0);
+      await claim("w1", 1, T0);
+      await pause();
+      await settle("w1", [settlement(created!.localId, "return")]);
+      expect(await direct.lrange(keys.paused, 0, -1)).toEqual([created!.localId]);
+      expect(await direct.exists(keys.wait)).toBe(0);
+    });
+
+    it("due delayed jobs are promoted into the paused list, and the wake marker goes there too", async () => {
+      await pause();
+      const [delayed] = await enqueue(runner, keys, [await prepareJob(job, { n: 1 }, { delayMs: 1_000 })], T0);
+      expect(await direct.lrange(keys.paused, 0, -1)).toEqual(["~"]);
+      expect(await stats()).toMatchObject({ waiting: 0, delayed: 1 });
+      expect((await claim("w1", 5, T0 + 1_000)).claimed).toEqual([]);
+      expect(await direct.lrange(keys.paused, 0, -1)).toEqual(["~", delayed!.localId]);
+      expect(await direct.exists(keys.wait)).toBe(0);
+      expect(await getStatus(runner, keys, delayed!.localId)).toMatchObject({ state: "waiting" });
+      // A tick promotes into the paused list as well.
+      const [later] = await enqueue(runner, keys, [await prepareJob(job, { n: 2 }, { delayMs: 5_000 })], T0);
+      await tick("w1", T0 + 5_000);
+      expect(await direct.lindex(keys.paused, -1)).toBe(later!.localId);
+      expect(await direct.exists(keys.wait)).toBe(0);
+    });
+
+    it("reaping an expired worker hands its jobs back into the paused list", async () => {
+      const [created] = await enqueue(runner, keys, [await prepareJob(job, { n: 1 })], T0);
+      await tick("dead-worker", T0);
+      await claim("dead-worker", 1, T0);
+      await pause();
+      expect((await tick("live-worker", T0 + LEASE + 1)).reaped).toBe(1);
+      expect(await direct.lrange(keys.paused, 0, -1)).toEqual([created!.localId]);
+      expect(await direct.exists(keys.wait)).toBe(0);
+      expect(await getStatus(runner, keys, created!.localId)).toMatchObject({ state: "waiting", stalls: 1, attempt: 0 });
+    });
+
+    it("a clean leave and recover hand back into the paused list; cancel finds a job there", async () => {
+      const created = await enqueue(runner, keys, await Promise.all([1, 2, 3].map((n) => prepareJob(job, { n }))), T0);
+      await tick("w1", T0);
+      await claim("w1", 2, T0);
+      await pause();
+      expect(Number(await runner.run(recoverCall(keys, "w1", [created[0]!.localId])))).toBe(1);
+      await tick("w1", T0 + 1, 0);
+      expect(await direct.lrange(keys.paused, 0, -1)).toEqual([created[2]!.localId, created[1]!.localId, created[0]!.localId]);
+      expect(await direct.exists(keys.wait)).toBe(0);
+      expect(await cancelJob(runner, keys, created[1]!.localId)).toEqual({ outcome: "cancelled", previousState: "waiting" });
+      expect(await direct.lrange(keys.paused, 0, -1)).toEqual([created[2]!.localId, created[0]!.localId]);
+    });
+  });
+
   it("a record key of the wrong type in a dead worker's list does not break other workers' ticks", async () => {
     await direct.set(keys.job("0000000000000003"), "not a hash");
     await direct.rpush(keys.active("dead-worker"), "0000000000000003");

@@ -1,8 +1,10 @@
+-- @include ready_list
 -- Applies n settlements read from ARGV[first..] (6 values each: entry, record id, kind, payload, runAt, ttl)
 -- and returns one flag per settlement: 1 applied, 0 dropped because the entry was no longer in our in-flight
 -- list (another worker reaped it after our lease lapsed and may be running it: at-least-once). Shared by
 -- `settle` and by `claim`, which carries a worker's pending settlements in the same call.
--- k: { active, wait, delayed, dead, stats, wake } key names.
+-- k: { active, wait, paused, meta, delayed, dead, stats, wake } key names (k.ready: the ready list, looked up here
+-- on the first hand back when the script has not already done so).
 local function applySettlements(k, jobPrefix, now, first, n)
   local out = {}
   -- Counters are added up here and written once per call, not once per job.
@@ -40,7 +42,8 @@ local function applySettlements(k, jobPrefix, now, first, n)
         -- Not run to the end (shutdown): give the attempt back and put it first in line.
         redis.call('HSET', key, 's', 'waiting')
         redis.call('HINCRBY', key, 'a', -1)
-        redis.call('RPUSH', k.wait, id)
+        if not k.ready then k.ready = readyList(k) end
+        redis.call('RPUSH', k.ready, id)
       end
       out[#out + 1] = 1
     end

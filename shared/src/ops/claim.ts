@@ -44,6 +44,8 @@ export function claimCall(keys: QueueKeys, workerId: string, max: number, option
       wake: keys.wake,
       dead: keys.dead,
       stats: keys.stats,
+      meta: keys.meta,
+      paused: keys.paused,
     },
     [now, keys.jobPrefix, max, moved === undefined ? "" : `=${moved}`, poisonTtlMs, ...settlementArgs(settlements)],
   );

@@ -82,7 +82,11 @@ export function enqueueCall(keys: QueueKeys, jobs: readonly PreparedJob[], now: 
     // A job's name is its queue's name unless definitions say otherwise: then it is implied, not stored.
     args.push(job.localId, job.name === keys.queue ? "" : job.name, job.dataJson, job.maxAttempts, job.optionsJson, runAt, job.idempotencyKey, job.fingerprint);
   }
-  return scriptCall("enqueue", { wait: keys.wait, delayed: keys.delayed, wake: keys.wake }, args);
+  return scriptCall(
+    "enqueue",
+    { wait: keys.wait, delayed: keys.delayed, wake: keys.wake, meta: keys.meta, paused: keys.paused },
+    args,
+  );
 }
 
 export function parseEnqueueReply(keys: QueueKeys, reply: unknown): EnqueueResult[] {

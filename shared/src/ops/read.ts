@@ -26,7 +26,7 @@ export type CancelOutcome =
 export const CANCELLED_RETENTION_MS = 24 * 3_600_000;
 
 export function cancelCall(keys: QueueKeys, localId: string, now: number = Date.now()): ScriptCall {
-  return scriptCall("cancel", { job: keys.job(localId), wait: keys.wait, delayed: keys.delayed }, [
+  return scriptCall("cancel", { job: keys.job(localId), wait: keys.wait, delayed: keys.delayed, paused: keys.paused }, [
     localId,
     now,
     CANCELLED_RETENTION_MS,
@@ -56,18 +56,28 @@ export interface QueueStats {
   completed: number;
   failed: number;
   stalled: number;
+  /** true while the queue is paused (its waiting jobs sit in the paused list and no worker starts one). */
+  paused: boolean;
 }
 
 export function statsCall(keys: QueueKeys): ScriptCall {
   return scriptCall(
     "stats",
-    { wait: keys.wait, delayed: keys.delayed, dead: keys.dead, stats: keys.stats, workers: keys.workers },
+    {
+      wait: keys.wait,
+      paused: keys.paused,
+      meta: keys.meta,
+      delayed: keys.delayed,
+      dead: keys.dead,
+      stats: keys.stats,
+      workers: keys.workers,
+    },
     [keys.activePrefix],
   );
 }
 
 export function parseStatsReply(keys: QueueKeys, reply: unknown): QueueStats {
-  const [waiting, delayed, active, dead, workers, counters] = reply as [number, number, number, number, number, unknown[]];
+  const [waiting, delayed, active, dead, workers, counters, paused] = reply as [number, number, number, number, number, unknown[], number];
   const c = pairsToObject(counters ?? []);
   return {
     name: keys.queue,
@@ -79,6 +89,7 @@ export function parseStatsReply(keys: QueueKeys, reply: unknown): QueueStats {
     completed: Number(c.completed ?? 0),
     failed: Number(c.failed ?? 0),
     stalled: Number(c.stalled ?? 0),
+    paused: Number(paused) === 1,
   };
 }
 

@@ -41,6 +41,8 @@ export function settleCall(
       dead: keys.dead,
       stats: keys.stats,
       wake: keys.wake,
+      meta: keys.meta,
+      paused: keys.paused,
     },
     args,
   );

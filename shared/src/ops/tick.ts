@@ -27,6 +27,8 @@ export function tickCall(keys: QueueKeys, params: TickParams, now: number = Date
       wake: keys.wake,
       dead: keys.dead,
       stats: keys.stats,
+      meta: keys.meta,
+      paused: keys.paused,
     },
     [now, params.workerId, params.leaseMs, keys.activePrefix, keys.jobPrefix, params.maxStalls, params.deadTtlMs],
   );
