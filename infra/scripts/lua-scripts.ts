@@ -1,11 +1,13 @@
 /**
  * Compiles shared/scripts/*.lua into one TypeScript module (Workers have no filesystem, and nothing should read
- * files at run time). `-- @include name` inlines shared/scripts/includes/name.lua; each script's named KEYS come
+ * files at run time). `-- @include name` inlines shared/scripts/includes/name.lua (`prelude`: the facts generated
+ * from the TypeScript modules, see lua-prelude.ts); each script's named KEYS come
  * from its header (`KEYS[1] wait ...`) so the typed wrappers pass keys by name, never by position.
  */
 import { createHash } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { renderPrelude } from "./lua-prelude";
 
 export const SCRIPTS_DIR = join(import.meta.dirname, "../../shared/scripts");
 export const GENERATED_FILE = join(import.meta.dirname, "../../shared/src/generated/scripts.ts");
@@ -43,7 +45,9 @@ function expandIncludes(text: string, dir: string, seen: Set<string>): string {
   return text.replace(/^-- @include (\w+)$/gm, (_, include: string) => {
     if (seen.has(include)) return "";
     seen.add(include);
-    return expandIncludes(readFileSync(join(dir, "includes", `${include}.lua`), "utf8"), dir, seen).trimEnd();
+    // `prelude` is generated from the TypeScript modules, not a file (see lua-prelude.ts).
+    const text = include === "prelude" ? renderPrelude() : readFileSync(join(dir, "includes", `${include}.lua`), "utf8");
+    return expandIncludes(text, dir, seen).trimEnd();
   });
 }
 

@@ -16,11 +16,11 @@
             payload fingerprint
   returns N groups of 3: local id, state, outcome ("created" | "existing" | "conflict")
 ]]
+-- @include prelude
 -- @include ready_list
 local now = tonumber(ARGV[1])
 local jobPrefix, idemPrefix, idemTtl = ARGV[2], ARGV[3], tonumber(ARGV[4])
 local n = tonumber(ARGV[5])
-local MARKER = '~'
 local out = {}
 -- One HGET per call (not per job): a paused queue still accepts jobs, they wait in the paused list.
 local ready = readyList({ meta = KEYS[4], wait = KEYS[1], paused = KEYS[5] })

@@ -9,7 +9,7 @@
   ARGV[1] in-flight list prefix
   returns { waiting, delayed, active, deadListed, workers, counters flat [field, value, ...], paused (1/0) }
 ]]
-local MARKER = '~'
+-- @include prelude
 -- Wake markers are not jobs. They are pushed on the consuming end and taken by the next claim, so a bounded
 -- scan of the last 100 entries finds them (O(100) per stats call, never O(list)).
 local function jobsIn(list)

@@ -3,6 +3,7 @@ import { jobId } from "../ids";
 import type { QueueKeys } from "../keys";
 import { pairsToObject, recordToStatus, StoredErrorSchema, type JobState, type JobStatus, type StoredError } from "../record";
 import { scriptCall, type ScriptCall, type ScriptRunner } from "../script-runner";
+import { JOB_DEFAULTS } from "../job-definition";
 
 export function statusCall(keys: QueueKeys, localId: string): ScriptCall {
   return scriptCall("status", { job: keys.job(localId) }, []);
@@ -23,10 +24,11 @@ export type CancelOutcome =
   | { outcome: "conflict"; state: JobState }
   | { outcome: "missing" };
 
-export const CANCELLED_RETENTION_MS = 24 * 3_600_000;
+/** A cancelled record is kept as long as a completed one. */
+export const CANCELLED_RETENTION_MS = JOB_DEFAULTS.retention.completedMs;
 
 export function cancelCall(keys: QueueKeys, localId: string, now: number = Date.now()): ScriptCall {
-  return scriptCall("cancel", { job: keys.job(localId), wait: keys.wait, delayed: keys.delayed, paused: keys.paused }, [
+  return scriptCall("cancel", { job: keys.job(localId), wait: keys.wait, delayed: keys.delayed, paused: keys.paused, cancelled: keys.cancelled }, [
     localId,
     now,
     CANCELLED_RETENTION_MS,
