@@ -25,16 +25,34 @@ export function compileScripts(dir: string = SCRIPTS_DIR): CompiledLua[] {
     .sort()
     .map((file) => {
       const raw = readFileSync(join(dir, file), "utf8");
-      const source = expandIncludes(raw, dir, new Set());
+      const expanded = expandIncludes(raw, dir, new Set());
+      const withPrelude = expanded.replace(PRELUDE_SLOT, () => renderPrelude(expanded.replace(PRELUDE_SLOT, "")));
+      const name = file.replace(/\.lua$/, "");
+      const source = `-- ${name}: generated from shared/scripts/${file}\n${withoutComments(withPrelude)}`;
       const keys: string[] = [];
       for (const match of raw.matchAll(/^\s*KEYS\[(\d+)\]\s+(\w+)/gm)) {
         const index = Number(match[1]);
         if (index !== keys.length + 1) throw new Error(`${file}: KEYS[${index}] out of order in the header`);
         keys.push(match[2]!);
       }
-      const name = file.replace(/\.lua$/, "");
       return { name, keys, source, sha1: createHash("sha1").update(source).digest("hex") };
     });
+}
+
+const PRELUDE_SLOT = "-- (prelude)";
+
+/**
+ * Drops the header block, whole-line comments and blank lines from what is sent to Redis: the .lua files are
+ * where people read them, and the edge sends a script's whole body with every EVAL (upstash-runner.ts), so each
+ * comment byte would be paid per request. Comments after code on the same line stay (telling them from `--`
+ * inside a string would need a Lua lexer).
+ */
+function withoutComments(lua: string): string {
+  return lua
+    .replace(/^--\[\[[\s\S]*?\n\]\]\n/, "")
+    .split("\n")
+    .filter((line) => line.trim() !== "" && !/^\s*--/.test(line))
+    .join("\n");
 }
 
 /**
@@ -45,9 +63,9 @@ function expandIncludes(text: string, dir: string, seen: Set<string>): string {
   return text.replace(/^-- @include (\w+)$/gm, (_, include: string) => {
     if (seen.has(include)) return "";
     seen.add(include);
-    // `prelude` is generated from the TypeScript modules, not a file (see lua-prelude.ts).
-    const text = include === "prelude" ? renderPrelude() : readFileSync(join(dir, "includes", `${include}.lua`), "utf8");
-    return expandIncludes(text, dir, seen).trimEnd();
+    // `prelude` is generated from the TypeScript modules, not a file, once the rest of the script is known.
+    if (include === "prelude") return PRELUDE_SLOT;
+    return expandIncludes(readFileSync(join(dir, "includes", `${include}.lua`), "utf8"), dir, seen).trimEnd();
   });
 }
 

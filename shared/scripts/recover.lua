@@ -23,7 +23,7 @@ for _, entry in ipairs(entries) do
     if entry ~= MARKER then
       local key = ARGV[1] .. entry
       -- A claim whose reply was lost already counted an attempt; give it back, the job never ran.
-      if redis.pcall('HGET', key, 's') == 'active' then
+      if redis.pcall('HGET', key, F.state) == 'active' then
         handBack(k, key, entry)
       else
         pushReady(k, entry)
