@@ -12,8 +12,8 @@ import { cancelCall, deadListCall, progressCall, statsCall, statusCall } from ".
 import { recoverCall } from "../src/ops/recover";
 import type { ScriptCall } from "../src/script-runner";
 import { keySlot } from "../../infra/test/crc16";
-import { compileScripts, GENERATED_FILE, renderModule, SCRIPTS_DIR } from "../../infra/scripts/lua-scripts";
-import { renderPrelude } from "../../infra/scripts/lua-prelude";
+import { compileScripts, GENERATED_FILE, renderModule, SCRIPTS_DIR } from "../build/lua-scripts";
+import { renderPrelude } from "../build/lua-prelude";
 
 const keys = queueKeys("webhook");
 const id = "mfz3k2x9q1a8b7c6";

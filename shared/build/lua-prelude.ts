@@ -6,10 +6,10 @@
  * A script gets only the facts it mentions: the edge sends a script's whole body with every EVAL (see
  * upstash-runner.ts), so every unused line would be paid per request.
  */
-import { LOCAL_ID } from "../../shared/src/ids";
-import { MARKER } from "../../shared/src/keys";
-import { ERRORS_KEPT, FIELD } from "../../shared/src/record";
-import { COMPLETED_INDEX_MAX, HISTORY_BINS_MS, HISTORY_MINUTES } from "../../shared/src/ops/admin";
+import { LOCAL_ID } from "../src/ids";
+import { MARKER } from "../src/keys";
+import { ERRORS_KEPT, FIELD } from "../src/record";
+import { COMPLETED_INDEX_MAX, HISTORY_BINS_MS, HISTORY_MINUTES } from "../src/ops/admin";
 
 /** A Lua string literal for plain printable ASCII (all these facts are); anything else is refused at build time. */
 function luaString(text: string): string {
