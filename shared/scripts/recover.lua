@@ -15,7 +15,7 @@
 local known = {}
 for i = 2, #ARGV do known[ARGV[i]] = true end
 local k = { active = KEYS[1], wait = KEYS[2], meta = KEYS[3], paused = KEYS[4] }
-local returned = 0
+local handedBack = 0
 local entries = redis.call('LRANGE', KEYS[1], 0, -1)
 for _, entry in ipairs(entries) do
   if not known[entry] then
@@ -28,8 +28,8 @@ for _, entry in ipairs(entries) do
       else
         pushReady(k, entry)
       end
-      returned = returned + 1
+      handedBack = handedBack + 1
     end
   end
 end
-return returned
+return handedBack

@@ -171,7 +171,7 @@ describe.each(Object.keys(RUNNERS))("protocol over %s", (runnerName) => {
     expect((await getStatus(runner, keys, created!.localId))!.state).toBe("waiting");
   });
 
-  it("returns a job on shutdown with the attempt given back, first in line", async () => {
+  it("hands a job back on shutdown with the attempt given back, first in line", async () => {
     const created = await enqueue(runner, keys, await Promise.all([1, 2].map((n) => prepareJob(job, { n }))), T0);
     await claim("w1", 1, T0);
     await settle("w1", [settlement(created[0]!.localId, "handBack")]);
