@@ -22,8 +22,9 @@ local now = tonumber(ARGV[1])
 local jobPrefix, idemPrefix, idemTtl = ARGV[2], ARGV[3], tonumber(ARGV[4])
 local n = tonumber(ARGV[5])
 local out = {}
--- One HGET per call (not per job): a paused queue still accepts jobs, they wait in the paused list.
-local ready = readyList({ meta = KEYS[4], wait = KEYS[1], paused = KEYS[5] })
+-- Where waiting ids and the marker go: wait, or the paused list while the queue is paused (a paused queue still
+-- accepts jobs). One HGET per call, not per job.
+local readyKey = readyList({ meta = KEYS[4], wait = KEYS[1], paused = KEYS[5] })
 
 local function report(id, state, outcome)
   out[#out + 1] = id
@@ -42,11 +43,11 @@ local function create(id, name, data, maxAttempts, options, runAt)
     local wake = tonumber(redis.call('GET', KEYS[3]) or '')
     if wake == nil or runAt < wake then
       redis.call('SET', KEYS[3], runAt)
-      redis.call('RPUSH', ready, MARKER)
+      redis.call('RPUSH', readyKey, MARKER)
     end
   else
     redis.call('HSET', key, F.version, '1', F.data, data, F.state, 'waiting', F.maxAttempts, maxAttempts, F.createdAt, now)
-    redis.call('LPUSH', ready, id)
+    redis.call('LPUSH', readyKey, id)
   end
   if options ~= '' then redis.call('HSET', key, F.options, options) end
   if name ~= '' then redis.call('HSET', key, F.name, name) end
