@@ -18,7 +18,33 @@ local now = tonumber(ARGV[1])
 local jobPrefix, idemPrefix, idemTtl = ARGV[2], ARGV[3], tonumber(ARGV[4])
 local n = tonumber(ARGV[5])
 local MARKER = '~'
+local CHUNK = 1000 -- ids per EXISTS / LPUSH call: unpack() stays far inside Lua's C stack limit (8,000)
 local out = {}
+
+-- Waiting ids are pushed in one LPUSH per chunk, not one per job: LPUSH a b leaves the list as LPUSH a; LPUSH b
+-- would, and nothing in this script reads the wait list in between.
+local ready = {}
+local function flushReady()
+  if #ready > 0 then
+    redis.call('LPUSH', KEYS[1], unpack(ready))
+    ready = {}
+  end
+end
+
+-- One EXISTS per chunk of ids instead of an HGET per job: when none exists (every call except a re-sent one),
+-- no job needs a check of its own. Costs a table of the call's job keys.
+local jobKeys = {}
+local anyExists = false
+for first = 0, n - 1, CHUNK do
+  local chunk = {}
+  for i = first, math.min(n, first + CHUNK) - 1 do
+    jobKeys[i] = jobPrefix .. ARGV[6 + i * 8]
+    chunk[#chunk + 1] = jobKeys[i]
+  end
+  if not anyExists and redis.call('EXISTS', unpack(chunk)) > 0 then anyExists = true end
+end
+-- Ids created by this call: the same id twice in one call is one job (the second is reported as existing).
+local createdHere = {}
 
 local function report(id, state, outcome)
   out[#out + 1] = id
@@ -43,7 +69,8 @@ local function create(key, id, name, data, maxAttempts, options, runAt)
     end
   else
     redis.call('HSET', key, 'v', '1', 'd', data, 's', 'waiting', 'm', maxAttempts, 'c', now)
-    redis.call('LPUSH', KEYS[1], id)
+    ready[#ready + 1] = id
+    if #ready >= CHUNK then flushReady() end
   end
   if options ~= '' then redis.call('HSET', key, 'o', options) end
   if name ~= '' then redis.call('HSET', key, 'n', name) end
@@ -71,16 +98,20 @@ for i = 0, n - 1 do
     end
   end
   if not handled then
-    local key = jobPrefix .. id
-    local state = redis.call('HGET', key, 's')
+    local key = jobKeys[i]
+    local state = createdHere[id]
+    if not state and anyExists then state = redis.call('HGET', key, 's') end
     if state then
       report(id, state, 'existing')
     else
-      report(id, create(key, id, name, data, maxAttempts, options, runAt), 'created')
+      state = create(key, id, name, data, maxAttempts, options, runAt)
+      createdHere[id] = state
+      report(id, state, 'created')
       if idemKey ~= '' then
         redis.call('SET', idemPrefix .. idemKey, id .. ' ' .. fingerprint, 'PX', idemTtl)
       end
     end
   end
 end
+flushReady()
 return out
