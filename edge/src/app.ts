@@ -9,7 +9,7 @@
  * Every error, thrown anywhere, leaves through `problemHandler` as problem+json.
  */
 import { OpenAPIHono } from "@hono/zod-openapi";
-import { JOBS, type Registry } from "../../shared/src/index";
+import { assertRegistry, JOBS, type Registry } from "../../shared/src/index";
 import type { AppEnv } from "./context";
 import { bearerAuth } from "./middleware/auth";
 import { withConfig } from "./middleware/config";
@@ -39,6 +39,9 @@ export interface CreateAppOptions {
  */
 export function createApp(options: CreateAppOptions = {}): OpenAPIHono<AppEnv> {
   const jobs = options.jobs ?? JOBS;
+  // At isolate start (index.ts builds the app at module scope), so a registry key that is not its job's name
+  // fails the deploy instead of answering 202 for jobs no worker serves.
+  assertRegistry(jobs);
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
   app.onError(problemHandler({ log: options.log }));
   app.notFound(problemNotFound());

@@ -1,6 +1,7 @@
 /** The worker's env: the shared parsers' rules (REDIS_PREFIX, duration minimums, blank = default) and the exit. */
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { describe, expect, it } from "vitest";
 import { ConfigError, parseWorkerEnv } from "./config";
 
@@ -64,6 +65,19 @@ describe("the worker process", () => {
     expect(result.status).toBe(1);
     expect(result.stderr.trim().split("\n")).toEqual([
       'invalid config: WORKER_LEASE: must be at least 1s; "30" is 30 ms (a bare number is milliseconds), did you mean "30s"?',
+    ]);
+  });
+
+  it("stops at start with one line when a registry key is not its job's name", () => {
+    const preload = pathToFileURL(join(import.meta.dirname, "fixtures/miskeyed-registry.ts")).href;
+    const result = spawnSync(process.execPath, ["--import", "tsx", "--import", preload, join(import.meta.dirname, "main.ts")], {
+      env: { ...process.env, REDIS_URL: "redis://127.0.0.1:1", WORKER_QUEUES: "noop" },
+      encoding: "utf8",
+      timeout: 30_000,
+    });
+    expect(result.status, result.stderr).toBe(1);
+    expect(result.stderr.trim().split("\n")).toEqual([
+      'invalid registry: key "sendReceipt" holds the job named "send-receipt"; the key must be the job\'s name (write "send-receipt": <definition>)',
     ]);
   });
 });
