@@ -27,6 +27,7 @@ import { bodyLimit } from "../middleware/body-limit";
 import { requireJson } from "../middleware/content-type";
 import { EnqueueQuerySchema, toEnqueueOptions } from "../options";
 import { CancelledSchema, JobAcceptedSchema, JobIdParamSchema, JobStatusSchema, problem } from "../schemas";
+import { statusFor } from "../views";
 import { accepted, statusPath } from "./accepted";
 
 export const IDEMPOTENCY_KEY_MAX = 255;
@@ -83,6 +84,7 @@ const getRoute = createRoute({
   operationId: "getJob",
   tags: ["jobs"],
   summary: "A job's status",
+  description: "Producer keys see a failed attempt's `error.message` and `error.reason` only; admin keys also see `stack` and `raw`.",
   request: { params: JobIdParamSchema },
   responses: {
     200: { description: "The job's record", content: { "application/json": { schema: JobStatusSchema } } },
@@ -151,7 +153,7 @@ export function jobRoutes(jobs: Registry): OpenAPIHono<AppEnv> {
     const { keys, localId } = locate(jobs, c.req.valid("param").id, c.var.config.redisPrefix);
     const status = await getStatus(c.var.storage.runner, keys, localId);
     if (!status) throw jobNotFound(c.req.valid("param").id);
-    return c.json(status, 200);
+    return c.json(statusFor(c.var.principal.role, status), 200);
   });
 
   app.openapi(cancelRoute, async (c) => {
