@@ -147,6 +147,25 @@ describe("routes", () => {
     await expectProblem(await stack.request("/v1/jobs", { method: "GET" }), 404, "not_found");
     await expectProblem(await stack.request("/", { key: null }), 404, "not_found");
   });
+
+  it.each<[string, string, string]>([
+    ["PUT", "/v1/jobs/noop", "DELETE, GET, HEAD, POST"],
+    ["PATCH", "/v1/jobs/noop.0000000000000000", "DELETE, GET, HEAD, POST"],
+    ["GET", "/v1/jobs/noop/batch", "POST"],
+    ["POST", "/v1/queues", "GET, HEAD"],
+    ["DELETE", "/v1/admin/dead/noop", "GET, HEAD"],
+    ["POST", "/healthz", "GET, HEAD"],
+  ])("answers 405 with Allow to %s on the known path %s", async (method, path, allow) => {
+    const response = await stack.request(path, { method, json: method === "GET" ? undefined : {} });
+    expect(response.headers.get("Allow")).toBe(allow);
+    const problem = await expectProblem(response, 405, "method_not_allowed");
+    expect(problem.detail).toContain(allow);
+    expect(stack.upstash.requestCount()).toBe(0);
+  });
+
+  it("still asks for a key before saying which methods a /v1 path answers", async () => {
+    await expectProblem(await stack.request("/v1/queues", { method: "POST", key: null, json: {} }), 401, "unauthorized");
+  });
 });
 
 describe("a misconfigured Worker", () => {
