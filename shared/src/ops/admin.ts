@@ -19,19 +19,11 @@
 import type { QueueKeys } from "../keys";
 import type { JobState } from "../record";
 import type { ScriptRunner } from "../script-runner";
-import type { JobDetail, JobPage, MoveOutcome, QueueDetail, ReplayResult } from "./admin/types";
+import type { JobDetail, JobPage, MoveOutcome, ReplayResult } from "./admin/types";
 
 export * from "./admin/types";
 export { pauseCall, resumeCall, setPaused } from "./admin/pause";
-
-export async function getQueueDetail(
-  runner: ScriptRunner,
-  keys: QueueKeys,
-  options: { minutes?: number; now?: number } = {},
-): Promise<QueueDetail> {
-  void runner; void keys; void options;
-  throw new Error("getQueueDetail: not implemented yet");
-}
+export { getQueueDetail, queueDetailCall, p95FromBins } from "./admin/queue-detail";
 
 export async function listJobs(
   runner: ScriptRunner,
