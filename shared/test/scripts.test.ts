@@ -10,6 +10,7 @@ import { settleCall } from "../src/ops/settle";
 import { tickCall } from "../src/ops/tick";
 import { cancelCall, deadListCall, progressCall, statsCall, statusCall } from "../src/ops/read";
 import { recoverCall } from "../src/ops/recover";
+import { listJobsCall, pauseCall, purgeDeadCall, queueDetailCall, replayDeadCall, resumeCall } from "../src/ops/admin";
 import type { ScriptCall } from "../src/script-runner";
 import { keySlot } from "../../infra/test/crc16";
 import { compileScripts, GENERATED_FILE, renderModule, SCRIPTS_DIR } from "../build/lua-scripts";
@@ -28,6 +29,13 @@ const calls: ScriptCall[] = [
   statusCall(keys, id),
   recoverCall(keys, "worker-1", []),
   deadListCall(keys, 0, 10),
+  // Operator operations (h2).
+  pauseCall(keys),
+  resumeCall(keys),
+  queueDetailCall(keys, 29_000_000, 60),
+  listJobsCall(keys, "waiting", 50),
+  replayDeadCall(keys, { all: true }),
+  purgeDeadCall(keys),
 ];
 
 describe("Lua scripts", () => {
