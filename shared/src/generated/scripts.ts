@@ -45,8 +45,8 @@ export const SCRIPTS = {
   purge_dead: {
     name: "purge_dead",
     keys: ["dead"],
-    sha1: "2786ce100f3304a7750a0fcf88ca04e3622a3309",
-    source: "-- purge_dead: generated from shared/scripts/purge_dead.lua\nlocal jobPrefix, chunk = ARGV[1], tonumber(ARGV[3])\nlocal ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[2], 'LIMIT', 0, chunk)\nlocal purged = 0\nfor _, id in ipairs(ids) do\n  local key = jobPrefix .. id\n  local state = redis.pcall('HGET', key, 's')\n  if state == 'dead' then\n    redis.call('DEL', key)\n    purged = purged + 1\n  elseif not state then\n    purged = purged + 1\n  end\nend\nif #ids > 0 then redis.call('ZREM', KEYS[1], unpack(ids)) end\nreturn { #ids, purged }",
+    sha1: "036ab845f4f8c0b06c2385d590e7d5240c5b3d0a",
+    source: "-- purge_dead: generated from shared/scripts/purge_dead.lua\nlocal F = { state = 's' }\nlocal jobPrefix, chunk = ARGV[1], tonumber(ARGV[3])\nlocal ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[2], 'LIMIT', 0, chunk)\nlocal purged = 0\nfor _, id in ipairs(ids) do\n  local key = jobPrefix .. id\n  local state = redis.pcall('HGET', key, F.state)\n  if state == 'dead' then\n    redis.call('DEL', key)\n    purged = purged + 1\n  elseif not state then\n    purged = purged + 1\n  end\nend\nif #ids > 0 then redis.call('ZREM', KEYS[1], unpack(ids)) end\nreturn { #ids, purged }",
   },
   queue_detail: {
     name: "queue_detail",
