@@ -21,6 +21,7 @@ import type { ScriptRunner } from "../src/script-runner";
 import { startRedisServer, type RedisServerHandle } from "../../infra/test/redis-server";
 import { RUNNERS, type RunnerHandle } from "./runners";
 import { adminCases } from "./admin-cases";
+import { scheduleCases } from "./schedule-cases";
 
 const job = defineJob({ name: "proto", schema: z.object({ n: z.number() }), maxAttempts: 3 });
 const T0 = 1_800_000_000_000;
@@ -55,6 +56,11 @@ describe.each(Object.keys(RUNNERS))("protocol over %s", (runnerName) => {
   // Operator operations (pause, listing, replay …): shared/test/admin-cases.ts.
   describe("admin operations", () => {
     adminCases({ runner: () => runner, keys: () => keys, direct: () => direct, redisUrl: () => server.url, runnerName });
+  });
+
+  // Recurring schedules (upsert, fire by compare-and-set, catch-up): shared/test/schedule-cases.ts.
+  describe("recurring schedules", () => {
+    scheduleCases({ runner: () => runner, keys: () => keys, direct: () => direct, redisUrl: () => server.url, runnerName });
   });
 
   const claim = async (worker: string, max: number, now = T0, moved?: string) =>
