@@ -11,6 +11,7 @@ import { tickCall } from "../src/ops/tick";
 import { cancelCall, deadListCall, progressCall, statsCall, statusCall } from "../src/ops/read";
 import { recoverCall } from "../src/ops/recover";
 import { listJobsCall, pauseCall, purgeDeadCall, queueDetailCall, replayDeadCall, resumeCall } from "../src/ops/admin";
+import { scheduleDeleteCall, scheduleFireCall, scheduleReadCall, scheduleUpsertCall } from "../src/ops/schedules";
 import type { ScriptCall } from "../src/script-runner";
 import { keySlot } from "../../infra/test/crc16";
 import { compileScripts, GENERATED_FILE, renderModule, SCRIPTS_DIR } from "../build/lua-scripts";
@@ -36,6 +37,11 @@ const calls: ScriptCall[] = [
   listJobsCall(keys, "waiting", 50),
   replayDeadCall(keys, { all: true }),
   purgeDeadCall(keys),
+  // Recurring schedules.
+  scheduleUpsertCall(keys, ["code", 0]),
+  scheduleDeleteCall(keys, "nightly"),
+  scheduleReadCall(keys, { mode: "all" }),
+  scheduleFireCall(keys, []),
 ];
 
 describe("Lua scripts", () => {
