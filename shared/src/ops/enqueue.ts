@@ -1,7 +1,7 @@
 /**
  * Enqueue: one script call for one job or a whole batch (all of one job type, so all keys share one slot).
  */
-import type { JobDefinition } from "../job-definition";
+import { JOB_DEFAULTS, type JobDefinition } from "../job-definition";
 import { jobId, newLocalId } from "../ids";
 import type { QueueKeys } from "../keys";
 import type { JobOptions } from "../envelope";
@@ -39,14 +39,24 @@ export interface EnqueueResult {
   outcome: EnqueueOutcome;
 }
 
+const encoder = new TextEncoder();
+const HEX = Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(2, "0"));
+
+/**
+ * The payload fingerprint an idempotency key is stored with (a later request with the same key and another
+ * payload is a conflict). Only computed when the job has an idempotency key: without one it is never needed.
+ */
 async function sha256Hex(text: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
-  return Array.from(new Uint8Array(digest), (byte) => byte.toString(16).padStart(2, "0")).join("");
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", encoder.encode(text)));
+  let hex = "";
+  for (const byte of digest) hex += HEX[byte]!;
+  return hex;
 }
 
 /**
  * Turns a validated payload and options into the script's arguments. The id is chosen here, before the request,
- * so that a request re-sent by the client carries the same id.
+ * so that a request re-sent by the client carries the same id. Without an idempotency key nothing here awaits
+ * anything (no hashing); it stays async because the fingerprint, when there is one, uses WebCrypto.
  * @example
  * const job = await prepareJob(webhookJob, { url, body }, { delayMs: 5000 });
  */
@@ -73,7 +83,7 @@ export async function prepareJob(
 }
 
 /** How long an idempotency key keeps pointing at its job: as long as a completed record is kept. */
-export const IDEMPOTENCY_TTL_MS = 24 * 3_600_000;
+export const IDEMPOTENCY_TTL_MS = JOB_DEFAULTS.retention.completedMs;
 
 export function enqueueCall(keys: QueueKeys, jobs: readonly PreparedJob[], now: number = Date.now()): ScriptCall {
   const args: (string | number)[] = [now, keys.jobPrefix, keys.idemPrefix, IDEMPOTENCY_TTL_MS, jobs.length];
@@ -82,7 +92,11 @@ export function enqueueCall(keys: QueueKeys, jobs: readonly PreparedJob[], now: 
     // A job's name is its queue's name unless definitions say otherwise: then it is implied, not stored.
     args.push(job.localId, job.name === keys.queue ? "" : job.name, job.dataJson, job.maxAttempts, job.optionsJson, runAt, job.idempotencyKey, job.fingerprint);
   }
-  return scriptCall("enqueue", { wait: keys.wait, delayed: keys.delayed, wake: keys.wake }, args);
+  return scriptCall(
+    "enqueue",
+    { wait: keys.wait, delayed: keys.delayed, wake: keys.wake, meta: keys.meta, paused: keys.paused },
+    args,
+  );
 }
 
 export function parseEnqueueReply(keys: QueueKeys, reply: unknown): EnqueueResult[] {
