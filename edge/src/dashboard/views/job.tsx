@@ -112,7 +112,7 @@ export function JobPage(props: { job: JobDetail; queue: string; csrf: string; no
           <ol class="timeline">
             {timelineOf(job).map((event) => (
               <li class={`event ${event.kind}`}>
-                <span class="event-title">{event.title}</span> <Time iso={event.at} />
+                <span class="event-title">{event.title}</span> {event.at && <Time iso={event.at} />}
                 {event.detail !== undefined && <pre class="error-text">{event.detail}</pre>}
               </li>
             ))}
