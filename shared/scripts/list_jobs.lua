@@ -27,6 +27,7 @@
   ARGV[6] cursor part b: last id (waiting, zsets), offset in that worker's list (active)
   returns { more (1/0), next cursor a, next cursor b, localId, record flat [field, value, ...], ... }
 ]]
+-- @include prelude
 local jobPrefix, activePrefix, state, limit = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4])
 local ca, cb = ARGV[5], ARGV[6]
 local WINDOW = 500
@@ -69,7 +70,7 @@ local function listWaiting()
   end
   local page = redis.call('LRANGE', list, -(offset + limit), -(offset + 1))
   for j = #page, 1, -1 do
-    if page[j] ~= '~' then add(page[j]) end
+    if page[j] ~= MARKER then add(page[j]) end
   end
   if #page == limit then
     out[1], out[2], out[3] = 1, tostring(offset + #page), page[1]
@@ -142,7 +143,7 @@ local function listActive()
           return
         end
         listed = listed + 1
-        if entries[j] ~= '~' then add(entries[j]) end
+        if entries[j] ~= MARKER then add(entries[j]) end
       end
     end
   end

@@ -84,11 +84,17 @@ export function adminCases(ctx: AdminCaseContext): void {
     try {
       const moved = blocker.blmove(keys.wait, keys.active("w-blocked"), "RIGHT", "LEFT", 0);
       await untilBlocked(direct, name, "blmove");
+      // A job enqueued while paused goes to the paused list: the blocked worker keeps blocking (Redis would
+      // have served it before answering our next command).
+      const [late] = await enqueue(ctx.runner(), keys, [await prepareJob(job, { n: 3 })], T0);
+      expect(await direct.lrange(keys.paused, 0, -1)).toEqual([late!.localId, ids[1], ids[0]]);
+      await untilBlocked(direct, name, "blmove");
+      expect(await direct.exists(keys.wait)).toBe(0);
       expect(await setPaused(ctx.runner(), keys, false)).toEqual({ name: "proto", paused: false });
       // The RENAME itself wakes the blocked client: its reply is the first job in line.
       expect(await moved).toBe(ids[0]);
       expect(await direct.hget(keys.meta, "paused")).toBeNull();
-      expect(await direct.lrange(keys.wait, 0, -1)).toEqual([ids[1]]);
+      expect(await direct.lrange(keys.wait, 0, -1)).toEqual([late!.localId, ids[1]]);
     } finally {
       blocker.disconnect();
     }

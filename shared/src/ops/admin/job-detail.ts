@@ -11,9 +11,7 @@ import type { ScriptRunner } from "../../script-runner";
 import { statusCall } from "../read";
 import type { JobDetail } from "./types";
 
-/** Record field holding the JSON array of the last few failed attempts' errors, oldest first. */
-export const ERRORS_HISTORY_FIELD = "h";
-
+// Looser than record.ts's AttemptErrorSchema on purpose: one unreadable entry drops that entry, not the list.
 const AttemptErrorSchema = StoredErrorSchema.extend({
   attempt: z.number().int().optional(),
   // Stored as ms since epoch; an ISO string is accepted too.
@@ -32,7 +30,7 @@ function parseJson(text: string | undefined): unknown {
 }
 
 function errorsOf(record: Record<string, string>, last: JobDetail["error"]): JobDetail["errors"] {
-  const history = parseJson(record[ERRORS_HISTORY_FIELD]);
+  const history = parseJson(record[FIELD.errors]);
   // Records written before the history existed (or with an unreadable one) still show their last error.
   if (!Array.isArray(history)) return last ? [last] : [];
   const errors: JobDetail["errors"] = [];
