@@ -40,17 +40,20 @@ async function stateOf(id: string): Promise<string | undefined> {
 const untilState = (id: string, state: string) =>
   waitFor(async () => ((await stateOf(id)) === state ? true : undefined), { timeoutMs: 20_000, what: `${id} to be ${state}` });
 
-/** Per-minute history for the overview's sparklines and its growth warning (what settle/claim/tick write). */
+/**
+ * 24 h of per-minute history (what settle, claim and tick write) for a queue no worker serves, so nothing
+ * overwrites it: busy sparklines, and a waiting depth that rose in each of the last 10 minutes.
+ */
 async function seedHistory(queue: string): Promise<void> {
   const keys = queueKeys(queue);
   const now = Math.floor(Date.now() / 60_000);
   const pipeline = stack.io.pipeline();
-  for (let ago = 1_439; ago >= 1; ago--) {
+  for (let ago = 1_439; ago >= 0; ago--) {
     const minute = now - ago;
     const completed = 20 + Math.round(15 * Math.sin(ago / 7)) + (ago % 5);
     const failed = ago % 9 === 0 ? 4 : ago % 4 === 0 ? 1 : 0;
     // Waiting depth rises every minute of the last 10 minutes (11 samples), flat before.
-    const waiting = ago <= 11 ? 40 + (12 - ago) * 7 : 30;
+    const waiting = ago <= 10 ? 40 + (11 - ago) * 7 : 30;
     pipeline.hset(keys.history(minute), { completed, failed, waiting, runSum: completed * 40, runCount: completed });
     pipeline.pexpire(keys.history(minute), 24 * 3_600_000);
   }
@@ -62,6 +65,7 @@ beforeAll(async () => {
   worker = await startNoopWorker({ REDIS_URL: stack.redisServer.url });
   browser = await launchChromium();
   context = await browser.newContext({ viewport: DESKTOP });
+  context.setDefaultTimeout(10_000);
   page = await context.newPage();
   watchConsole(page, problems);
   page.on("dialog", (dialog) => void dialog.accept());
@@ -108,7 +112,7 @@ describe("dashboard", () => {
     jobs.cancelled = await enqueue({ n: 2 });
     expect((await stack.request(`/v1/jobs/${jobs.cancelled}`, { method: "DELETE" })).status).toBe(200);
     jobs.delayed = await enqueue({ n: 3 }, "?delay=1h");
-    await seedHistory("noop");
+    await seedHistory("webhook");
 
     await page.goto(`${stack.url}/dashboard`);
     const card = page.locator('[data-queue="noop"]');
@@ -117,8 +121,11 @@ describe("dashboard", () => {
     expect(await card.locator('[data-count="active"]').textContent()).toBe("1");
     expect(await card.locator('[data-count="delayed"]').textContent()).toBe("1");
     expect(await card.textContent()).toContain("1 worker online");
-    expect(await card.getByRole("status").textContent()).toContain("grown every minute for 10 minutes");
-    expect(await card.locator("svg.spark polyline").count()).toBeGreaterThanOrEqual(4);
+    expect(await card.locator(".warning").count()).toBe(0);
+    const webhook = page.locator('[data-queue="webhook"]');
+    expect(await webhook.getByRole("status").textContent()).toContain("grown every minute for 10 minutes");
+    expect(await webhook.locator("svg.spark polyline").count()).toBeGreaterThanOrEqual(4);
+    expect(await webhook.getByRole("img", { name: /^Throughput, 24 h: \d+ done$/ }).count()).toBe(1);
     await screenshot(page, "overview");
 
     await card.getByRole("link", { name: "noop" }).click();
