@@ -9,7 +9,7 @@ import { settleCall } from "../src/ops/settle";
 import { tickCall } from "../src/ops/tick";
 import { cancelCall, deadListCall, progressCall, statsCall, statusCall } from "../src/ops/read";
 import { recoverCall } from "../src/ops/recover";
-import { listJobsCall, pauseCall, queueDetailCall, resumeCall } from "../src/ops/admin";
+import { listJobsCall, pauseCall, purgeDeadCall, queueDetailCall, replayDeadCall, resumeCall } from "../src/ops/admin";
 import type { ScriptCall } from "../src/script-runner";
 import { keySlot } from "../../infra/test/crc16";
 import { compileScripts, GENERATED_FILE, renderModule } from "../../infra/scripts/lua-scripts";
@@ -32,6 +32,8 @@ const calls: ScriptCall[] = [
   resumeCall(keys),
   queueDetailCall(keys, 29_000_000, 60),
   listJobsCall(keys, "waiting", 50),
+  replayDeadCall(keys, { all: true }),
+  purgeDeadCall(keys),
 ];
 
 describe("Lua scripts", () => {

@@ -18,32 +18,15 @@
  */
 import type { QueueKeys } from "../keys";
 import type { ScriptRunner } from "../script-runner";
-import type { MoveOutcome, ReplayResult } from "./admin/types";
+import type { MoveOutcome } from "./admin/types";
 
 export * from "./admin/types";
 export { pauseCall, resumeCall, setPaused } from "./admin/pause";
 export { getQueueDetail, queueDetailCall, p95FromBins } from "./admin/queue-detail";
 export { LIST_LIMIT_MAX, listJobs, listJobsCall } from "./admin/list-jobs";
 export { getJobDetail, recordToJobDetail } from "./admin/job-detail";
-
-export async function replayDead(
-  runner: ScriptRunner,
-  keys: QueueKeys,
-  what: { ids: string[] } | { all: true },
-  now?: number,
-): Promise<ReplayResult> {
-  void runner; void keys; void what; void now;
-  throw new Error("replayDead: not implemented yet");
-}
-
-export async function purgeDead(
-  runner: ScriptRunner,
-  keys: QueueKeys,
-  options: { before?: number } = {},
-): Promise<{ purged: number }> {
-  void runner; void keys; void options;
-  throw new Error("purgeDead: not implemented yet");
-}
+export { replayDead, replayDeadCall } from "./admin/replay";
+export { purgeDead, purgeDeadCall } from "./admin/purge";
 
 export async function retryJob(runner: ScriptRunner, keys: QueueKeys, localId: string, now?: number): Promise<MoveOutcome> {
   void runner; void keys; void localId; void now;
