@@ -50,7 +50,8 @@ async function seedHistory(queue: string): Promise<void> {
   const pipeline = stack.io.pipeline();
   for (let ago = 1_439; ago >= 0; ago--) {
     const minute = now - ago;
-    const completed = 20 + Math.round(15 * Math.sin(ago / 7)) + (ago % 5);
+    // A daily swell with a faster ripple on top, so both the 24 h and the 1 h lines have a shape.
+    const completed = Math.round(30 + 18 * Math.sin((2 * Math.PI * ago) / 1_440) + 6 * Math.sin(ago / 6)) + (ago % 3);
     const failed = ago % 9 === 0 ? 4 : ago % 4 === 0 ? 1 : 0;
     // Waiting depth rises every minute of the last 10 minutes (11 samples), flat before.
     const waiting = ago <= 10 ? 40 + (11 - ago) * 7 : 30;
@@ -141,9 +142,11 @@ describe("dashboard", () => {
     await context.newPage().then(async (phone) => {
       await phone.setViewportSize(PHONE);
       await phone.goto(`${stack.url}/dashboard`);
-      await screenshot(phone, "overview-phone");
+      await screenshot(phone, "overview-phone", { fullPage: true });
       await phone.goto(`${stack.url}/dashboard/queues/noop?state=dead`);
-      await screenshot(phone, "dead-letters-phone");
+      await screenshot(phone, "dead-letters-phone", { fullPage: true });
+      await phone.goto(`${stack.url}/dashboard/jobs/${jobs.dead}`);
+      await screenshot(phone, "job-phone", { fullPage: true });
       await phone.close();
     });
   });
@@ -216,6 +219,25 @@ describe("dashboard", () => {
     expect((await post({ _csrf: token })).status()).toBe(303);
     expect(await stack.io.hget(noop.meta, "paused")).toBe("1");
     expect((await page.request.post(`${stack.url}/dashboard/queues/noop/resume`, { form: { _csrf: token }, headers: { Origin: stack.url }, maxRedirects: 0 })).status()).toBe(303);
+  });
+
+  test("/docs renders Swagger UI from the Worker's own files, with no request to any other origin", async () => {
+    const docs = await context.newPage();
+    const elsewhere: string[] = [];
+    await docs.route("**/*", (route) => {
+      if (new URL(route.request().url()).origin === stack.url) return route.continue();
+      elsewhere.push(route.request().url());
+      return route.abort();
+    });
+    const docsProblems: string[] = [];
+    watchConsole(docs, docsProblems);
+    await docs.goto(`${stack.url}/docs`);
+    await docs.getByRole("heading", { name: /Offload/ }).first().waitFor();
+    await docs.locator(".opblock-summary-path[data-path=\"/v1/jobs/{id}\"]").first().waitFor();
+    expect(elsewhere).toEqual([]);
+    expect(docsProblems).toEqual([]);
+    await screenshot(docs, "docs");
+    await docs.close();
   });
 
   test("sign out ends the session", async () => {

@@ -25,10 +25,10 @@ export async function launchChromium(): Promise<Browser> {
   });
 }
 
-/** Saves `<name>.png` (full page) under .artifacts/screenshots/. */
-export async function screenshot(page: Page, name: string): Promise<void> {
+/** Saves `<name>.png` under .artifacts/screenshots/: the viewport (1280×800 on desktop), or the whole page. */
+export async function screenshot(page: Page, name: string, options: { fullPage?: boolean } = {}): Promise<void> {
   mkdirSync(SCREENSHOTS, { recursive: true });
-  await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
+  await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: options.fullPage ?? false });
 }
 
 export async function signIn(page: Page, baseUrl: string, key: string): Promise<void> {

@@ -39,15 +39,15 @@ function JobRow(props: { job: JobDetail; state: JobState; csrf: string; selectab
       <td class="id">
         <a href={jobHref(job.id)}>{job.id}</a>
       </td>
-      <td>
+      <td data-label="Attempt">
         {job.attempt} / {job.maxAttempts}
       </td>
-      <td>
+      <td data-label={WHEN[props.state].heading}>
         <Time iso={WHEN[props.state].of(job)} />
       </td>
-      <td class="error-cell">{job.error ? <span class="error-text">{job.error.message}</span> : <span class="muted">—</span>}</td>
+      <td class="error-cell" data-label="Last error">{job.error ? <span class="error-text">{job.error.message}</span> : <span class="muted">—</span>}</td>
       {props.selectable && (
-        <td>
+        <td class="row-action">
           <ActionForm action={`${jobHref(job.id)}/replay`} csrf={props.csrf} class="inline">
             <button type="submit" class="button small" aria-label={`Replay ${job.id}`}>
               Replay

@@ -9,7 +9,8 @@ const HEIGHT = 28;
 export function Sparkline(props: { values: readonly (number | null)[]; label: string; max?: number; kind: "throughput" | "failure" }) {
   const { values } = props;
   const max = props.max ?? Math.max(1, ...values.map((value) => value ?? 0));
-  const step = values.length > 1 ? WIDTH / (values.length - 1) : WIDTH;
+  // 2 px inset on both ends so a dot at the first or last value is not clipped.
+  const step = values.length > 1 ? (WIDTH - 4) / (values.length - 1) : 0;
   // Gaps (null) break the line into segments rather than drawing them as zero.
   const segments: string[] = [];
   let current: string[] = [];
@@ -19,7 +20,7 @@ export function Sparkline(props: { values: readonly (number | null)[]; label: st
       current = [];
       return;
     }
-    const x = (index * step).toFixed(1);
+    const x = (2 + index * step).toFixed(1);
     const y = (HEIGHT - 2 - (value / max) * (HEIGHT - 4)).toFixed(1);
     current.push(`${x},${y}`);
   });
