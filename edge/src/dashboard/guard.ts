@@ -9,9 +9,9 @@
  *   4. requireCsrf      on POST, the `_csrf` form field must be the token bound to that session
  */
 import type { Context, MiddlewareHandler } from "hono";
-import { getCookie } from "hono/cookie";
 import { OffloadError } from "../../../shared/src/index";
 import type { AppEnv } from "../context";
+import { readCookie } from "./cookie";
 import { SESSION_COOKIE, sessionsFor, type Session } from "./session";
 
 export interface DashboardEnv extends AppEnv {
@@ -83,7 +83,7 @@ async function readForm(c: Context<DashboardEnv>): Promise<FormFields> {
 export function requireSession(): MiddlewareHandler<DashboardEnv> {
   return async function requireSession(c, next) {
     const sessions = sessionsFor(c.var.config.adminApiKeys);
-    const session = await sessions.verify(getCookie(c, SESSION_COOKIE));
+    const session = await sessions.verify(readCookie(c.req.header("Cookie"), SESSION_COOKIE));
     if (!session) {
       if (c.req.method === "GET") return c.redirect("/dashboard/sign-in", 303);
       throw new OffloadError("forbidden", "Your session has expired; sign in again");

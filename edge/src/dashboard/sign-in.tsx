@@ -5,15 +5,15 @@
  * /dashboard, Secure except on loopback hosts (wrangler dev serves plain HTTP), Max-Age = the session's life.
  */
 import { Hono, type Context } from "hono";
-import { deleteCookie, setCookie } from "hono/cookie";
+import { sessionCookie } from "./cookie";
 import { isLocalhost, type DashboardEnv } from "./guard";
 import { render } from "./render";
 import { noticeFrom } from "./notices";
 import { SESSION_COOKIE, SESSION_TTL_MS, sessionsFor } from "./session";
 import { SignInPage } from "./views/sign-in";
 
-const cookieOptions = (c: Context<DashboardEnv>) =>
-  ({ path: "/dashboard", httpOnly: true, sameSite: "Strict", secure: !isLocalhost(c.req.url) }) as const;
+const cookie = (c: Context<DashboardEnv>, value: string, maxAge: number) =>
+  sessionCookie(SESSION_COOKIE, value, { path: "/dashboard", secure: !isLocalhost(c.req.url), maxAge });
 
 export function signInRoutes(): Hono<DashboardEnv> {
   const app = new Hono<DashboardEnv>();
@@ -31,8 +31,8 @@ export function signInRoutes(): Hono<DashboardEnv> {
     if (!configured || !admin) {
       return render(c, <SignInPage configured={configured} error="That is not an admin key. The dashboard needs an entry of ADMIN_API_KEYS." />, 401);
     }
-    const { cookie } = await sessionsFor(c.var.config.adminApiKeys).issue(keyId);
-    setCookie(c, SESSION_COOKIE, cookie, { ...cookieOptions(c), maxAge: SESSION_TTL_MS / 1_000 });
+    const session = await sessionsFor(c.var.config.adminApiKeys).issue(keyId);
+    c.header("Set-Cookie", cookie(c, session.cookie, SESSION_TTL_MS / 1_000));
     return c.redirect("/dashboard", 303);
   });
 
@@ -43,7 +43,7 @@ export function signInRoutes(): Hono<DashboardEnv> {
 export function signOutRoutes(): Hono<DashboardEnv> {
   const app = new Hono<DashboardEnv>();
   app.post("/dashboard/sign-out", (c) => {
-    deleteCookie(c, SESSION_COOKIE, cookieOptions(c));
+    c.header("Set-Cookie", cookie(c, "", 0));
     return c.redirect("/dashboard/sign-in?notice=signed-out", 303);
   });
   return app;

@@ -111,7 +111,7 @@ export function JobPage(props: { job: JobDetail; queue: string; csrf: string; no
           <h2 id="timeline-h">Timeline</h2>
           <ol class="timeline">
             {timelineOf(job).map((event) => (
-              <li class={`event ${event.kind}`}>
+              <li class={`event ${event.kind}${event.kind === "finished" ? ` ${job.state}` : ""}`}>
                 <span class="event-title">{event.title}</span> {event.at && <Time iso={event.at} />}
                 {event.detail !== undefined && <pre class="error-text">{event.detail}</pre>}
               </li>
