@@ -120,7 +120,7 @@ export function JobPage(props: { job: JobDetail; queue: string; csrf: string; no
         </section>
         {job.error && (
           <section aria-labelledby="error-h">
-            <h2 id="error-h">Last error</h2>
+            <h2 id="error-h">{job.state === "dead" || job.state === "delayed" ? "Last error" : "Error of an earlier attempt"}</h2>
             <pre class="error-text" data-field="error">
               {job.error.message}
               {job.error.reason ? `\nreason: ${job.error.reason}` : ""}
