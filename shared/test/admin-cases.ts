@@ -10,10 +10,11 @@ import { z } from "zod";
 import { defineJob } from "../src/job-definition";
 import type { QueueKeys } from "../src/keys";
 import { enqueue, prepareJob } from "../src/ops/enqueue";
+import { cancelJob } from "../src/ops/read";
 import { OffloadError } from "../src/errors";
 import {
-  BULK_CHUNK, getJobDetail, getQueueDetail, HISTORY_MINUTES, listJobs, pauseCall, purgeDead, replayDead, resumeCall, setPaused,
-  type JobDetail,
+  BULK_CHUNK, getJobDetail, getQueueDetail, HISTORY_MINUTES, listJobs, pauseCall, promoteJob, purgeDead, replayDead, resumeCall,
+  retryJob, setPaused, type JobDetail,
 } from "../src/ops/admin";
 import { claimCall, parseClaimReply } from "../src/ops/claim";
 import { settleCall } from "../src/ops/settle";
@@ -458,5 +459,52 @@ export function adminCases(ctx: AdminCaseContext): void {
     // Each half takes N/2/BULK_CHUNK full calls and one that finds fewer than a chunk.
     expect(purges.length).toBe(2 * (N / 2 / BULK_CHUNK + 1));
     for (const { reply } of purges) expect(Number((reply as number[])[0])).toBeLessThanOrEqual(BULK_CHUNK);
+  });
+
+  it("retry: dead or cancelled back to waiting (attempt reset, persistent, out of its index); else conflict or missing", async () => {
+    const keys = ctx.keys();
+    const direct = ctx.direct();
+    const runner = ctx.runner();
+    const [deadId] = await seedDead(direct, keys, "t", 1, T0);
+    const [cancelledId, activeId] = await created(2);
+    await cancelJob(runner, keys, cancelledId!, T0);
+    expect(await direct.zscore(keys.cancelled, cancelledId!)).not.toBeNull();
+
+    expect(await retryJob(runner, keys, deadId!)).toEqual({ outcome: "moved", state: "waiting" });
+    expect(await direct.hgetall(keys.job(deadId!))).toMatchObject({ s: "waiting", e: '{"message":"boom"}' });
+    expect(await direct.hexists(keys.job(deadId!), "a")).toBe(0);
+    expect(await direct.pttl(keys.job(deadId!))).toBe(-1);
+    expect(await direct.zscore(keys.dead, deadId!)).toBeNull();
+    expect(await retryJob(runner, keys, deadId!)).toEqual({ outcome: "conflict", state: "waiting" });
+
+    await setPaused(runner, keys, true);
+    expect(await retryJob(runner, keys, cancelledId!)).toEqual({ outcome: "moved", state: "waiting" });
+    expect(await direct.zscore(keys.cancelled, cancelledId!)).toBeNull();
+    expect(await direct.pttl(keys.job(cancelledId!))).toBe(-1);
+    // Paused: both went to the paused list, at the back of the line (left).
+    expect(await direct.lrange(keys.paused, 0, -1)).toEqual([cancelledId, deadId, activeId]);
+
+    await setPaused(runner, keys, false);
+    parseClaimReply(await runner.run(claimCall(keys, "w1", 1, { now: T0 })));
+    expect(await retryJob(runner, keys, activeId!)).toEqual({ outcome: "conflict", state: "active" });
+    expect(await retryJob(runner, keys, "0000000000000000")).toEqual({ outcome: "missing" });
+  });
+
+  it("promote: delayed to the front of the line now, runAt updated; else conflict or missing", async () => {
+    const keys = ctx.keys();
+    const direct = ctx.direct();
+    const runner = ctx.runner();
+    const [waitingId] = await created(1);
+    const [delayed] = await enqueue(runner, keys, [await prepareJob(job, { n: 1 }, { delayMs: 3_600_000 })], T0);
+    const id = delayed!.localId;
+    await direct.del(keys.wait); // the wake marker the delayed enqueue pushed, and the waiting job
+    await direct.rpush(keys.wait, waitingId!);
+    expect(await promoteJob(runner, keys, id, T0 + 5)).toEqual({ outcome: "moved", state: "waiting" });
+    expect(await direct.zscore(keys.delayed, id)).toBeNull();
+    expect(await getJobDetail(runner, keys, id)).toMatchObject({ state: "waiting", runAt: new Date(T0 + 5).toISOString() });
+    // Next in line (the right end), ahead of the job that was already waiting.
+    expect(await direct.lrange(keys.wait, 0, -1)).toEqual([waitingId, id]);
+    expect(await promoteJob(runner, keys, id, T0 + 6)).toEqual({ outcome: "conflict", state: "waiting" });
+    expect(await promoteJob(runner, keys, "0000000000000000", T0)).toEqual({ outcome: "missing" });
   });
 }
