@@ -507,4 +507,25 @@ export function adminCases(ctx: AdminCaseContext): void {
     expect(await promoteJob(runner, keys, id, T0 + 6)).toEqual({ outcome: "conflict", state: "waiting" });
     expect(await promoteJob(runner, keys, "0000000000000000", T0)).toEqual({ outcome: "missing" });
   });
+
+  it("reads what the running scripts write: history of settled runs, the completed index, the errors history", async () => {
+    const keys = ctx.keys();
+    const runner = ctx.runner();
+    const [ok, bad] = await created(2);
+    parseClaimReply(await runner.run(claimCall(keys, "w1", 2, { now: T0 })));
+    const settled = (entry: string, kind: "completed" | "dead", runMs: number) => ({
+      entry, recordId: entry, kind, payload: kind === "completed" ? '{"ok":1}' : '{"message":"no"}', runAt: 0, ttlMs: 60_000, runMs,
+    });
+    await runner.run(settleCall(keys, "w1", [settled(ok!, "completed", 7), settled(bad!, "dead", 30)], T0 + 100));
+    const detail = await getQueueDetail(runner, keys, { minutes: 1, now: T0 + 100 });
+    // 7 ms falls in the bin up to 10 ms, 30 ms in the one up to 50 ms, which holds the 95th percentile.
+    expect(detail.history).toEqual([
+      { minute: new Date(T0).toISOString(), completed: 1, failed: 1, dead: 1, waiting: expect.anything(), runMsMean: 18.5, runMsP95: 50 },
+    ]);
+    expect(detail.counts).toMatchObject({ completed: 1, dead: 1, active: 0, waiting: 0 });
+    const completed = await listJobs(runner, keys, { state: "completed", limit: 10 });
+    expect(completed.jobs.map((j) => [j.id, j.result])).toEqual([[`proto.${ok}`, { ok: 1 }]]);
+    const dead = await listJobs(runner, keys, { state: "dead", limit: 10 });
+    expect(dead.jobs[0]).toMatchObject({ id: `proto.${bad}`, errors: [{ message: "no", attempt: 1, at: new Date(T0 + 100).toISOString() }] });
+  });
 }
