@@ -40,7 +40,7 @@ local function add(id)
   local flat = redis.pcall('HGETALL', jobPrefix .. id)
   if type(flat) ~= 'table' or flat.err or #flat == 0 then return false end
   for i = 1, #flat, 2 do
-    if flat[i] == 's' then
+    if flat[i] == F.state then
       if flat[i + 1] == state then
         out[#out + 1] = id
         out[#out + 1] = flat
