@@ -412,6 +412,22 @@ export function adminCases(ctx: AdminCaseContext): void {
     expect(await direct.zcard(keys.dead)).toBe(0);
   });
 
+  it("replay by ids splits a long list into calls of at most BULK_CHUNK ids, answering in the order asked", async () => {
+    const keys = ctx.keys();
+    const direct = ctx.direct();
+    const ids = await seedDead(direct, keys, "i", BULK_CHUNK * 2 + 100, T0);
+    const asked = [...ids.map((id) => `proto.${id}`), "proto.0000000000000000"];
+    const { runner, calls } = countingRunner(ctx.runner());
+    const result = await replayDead(runner, keys, { ids: asked });
+    expect(result).toEqual({ replayed: ids.length, skipped: [{ id: "proto.0000000000000000", reason: "not_found" }] });
+    const replays = calls.filter((c) => c.name === "replay_dead");
+    expect(replays).toHaveLength(3);
+    for (const { reply } of replays) expect((reply as [number, number, unknown[]])[2].length).toBeLessThanOrEqual(BULK_CHUNK);
+    // One list in the order asked: the first id is first in line (the right end).
+    expect(await direct.lrange(keys.wait, -1, -1)).toEqual([ids[0]]);
+    expect(await direct.lrange(keys.wait, 0, 0)).toEqual([ids.at(-1)]);
+  });
+
   it("purges dead letters that died before a time, or all of them", async () => {
     const keys = ctx.keys();
     const direct = ctx.direct();
