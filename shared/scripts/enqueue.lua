@@ -22,8 +22,9 @@ local now = tonumber(ARGV[1])
 local jobPrefix, idemPrefix, idemTtl = ARGV[2], ARGV[3], tonumber(ARGV[4])
 local n = tonumber(ARGV[5])
 local out = {}
--- One HGET per call (not per job): a paused queue still accepts jobs, they wait in the paused list.
-local ready = readyList({ meta = KEYS[4], wait = KEYS[1], paused = KEYS[5] })
+-- Where waiting ids and the marker go: wait, or the paused list while the queue is paused (a paused queue still
+-- accepts jobs). One HGET per call, not per job.
+local readyKey = readyList({ meta = KEYS[4], wait = KEYS[1], paused = KEYS[5] })
 
 local function report(id, state, outcome)
   out[#out + 1] = id
@@ -35,22 +36,22 @@ local function create(id, name, data, maxAttempts, options, runAt)
   local key = jobPrefix .. id
   if runAt > now then
     -- No attempt field until the first claim (absent reads as 0): every byte here is paid once per waiting job.
-    redis.call('HSET', key, 'v', '1', 'd', data, 's', 'delayed', 'm', maxAttempts, 'c', now, 'r', runAt)
+    redis.call('HSET', key, F.version, '1', F.data, data, F.state, 'delayed', F.maxAttempts, maxAttempts, F.createdAt, now, F.runAt, runAt)
     redis.call('ZADD', KEYS[2], runAt, id)
     -- Wake a blocked worker only when this job is due before anything a worker already waits for: the marker
     -- lands in the wait list, a worker's blocking pop returns it, and its claim schedules the promotion.
     local wake = tonumber(redis.call('GET', KEYS[3]) or '')
     if wake == nil or runAt < wake then
       redis.call('SET', KEYS[3], runAt)
-      redis.call('RPUSH', ready, MARKER)
+      redis.call('RPUSH', readyKey, MARKER)
     end
   else
-    redis.call('HSET', key, 'v', '1', 'd', data, 's', 'waiting', 'm', maxAttempts, 'c', now)
-    redis.call('LPUSH', ready, id)
+    redis.call('HSET', key, F.version, '1', F.data, data, F.state, 'waiting', F.maxAttempts, maxAttempts, F.createdAt, now)
+    redis.call('LPUSH', readyKey, id)
   end
-  if options ~= '' then redis.call('HSET', key, 'o', options) end
-  if name ~= '' then redis.call('HSET', key, 'n', name) end
-  return redis.call('HGET', key, 's')
+  if options ~= '' then redis.call('HSET', key, F.options, options) end
+  if name ~= '' then redis.call('HSET', key, F.name, name) end
+  return redis.call('HGET', key, F.state)
 end
 
 for i = 0, n - 1 do
@@ -64,7 +65,7 @@ for i = 0, n - 1 do
     if existing then
       local sep = string.find(existing, ' ', 1, true)
       local existingId = string.sub(existing, 1, sep - 1)
-      local state = redis.call('HGET', jobPrefix .. existingId, 's') or 'expired'
+      local state = redis.call('HGET', jobPrefix .. existingId, F.state) or 'expired'
       if string.sub(existing, sep + 1) == fingerprint then
         report(existingId, state, 'existing')
       else
@@ -74,7 +75,7 @@ for i = 0, n - 1 do
     end
   end
   if not handled then
-    local state = redis.call('HGET', jobPrefix .. id, 's')
+    local state = redis.call('HGET', jobPrefix .. id, F.state)
     if state then
       report(id, state, 'existing')
     else

@@ -5,6 +5,8 @@
     near end is a seek over whole quicklist nodes (hundreds of ids each), not a scan. Workers consume from that
     end meanwhile, so the last id is looked for within BULK_CHUNK places either side of where it was; if it is
     gone (a worker took it, and so every entry before it), listing goes on from the head of the line.
+    Measured once (redis 7.0.15, 1,000,000 waiting, pages of 500, machine at load 17): 0.9 ms per call at the
+    head, 1.3-1.9 ms at 500,000 and 999,000 deep (window check included): the depth costs under a millisecond.
   - delayed: by runAt, then id. completed, cancelled, dead: newest first (score, then id, descending). The
     cursor is the last (score, id); the page resumes strictly after it, found with ZRANK when the id is still
     there, else by ZCOUNT plus a binary search among equal scores (O(log² n)).
@@ -38,7 +40,7 @@ local function add(id)
   local flat = redis.pcall('HGETALL', jobPrefix .. id)
   if type(flat) ~= 'table' or flat.err or #flat == 0 then return false end
   for i = 1, #flat, 2 do
-    if flat[i] == 's' then
+    if flat[i] == F.state then
       if flat[i + 1] == state then
         out[#out + 1] = id
         out[#out + 1] = flat

@@ -46,7 +46,7 @@ for _, worker in ipairs(expired) do
     for _, entry in ipairs(entries) do
       if entry ~= MARKER then
         local key = jobPrefix .. entry
-        local state = redis.pcall('HGET', key, 's')
+        local state = redis.pcall('HGET', key, F.state)
         if type(state) == 'table' or not state then
           -- Unreadable or missing record: back in line, where the next claim dead-letters it with the reason.
           pushReady(k, entry)
@@ -56,7 +56,7 @@ for _, worker in ipairs(expired) do
         elseif state == 'active' and not stalled then
           handBack(k, key, entry)
         elseif state == 'active' then
-          local stalls = redis.call('HINCRBY', key, 'k', 1)
+          local stalls = redis.call('HINCRBY', key, F.stalls, 1)
           bump(tallyOf(k).stats, 'stalled', 1)
           if stalls > maxStalls then
             local err = cjson.encode({ message = 'job stalled ' .. stalls .. ' times (its worker died mid-run)', reason = 'stalled' })

@@ -2,7 +2,7 @@
  * The one place that builds Redis key names. Every key of a queue carries the queue name as its hash tag
  * (`offload:{webhook}:wait`), so each script touches keys of one cluster slot only.
  *
- * Layout (see docs/protocol.md for the state diagram):
+ * Layout (shared/PROTOCOL.md has the state diagram and what each key is for):
  *   {q}:wait            LIST   local ids ready to run; producers LPUSH, workers take from the right
  *   {q}:delayed         ZSET   local ids scored by runAt (ms): scheduled jobs and retries
  *   {q}:active:<worker> LIST   one worker process's in-flight ids (BLMOVE/LMOVE target: never only in memory)

@@ -177,7 +177,7 @@ describe.each(Object.keys(RUNNERS))("protocol over %s", (runnerName) => {
     expect((await getStatus(runner, keys, created!.localId))!.state).toBe("waiting");
   });
 
-  it("returns a job on shutdown with the attempt given back, first in line", async () => {
+  it("hands a job back on shutdown with the attempt given back, first in line", async () => {
     const created = await enqueue(runner, keys, await Promise.all([1, 2].map((n) => prepareJob(job, { n }))), T0);
     await claim("w1", 1, T0);
     await settle("w1", [settlement(created[0]!.localId, "handBack")]);
@@ -457,6 +457,27 @@ describe.each(Object.keys(RUNNERS))("protocol over %s", (runnerName) => {
         { message: "wait-list entry has no job record", reason: "missing_record", attempt: 0, at: T0 + 3 * LEASE },
       ]);
     });
+  });
+
+  it("every dead-letter path trims the dead index: stall deaths and poison too, not only dead settlements", async () => {
+    // Deaths older than the dead retention: their records have expired, so the index must forget them.
+    await direct.zadd(keys.dead, T0 - 120_000, "0000000000000aaa", T0 - 30_000, "0000000000000bbb");
+    const [created] = await enqueue(runner, keys, [await prepareJob(job, { n: 1 })], T0);
+    for (const [worker, at] of [["dead-1", T0], ["dead-2", T0 + LEASE + 2]] as const) {
+      await tick(worker, at);
+      await claim(worker, 1, at);
+      await tick("live-worker", at + LEASE + 1, LEASE, 100_000);
+    }
+    const stallDeath = T0 + 2 * LEASE + 3;
+    expect((await getStatus(runner, keys, created!.localId))!.state).toBe("dead");
+    // Retention 100 s: the death at T0 - 120 s is older than stallDeath - 100 s, the one at T0 - 30 s is not.
+    expect(await direct.zrange(keys.dead, "0", "-1")).toEqual(["0000000000000bbb", created!.localId]);
+    // Poison dead-lettered by a claim, with a retention that leaves only deaths after T0 + LEASE.
+    await direct.rpush(keys.wait, "not a job id");
+    await runner.run(claimCall(keys, "w1", 1, { now: T0 + 3 * LEASE, poisonTtlMs: 2 * LEASE }));
+    expect(await direct.zcard(keys.dead)).toBe(2);
+    expect(await direct.zscore(keys.dead, "0000000000000bbb")).toBeNull();
+    expect(await direct.zscore(keys.dead, created!.localId)).toBe(String(stallDeath));
   });
 
   it("a record key of the wrong type in a dead worker's list does not break other workers' ticks", async () => {
