@@ -151,6 +151,49 @@ describe("dashboard", () => {
     });
   });
 
+  test("tabs page through a state with cursors: next page, first page", async () => {
+    const items = Array.from({ length: 30 }, (_, i) => ({ data: { page: i }, options: { delay: `${2 + i}h` } }));
+    const response = await stack.request("/v1/jobs/noop/batch", { method: "POST", json: items });
+    expect(response.status).toBe(202);
+    const ids = ((await response.json()) as { jobs: { id: string }[] }).jobs.map((job) => job.id);
+    await page.goto(`${stack.url}/dashboard/queues/noop?state=delayed`);
+    const shown = async () => page.locator("table.jobs td.id a").allTextContents();
+    const first = await shown();
+    expect(first).toHaveLength(25);
+    // Delayed jobs in run order: the 1 h one, then the batch's 2 h, 3 h, ...
+    expect(first.slice(0, 3)).toEqual([jobs.delayed, ids[0], ids[1]]);
+    await page.getByRole("link", { name: "Next page" }).click();
+    await page.waitForURL((url) => url.searchParams.has("cursor"));
+    expect(await shown()).toEqual(ids.slice(24));
+    expect(await page.getByRole("link", { name: "Next page" }).count()).toBe(0);
+    await page.getByRole("link", { name: "First page" }).click();
+    await page.waitForURL((url) => !url.searchParams.has("cursor"));
+    expect(await shown()).toEqual(first);
+  });
+
+  test("keyboard: the skip link comes first and moves focus to the content", async () => {
+    await page.goto(`${stack.url}/dashboard`);
+    await page.keyboard.press("Tab");
+    expect(await page.evaluate("document.activeElement.textContent")).toBe("Skip to content");
+    await page.keyboard.press("Enter");
+    expect(await page.evaluate("document.activeElement.id")).toBe("main");
+  });
+
+  test("live refresh stops while the tab is hidden and refreshes at once when it shows again", async () => {
+    await page.goto(`${stack.url}/dashboard/queues/noop`);
+    const status = page.locator("[data-live-status]");
+    const setHidden = (hidden: boolean) =>
+      page.evaluate(`Object.defineProperty(document, "hidden", { configurable: true, get: () => ${hidden} }); document.dispatchEvent(new Event("visibilitychange"))`);
+    await setHidden(true);
+    expect(await status.textContent()).toBe("Paused while hidden");
+    const before = await page.evaluate("document.body.getAttribute('data-refreshed')");
+    await setHidden(false);
+    // A function, not a string: the page's CSP forbids eval, which a string predicate would need.
+    type Doc = { document: { body: { getAttribute(name: string): string | null } } };
+    await page.waitForFunction((previous) => (globalThis as unknown as Doc).document.body.getAttribute("data-refreshed") !== previous, before);
+    expect(await status.textContent()).toMatch(/^Live · /);
+  });
+
   test("a payload or error carrying HTML renders as text and runs no script", async () => {
     await page.goto(`${stack.url}/dashboard/jobs/${jobs.xss}`);
     expect(await page.locator('[data-field="payload"]').textContent()).toContain(XSS_PAYLOAD);
