@@ -4,7 +4,7 @@
  * Fire times are computed here in TypeScript (schedules/times.ts: croner), never in Lua.
  */
 import type { QueueKeys } from "../keys";
-import { scriptCall, type ScriptRunner } from "../script-runner";
+import { scriptCall, type ScriptCall, type ScriptRunner } from "../script-runner";
 import { scheduleLocalId } from "../schedules/ids";
 import { ScheduleSpecSchema, specJson, type ScheduleSpec } from "../schedules/spec";
 import { nextFireAfter, planFire } from "../schedules/times";
@@ -15,6 +15,21 @@ const scheduleKeys = (keys: QueueKeys) => ({
   due: keys.schedulesDue,
   runs: keys.schedulesRuns,
 });
+
+/** The call builders (the scripts test checks each against its header and the slot rule). */
+export function scheduleUpsertCall(keys: QueueKeys, args: readonly (string | number)[]): ScriptCall {
+  return scriptCall("schedule_upsert", scheduleKeys(keys), args);
+}
+export function scheduleDeleteCall(keys: QueueKeys, id: string): ScriptCall {
+  return scriptCall("schedule_delete", scheduleKeys(keys), [id]);
+}
+export function scheduleReadCall(keys: QueueKeys, read: ScheduleRead): ScriptCall {
+  const args = read.mode === "all" ? ["all"] : read.mode === "one" ? ["one", read.id] : ["due", read.now, read.limit];
+  return scriptCall("schedule_read", scheduleKeys(keys), args);
+}
+export function scheduleFireCall(keys: QueueKeys, args: readonly (string | number)[]): ScriptCall {
+  return scriptCall("schedule_fire", { ...scheduleKeys(keys), wait: keys.wait, meta: keys.meta, paused: keys.paused }, args);
+}
 
 export interface StoredSchedule {
   id: string;
@@ -41,21 +56,20 @@ export async function upsertSchedules(
 ): Promise<{ earliest: number; removed: number }> {
   const args: (string | number)[] = [mode, schedules.length];
   for (const { id, spec } of schedules) args.push(id, specJson(spec), nextFireAfter(spec, now));
-  const [earliest, removed] = (await runner.run(scriptCall("schedule_upsert", scheduleKeys(keys), args))) as number[];
+  const [earliest, removed] = (await runner.run(scheduleUpsertCall(keys, args))) as number[];
   return { earliest: Number(earliest), removed: Number(removed) };
 }
 
 /** True when the schedule existed. */
 export async function deleteSchedule(runner: ScriptRunner, keys: QueueKeys, id: string): Promise<boolean> {
-  return Number(await runner.run(scriptCall("schedule_delete", scheduleKeys(keys), [id]))) === 1;
+  return Number(await runner.run(scheduleDeleteCall(keys, id))) === 1;
 }
 
 export type ScheduleRead = { mode: "all" } | { mode: "one"; id: string } | { mode: "due"; now: number; limit: number };
 
 /** Spec JSON that no longer parses (written by another version, or by hand) is skipped, not thrown. */
 export async function readSchedules(runner: ScriptRunner, keys: QueueKeys, read: ScheduleRead): Promise<StoredSchedule[]> {
-  const args = read.mode === "all" ? ["all"] : read.mode === "one" ? ["one", read.id] : ["due", read.now, read.limit];
-  const flat = (await runner.run(scriptCall("schedule_read", scheduleKeys(keys), args))) as unknown[];
+  const flat = (await runner.run(scheduleReadCall(keys, read))) as unknown[];
   const out: StoredSchedule[] = [];
   for (let i = 0; i + 3 < flat.length; i += 4) {
     const parsed = ScheduleSpecSchema.safeParse(safeJson(String(flat[i + 1])));
@@ -118,12 +132,6 @@ export async function fireSchedule(
     plan.ticks.length,
   ];
   for (const tick of plan.ticks) args.push(tick, await scheduleLocalId(keys.queue, schedule.id, tick));
-  const reply = (await runner.run(
-    scriptCall(
-      "schedule_fire",
-      { ...scheduleKeys(keys), wait: keys.wait, meta: keys.meta, paused: keys.paused },
-      args,
-    ),
-  )) as number[];
+  const reply = (await runner.run(scheduleFireCall(keys, args))) as number[];
   return { fired: Number(reply[0]) === 1, created: Number(reply[1]), earliest: Number(reply[2]), ticks: plan.ticks };
 }
