@@ -21,10 +21,36 @@
 local now = tonumber(ARGV[1])
 local jobPrefix, idemPrefix, idemTtl = ARGV[2], ARGV[3], tonumber(ARGV[4])
 local n = tonumber(ARGV[5])
+local CHUNK = 1000 -- ids per EXISTS / LPUSH call: unpack() stays far inside Lua's C stack limit (8,000)
 local out = {}
 -- Where waiting ids and the marker go: wait, or the paused list while the queue is paused (a paused queue still
 -- accepts jobs). One HGET per call, not per job.
 local readyKey = readyList({ meta = KEYS[4], wait = KEYS[1], paused = KEYS[5] })
+
+-- Waiting ids are pushed in one LPUSH per chunk, not one per job: LPUSH a b leaves the list as LPUSH a; LPUSH b
+-- would, and nothing in this script reads the wait list in between.
+local ready = {}
+local function flushReady()
+  if #ready > 0 then
+    redis.call('LPUSH', readyKey, unpack(ready))
+    ready = {}
+  end
+end
+
+-- One EXISTS per chunk of ids instead of an HGET per job: when none exists (every call except a re-sent one),
+-- no job needs a check of its own. Costs a table of the call's job keys.
+local jobKeys = {}
+local anyExists = false
+for first = 0, n - 1, CHUNK do
+  local chunk = {}
+  for i = first, math.min(n, first + CHUNK) - 1 do
+    jobKeys[i] = jobPrefix .. ARGV[6 + i * 8]
+    chunk[#chunk + 1] = jobKeys[i]
+  end
+  if not anyExists and redis.call('EXISTS', unpack(chunk)) > 0 then anyExists = true end
+end
+-- Ids created by this call: the same id twice in one call is one job (the second is reported as existing).
+local createdHere = {}
 
 local function report(id, state, outcome)
   out[#out + 1] = id
@@ -32,9 +58,11 @@ local function report(id, state, outcome)
   out[#out + 1] = outcome
 end
 
-local function create(id, name, data, maxAttempts, options, runAt)
-  local key = jobPrefix .. id
+-- Returns the state it wrote (not read back: an HGET per job was a quarter of this script's commands).
+local function create(key, id, name, data, maxAttempts, options, runAt)
+  local state = 'waiting'
   if runAt > now then
+    state = 'delayed'
     -- No attempt field until the first claim (absent reads as 0): every byte here is paid once per waiting job.
     redis.call('HSET', key, F.version, '1', F.data, data, F.state, 'delayed', F.maxAttempts, maxAttempts, F.createdAt, now, F.runAt, runAt)
     redis.call('ZADD', KEYS[2], runAt, id)
@@ -47,11 +75,12 @@ local function create(id, name, data, maxAttempts, options, runAt)
     end
   else
     redis.call('HSET', key, F.version, '1', F.data, data, F.state, 'waiting', F.maxAttempts, maxAttempts, F.createdAt, now)
-    redis.call('LPUSH', readyKey, id)
+    ready[#ready + 1] = id
+    if #ready >= CHUNK then flushReady() end
   end
   if options ~= '' then redis.call('HSET', key, F.options, options) end
   if name ~= '' then redis.call('HSET', key, F.name, name) end
-  return redis.call('HGET', key, F.state)
+  return state
 end
 
 for i = 0, n - 1 do
@@ -75,15 +104,20 @@ for i = 0, n - 1 do
     end
   end
   if not handled then
-    local state = redis.call('HGET', jobPrefix .. id, F.state)
+    local key = jobKeys[i]
+    local state = createdHere[id]
+    if not state and anyExists then state = redis.call('HGET', key, F.state) end
     if state then
       report(id, state, 'existing')
     else
-      report(id, create(id, name, data, maxAttempts, options, runAt), 'created')
+      state = create(key, id, name, data, maxAttempts, options, runAt)
+      createdHere[id] = state
+      report(id, state, 'created')
       if idemKey ~= '' then
         redis.call('SET', idemPrefix .. idemKey, id .. ' ' .. fingerprint, 'PX', idemTtl)
       end
     end
   end
 end
+flushReady()
 return out

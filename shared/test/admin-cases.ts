@@ -13,8 +13,8 @@ import { enqueue, prepareJob } from "../src/ops/enqueue";
 import { cancelJob } from "../src/ops/read";
 import { OffloadError } from "../src/errors";
 import {
-  BULK_CHUNK, getJobDetail, getQueueDetail, HISTORY_MINUTES, listJobs, pauseCall, promoteJob, purgeDead, replayDead, resumeCall,
-  retryJob, setPaused, type JobDetail,
+  BULK_CHUNK, getJobDetail, getQueueDetail, HISTORY_MINUTES, listJobs, listJobsCall, parseListJobsReply, pauseCall, promoteJob,
+  purgeDead, replayDead, resumeCall, retryJob, setPaused, type JobDetail,
 } from "../src/ops/admin";
 import { claimCall, parseClaimReply } from "../src/ops/claim";
 import { settleCall } from "../src/ops/settle";
@@ -330,6 +330,38 @@ export function adminCases(ctx: AdminCaseContext): void {
     await direct.rpush(keys.active("w2"), a[2]!, "~");
     const pages = await allPages(ctx.runner(), keys, "active", 1);
     expect(localIds(pages.flat())).toEqual([a[0], a[1], a[2]]);
+  });
+
+  it("a page of large records ends early with a cursor, and the next pages go on exactly after it", async () => {
+    const keys = ctx.keys();
+    const direct = ctx.direct();
+    const data = JSON.stringify({ pad: "x".repeat(100) });
+    const ids = Array.from({ length: 8 }, (_, n) => lid("g", n));
+    // The same eight jobs, listed as waiting, then dead, then active (each ~110 bytes of field values).
+    const arrange: Record<"waiting" | "dead" | "active", () => Promise<unknown>> = {
+      waiting: () => direct.lpush(keys.wait, ...ids),
+      dead: () => direct.zadd(keys.dead, ...ids.flatMap((id, n) => [T0 - n, id])),
+      active: async () => {
+        await direct.zadd(keys.workers, T0, "w1", T0, "w2");
+        await direct.lpush(keys.active("w1"), ...ids.slice(0, 5));
+        await direct.lpush(keys.active("w2"), ...ids.slice(5));
+      },
+    };
+    for (const state of ["waiting", "dead", "active"] as const) {
+      for (const id of ids) await direct.hset(keys.job(id), "s", state, "d", data);
+      await arrange[state]();
+      const pages: JobDetail[][] = [];
+      let after: { a: string; b: string } | undefined;
+      for (;;) {
+        const reply = (await ctx.runner().run(listJobsCall(keys, state, 100, after, 250))) as unknown[];
+        pages.push(parseListJobsReply(keys, state, reply).jobs);
+        if (Number(reply[0]) !== 1) break;
+        after = { a: String(reply[1]), b: String(reply[2]) };
+      }
+      // 250 bytes are passed by the third record: pages of 3, 3, 2.
+      expect(pages.map((page) => page.length), state).toEqual([3, 3, 2]);
+      expect(localIds(pages.flat()), state).toEqual(ids);
+    }
   });
 
   it("rejects an unknown state, a limit outside 1..500 and a cursor it did not issue, with the path", async () => {

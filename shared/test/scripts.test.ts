@@ -13,6 +13,7 @@ import { recoverCall } from "../src/ops/recover";
 import {
   listJobsCall, pauseCall, promoteJobCall, purgeDeadCall, queueDetailCall, replayDeadCall, resumeCall, retryJobCall,
 } from "../src/ops/admin";
+import { scheduleDeleteCall, scheduleFireCall, scheduleReadCall, scheduleUpsertCall } from "../src/ops/schedules";
 import type { ScriptCall } from "../src/script-runner";
 import { keySlot } from "../../infra/test/crc16";
 import { compileScripts, GENERATED_FILE, renderModule, SCRIPTS_DIR } from "../build/lua-scripts";
@@ -40,6 +41,11 @@ const calls: ScriptCall[] = [
   purgeDeadCall(keys),
   retryJobCall(keys, id),
   promoteJobCall(keys, id),
+  // Recurring schedules.
+  scheduleUpsertCall(keys, ["code", 0]),
+  scheduleDeleteCall(keys, "nightly"),
+  scheduleReadCall(keys, { mode: "all" }),
+  scheduleFireCall(keys, []),
 ];
 
 describe("Lua scripts", () => {
