@@ -19,6 +19,7 @@ import { problemHandler, problemNotFound, type ProblemHandlerOptions } from "./m
 import { rateLimit } from "./middleware/rate-limit";
 import { adminRoutes } from "./routes/admin";
 import { batchRoutes } from "./routes/batch";
+import { dashboardRoutes } from "./dashboard/index";
 import { docsRoutes } from "./routes/docs";
 import { healthRoutes } from "./routes/health";
 import { jobRoutes } from "./routes/jobs";
@@ -58,6 +59,7 @@ export function createApp(options: CreateAppOptions = {}): OpenAPIHono<AppEnv> {
   app.route("/", batchRoutes(jobs));
   app.route("/", queueRoutes(jobs));
   app.route("/", adminRoutes(jobs));
+  app.route("/", dashboardRoutes(jobs, { storage: options.storage, log: options.log }));
   docsRoutes(app, jobs);
   return app;
 }
