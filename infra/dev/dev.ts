@@ -4,7 +4,9 @@
  * workers — in one prefixed log, then a banner with the URL, the local keys and a curl to try.
  *
  * Ctrl-C or SIGTERM stops every child (workers gracefully) and exits 0; a second Ctrl-C kills them at once.
- * If a child dies on its own, everything is stopped and the exit code is 1. Knobs: see config.ts.
+ * A worker that dies is restarted (with backoff; see supervise.ts); if Redis, the REST endpoint or the edge dies
+ * on its own, or no worker is left (each gave up after crashing at start), everything is stopped and the exit
+ * code is 1. Knobs: see config.ts.
  */
 import { DevConfigError, readDevConfig, type DevStackOptions } from "./config";
 import { createPrefixedWriter, shouldColor } from "./log";
@@ -69,8 +71,8 @@ try {
 }
 
 printBanner(stack);
-void stack.failed.then(async (exit) => {
-  say(`${exit.name} exited on its own (${exit.signal ?? `exit ${exit.code}`}): stopping everything`);
+void stack.failed.then(async (failure) => {
+  for (const line of failure.reason.split("\n")) say(line);
   await stack?.stop();
   finish(1);
 });
