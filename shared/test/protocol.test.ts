@@ -18,6 +18,7 @@ import { envelopeFromClaim } from "../src/envelope";
 import type { ScriptRunner } from "../src/script-runner";
 import { startRedisServer, type RedisServerHandle } from "../../infra/test/redis-server";
 import { RUNNERS, type RunnerHandle } from "./runners";
+import { adminCases } from "./admin-cases";
 
 const job = defineJob({ name: "proto", schema: z.object({ n: z.number() }), maxAttempts: 3 });
 const T0 = 1_800_000_000_000;
@@ -47,6 +48,11 @@ describe.each(Object.keys(RUNNERS))("protocol over %s", (runnerName) => {
   afterAll(() => handle.close());
   beforeEach(() => {
     keys = queueKeys("proto", `t-${runnerName}-${++prefixCounter}`);
+  });
+
+  // Operator operations (pause, listing, replay …): shared/test/admin-cases.ts.
+  describe("admin operations", () => {
+    adminCases({ runner: () => runner, keys: () => keys, direct: () => direct, redisUrl: () => server.url, runnerName });
   });
 
   const claim = async (worker: string, max: number, now = T0, moved?: string) =>
