@@ -21,7 +21,7 @@ export function renderTable(header: readonly string[], rows: readonly (readonly 
   const maxCell = options.maxCell ?? 60;
   const text = (cell: Cell) => {
     const value = cell === null || cell === undefined ? "-" : String(cell).replace(/\s+/g, " ");
-    return value.length > maxCell ? `${value.slice(0, maxCell - 1)}…` : value;
+    return value.length > maxCell ? `${value.slice(0, maxCell - 1).trimEnd()}…` : value;
   };
   const body = rows.map((row) => header.map((_, i) => text(row[i])));
   // A column is numeric (right-aligned) when every cell in it is a number or empty.
