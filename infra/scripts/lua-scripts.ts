@@ -1,11 +1,13 @@
 /**
  * Compiles shared/scripts/*.lua into one TypeScript module (Workers have no filesystem, and nothing should read
- * files at run time). `-- @include name` inlines shared/scripts/includes/name.lua; each script's named KEYS come
+ * files at run time). `-- @include name` inlines shared/scripts/includes/name.lua (`prelude`: the facts generated
+ * from the TypeScript modules, see lua-prelude.ts); each script's named KEYS come
  * from its header (`KEYS[1] wait ...`) so the typed wrappers pass keys by name, never by position.
  */
 import { createHash } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { renderPrelude } from "./lua-prelude";
 
 export const SCRIPTS_DIR = join(import.meta.dirname, "../../shared/scripts");
 export const GENERATED_FILE = join(import.meta.dirname, "../../shared/src/generated/scripts.ts");
@@ -23,9 +25,7 @@ export function compileScripts(dir: string = SCRIPTS_DIR): CompiledLua[] {
     .sort()
     .map((file) => {
       const raw = readFileSync(join(dir, file), "utf8");
-      const source = raw.replace(/^-- @include (\w+)$/gm, (_, include: string) =>
-        readFileSync(join(dir, "includes", `${include}.lua`), "utf8").trimEnd(),
-      );
+      const source = expandIncludes(raw, dir, new Set());
       const keys: string[] = [];
       for (const match of raw.matchAll(/^\s*KEYS\[(\d+)\]\s+(\w+)/gm)) {
         const index = Number(match[1]);
@@ -35,6 +35,20 @@ export function compileScripts(dir: string = SCRIPTS_DIR): CompiledLua[] {
       const name = file.replace(/\.lua$/, "");
       return { name, keys, source, sha1: createHash("sha1").update(source).digest("hex") };
     });
+}
+
+/**
+ * Inlines `-- @include name` lines, recursively (an include names the includes it uses), each include once per
+ * script: a second mention of an include already inlined is dropped, so Lua never sees a local defined twice.
+ */
+function expandIncludes(text: string, dir: string, seen: Set<string>): string {
+  return text.replace(/^-- @include (\w+)$/gm, (_, include: string) => {
+    if (seen.has(include)) return "";
+    seen.add(include);
+    // `prelude` is generated from the TypeScript modules, not a file (see lua-prelude.ts).
+    const text = include === "prelude" ? renderPrelude() : readFileSync(join(dir, "includes", `${include}.lua`), "utf8");
+    return expandIncludes(text, dir, seen).trimEnd();
+  });
 }
 
 export function renderModule(scripts: CompiledLua[]): string {

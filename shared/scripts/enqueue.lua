@@ -4,6 +4,8 @@
   KEYS[1] wait      LIST  waiting local ids (LPUSH here; workers take from the right)
   KEYS[2] delayed   ZSET  local id -> runAt (ms)
   KEYS[3] wake      STRING earliest runAt a worker knows about
+  KEYS[4] meta      HASH  queue settings (`paused`)
+  KEYS[5] paused    LIST  waiting local ids while the queue is paused (LPUSH here instead of wait then)
   ARGV[1] now (ms)
   ARGV[2] job key prefix          ("offload:{q}:job:")
   ARGV[3] idempotency key prefix  ("offload:{q}:idem:")
@@ -14,11 +16,14 @@
             payload fingerprint
   returns N groups of 3: local id, state, outcome ("created" | "existing" | "conflict")
 ]]
+-- @include prelude
+-- @include ready_list
 local now = tonumber(ARGV[1])
 local jobPrefix, idemPrefix, idemTtl = ARGV[2], ARGV[3], tonumber(ARGV[4])
 local n = tonumber(ARGV[5])
-local MARKER = '~'
 local out = {}
+-- One HGET per call (not per job): a paused queue still accepts jobs, they wait in the paused list.
+local ready = readyList({ meta = KEYS[4], wait = KEYS[1], paused = KEYS[5] })
 
 local function report(id, state, outcome)
   out[#out + 1] = id
@@ -37,11 +42,11 @@ local function create(id, name, data, maxAttempts, options, runAt)
     local wake = tonumber(redis.call('GET', KEYS[3]) or '')
     if wake == nil or runAt < wake then
       redis.call('SET', KEYS[3], runAt)
-      redis.call('RPUSH', KEYS[1], MARKER)
+      redis.call('RPUSH', ready, MARKER)
     end
   else
     redis.call('HSET', key, 'v', '1', 'd', data, 's', 'waiting', 'm', maxAttempts, 'c', now)
-    redis.call('LPUSH', KEYS[1], id)
+    redis.call('LPUSH', ready, id)
   end
   if options ~= '' then redis.call('HSET', key, 'o', options) end
   if name ~= '' then redis.call('HSET', key, 'n', name) end

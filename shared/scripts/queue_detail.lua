@@ -24,7 +24,7 @@
             counters flat [field, value, ...], workers flat [id, lease expiry, in-flight length, ...],
             history flat [minute, [field, value, ...], ...] (only minutes that have a bucket) }
 ]]
-local MARKER = '~'
+-- @include prelude
 local function markers(list)
   return #redis.call('LPOS', list, MARKER, 'RANK', -1, 'COUNT', 0, 'MAXLEN', 1000)
 end

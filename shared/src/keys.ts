@@ -22,6 +22,17 @@
  */
 export const DEFAULT_PREFIX = "offload";
 
+/**
+ * The marker: the entry a producer pushes onto the wait list to wake a blocked worker (it is never a local id).
+ * The Lua scripts get it from here (generated prelude).
+ */
+export const MARKER = "~";
+
+/** The minute a time falls in, as `history(minute)` names its bucket. */
+export function minuteOf(ms: number): number {
+  return Math.floor(ms / 60_000);
+}
+
 export interface QueueKeys {
   queue: string;
   wait: string;

@@ -10,7 +10,9 @@ import { z } from "zod";
 import { defineJob } from "../src/job-definition";
 import type { QueueKeys } from "../src/keys";
 import { enqueue, prepareJob } from "../src/ops/enqueue";
-import { getQueueDetail, HISTORY_MINUTES, pauseCall, resumeCall, setPaused } from "../src/ops/admin";
+import { OffloadError } from "../src/errors";
+import { getJobDetail, getQueueDetail, HISTORY_MINUTES, listJobs, pauseCall, resumeCall, setPaused, type JobDetail } from "../src/ops/admin";
+import type { JobState } from "../src/record";
 import type { ScriptCall, ScriptRunner } from "../src/script-runner";
 
 export interface AdminCaseContext {
@@ -35,6 +37,23 @@ async function untilBlocked(direct: Redis, clientName: string, command: string):
     if (line?.includes(` cmd=${command} `) && / flags=\S*b/.test(line)) return;
   }
 }
+
+/** A 16-character local id with a readable prefix. */
+const lid = (prefix: string, n: number) => prefix + String(n).padStart(16 - prefix.length, "0");
+
+/** Every page of a listing, following cursors to the end. */
+async function allPages(runner: ScriptRunner, keys: QueueKeys, state: JobState, limit: number): Promise<JobDetail[][]> {
+  const pages: JobDetail[][] = [];
+  let cursor: string | undefined;
+  for (;;) {
+    const page = await listJobs(runner, keys, { state, limit, ...(cursor === undefined ? {} : { cursor }) });
+    pages.push(page.jobs);
+    if (page.nextCursor === null) return pages;
+    cursor = page.nextCursor;
+  }
+}
+
+const localIds = (jobs: JobDetail[]) => jobs.map((j) => j.id.slice(j.id.indexOf(".") + 1));
 
 /** Runs a bounded script call until it reports nothing left; returns how many calls it took. */
 async function drain(runner: ScriptRunner, call: ScriptCall): Promise<number> {
@@ -65,11 +84,17 @@ export function adminCases(ctx: AdminCaseContext): void {
     try {
       const moved = blocker.blmove(keys.wait, keys.active("w-blocked"), "RIGHT", "LEFT", 0);
       await untilBlocked(direct, name, "blmove");
+      // A job enqueued while paused goes to the paused list: the blocked worker keeps blocking (Redis would
+      // have served it before answering our next command).
+      const [late] = await enqueue(ctx.runner(), keys, [await prepareJob(job, { n: 3 })], T0);
+      expect(await direct.lrange(keys.paused, 0, -1)).toEqual([late!.localId, ids[1], ids[0]]);
+      await untilBlocked(direct, name, "blmove");
+      expect(await direct.exists(keys.wait)).toBe(0);
       expect(await setPaused(ctx.runner(), keys, false)).toEqual({ name: "proto", paused: false });
       // The RENAME itself wakes the blocked client: its reply is the first job in line.
       expect(await moved).toBe(ids[0]);
       expect(await direct.hget(keys.meta, "paused")).toBeNull();
-      expect(await direct.lrange(keys.wait, 0, -1)).toEqual([ids[1]]);
+      expect(await direct.lrange(keys.wait, 0, -1)).toEqual([late!.localId, ids[1]]);
     } finally {
       blocker.disconnect();
     }
@@ -156,5 +181,131 @@ export function adminCases(ctx: AdminCaseContext): void {
     expect(day.history).toHaveLength(HISTORY_MINUTES);
     expect(day.history.at(-1)!.completed).toBe(18);
     expect(day.history.at(-3)!.completed).toBe(10);
+  });
+
+  it("job detail: payload, option overrides and the errors of recent attempts, oldest first", async () => {
+    const keys = ctx.keys();
+    const direct = ctx.direct();
+    const [result] = await enqueue(ctx.runner(), keys, [await prepareJob(job, { n: 1 }, { backoffMs: 250 })], T0);
+    const id = result!.localId;
+    expect(await getJobDetail(ctx.runner(), keys, id)).toMatchObject({
+      id: `proto.${id}`, state: "waiting", data: { n: 1 }, options: { backoffMs: 250 }, errors: [],
+    });
+    const errors = [
+      { message: "first", stack: "Error: first", attempt: 1, at: T0 + 1 },
+      { message: "second", reason: "timeout", attempt: 2, at: T0 + 2 },
+    ];
+    await direct.hset(keys.job(id), "h", JSON.stringify(errors), "e", JSON.stringify({ message: "second", reason: "timeout" }));
+    const detail = await getJobDetail(ctx.runner(), keys, id);
+    expect(detail!.errors).toEqual([
+      { message: "first", stack: "Error: first", attempt: 1, at: new Date(T0 + 1).toISOString() },
+      { message: "second", reason: "timeout", attempt: 2, at: new Date(T0 + 2).toISOString() },
+    ]);
+    expect(detail!.error).toEqual({ message: "second", reason: "timeout" });
+    // Without the history (older records, poison entries) the last error stands alone; no options → {}.
+    await direct.hset(keys.job("p000000000000001"), "s", "dead", "e", JSON.stringify({ message: "bad", reason: "invalid_entry" }));
+    expect(await getJobDetail(ctx.runner(), keys, "p000000000000001")).toMatchObject({
+      state: "dead", data: null, options: {}, errors: [{ message: "bad", reason: "invalid_entry" }],
+    });
+    expect(await getJobDetail(ctx.runner(), keys, "0000000000000000")).toBeUndefined();
+  });
+
+  it("lists waiting jobs in run order, page by page, skipping markers", async () => {
+    const keys = ctx.keys();
+    const ids = await created(7);
+    await ctx.direct().rpush(keys.wait, "~");
+    const pages = await allPages(ctx.runner(), keys, "waiting", 3);
+    expect(pages.flat().map((j) => j.id)).toEqual(ids.map((id) => `proto.${id}`));
+    expect(pages.every((page) => page.length <= 3)).toBe(true);
+    expect(pages[0]![0]).toMatchObject({ state: "waiting", data: { n: 0 }, options: {}, errors: [] });
+    // Paused: the same jobs, read from the paused list.
+    await setPaused(ctx.runner(), keys, true);
+    expect(localIds((await allPages(ctx.runner(), keys, "waiting", 5)).flat())).toEqual(ids);
+  });
+
+  it("a waiting cursor keeps its place while workers take jobs from the front", async () => {
+    const keys = ctx.keys();
+    const direct = ctx.direct();
+    const ids = await created(10);
+    const first = await listJobs(ctx.runner(), keys, { state: "waiting", limit: 3 });
+    expect(localIds(first.jobs)).toEqual(ids.slice(0, 3));
+    // Two taken: the last listed id moved two places towards the front; the next page goes on after it.
+    for (let i = 0; i < 2; i++) await direct.lmove(keys.wait, keys.active("w1"), "RIGHT", "LEFT");
+    const second = await listJobs(ctx.runner(), keys, { state: "waiting", limit: 3, cursor: first.nextCursor! });
+    expect(localIds(second.jobs)).toEqual(ids.slice(3, 6));
+    // Everything listed so far and more taken: the last id is gone, so the listing goes on from the front.
+    for (let i = 0; i < 5; i++) await direct.lmove(keys.wait, keys.active("w1"), "RIGHT", "LEFT");
+    const third = await listJobs(ctx.runner(), keys, { state: "waiting", limit: 3, cursor: second.nextCursor! });
+    expect(localIds(third.jobs)).toEqual(ids.slice(7, 10));
+  });
+
+  it("lists finished states newest first and delayed by runAt, resuming strictly after the cursor", async () => {
+    const keys = ctx.keys();
+    const direct = ctx.direct();
+    const dead = [lid("d", 1), lid("d", 2), lid("d", 3), lid("d", 4)];
+    for (const id of dead) await direct.hset(keys.job(id), "s", "dead", "d", "{}", "e", JSON.stringify({ message: id }));
+    // Three share a time of death: ties are ordered by id (descending, like the scores).
+    await direct.zadd(keys.dead, T0, dead[0]!, T0, dead[1]!, T0, dead[2]!, T0 + 1, dead[3]!);
+    // An index entry whose record has expired is skipped, and forgotten by the index.
+    await direct.zadd(keys.dead, T0 + 2, lid("e", 1));
+    const first = await listJobs(ctx.runner(), keys, { state: "dead", limit: 2 });
+    expect(localIds(first.jobs)).toEqual([dead[3]]);
+    expect(await direct.zscore(keys.dead, lid("e", 1))).toBeNull();
+    const second = await listJobs(ctx.runner(), keys, { state: "dead", limit: 2, cursor: first.nextCursor! });
+    expect(localIds(second.jobs)).toEqual([dead[2], dead[1]]);
+    // The cursor's own id left the index meanwhile (replayed): the page still resumes strictly after it.
+    await direct.zrem(keys.dead, dead[1]!);
+    const third = await listJobs(ctx.runner(), keys, { state: "dead", limit: 2, cursor: second.nextCursor! });
+    expect(localIds(third.jobs)).toEqual([dead[0]]);
+    expect(third.nextCursor).toBeNull();
+    expect(third.jobs[0]).toMatchObject({ state: "dead", error: { message: dead[0] }, errors: [{ message: dead[0] }] });
+
+    const delayed = [lid("l", 1), lid("l", 2), lid("l", 3)];
+    for (const id of delayed) await direct.hset(keys.job(id), "s", "delayed", "d", "{}");
+    await direct.zadd(keys.delayed, T0 + 5, delayed[0]!, T0 + 5, delayed[1]!, T0 + 1, delayed[2]!);
+    const runOrder = (await allPages(ctx.runner(), keys, "delayed", 1)).flat();
+    expect(localIds(runOrder)).toEqual([delayed[2], delayed[0], delayed[1]]);
+
+    for (const [state, index] of [["completed", keys.completed], ["cancelled", keys.cancelled]] as const) {
+      const ids = [lid("c", 1), lid("c", 2), lid("c", 3)].map((id) => `${state.slice(0, 2)}${id.slice(2)}`);
+      for (const id of ids) await direct.hset(keys.job(id), "s", state);
+      await direct.zadd(index, T0 + 1, ids[0]!, T0 + 3, ids[1]!, T0 + 2, ids[2]!);
+      expect(localIds((await allPages(ctx.runner(), keys, state, 2)).flat())).toEqual([ids[1], ids[2], ids[0]]);
+    }
+  });
+
+  it("lists active jobs worker by worker, oldest claim first", async () => {
+    const keys = ctx.keys();
+    const direct = ctx.direct();
+    const a = [lid("a", 1), lid("a", 2), lid("a", 3)];
+    for (const id of a) await direct.hset(keys.job(id), "s", "active", "d", "{}");
+    await direct.zadd(keys.workers, T0 + 9, "w1", T0 + 1, "w2");
+    // Newest claim on the left: w1 claimed a1 then a2.
+    await direct.rpush(keys.active("w1"), a[1]!, a[0]!);
+    await direct.rpush(keys.active("w2"), a[2]!, "~");
+    const pages = await allPages(ctx.runner(), keys, "active", 1);
+    expect(localIds(pages.flat())).toEqual([a[0], a[1], a[2]]);
+  });
+
+  it("rejects an unknown state, a limit outside 1..500 and a cursor it did not issue, with the path", async () => {
+    const keys = ctx.keys();
+    const issue = async (query: Parameters<typeof listJobs>[2]) => {
+      const error = await listJobs(ctx.runner(), keys, query).then(() => undefined, (e: unknown) => e);
+      expect(error).toBeInstanceOf(OffloadError);
+      expect((error as OffloadError).code).toBe("validation_failed");
+      return (error as OffloadError).details.issues![0]!.path;
+    };
+    expect(await issue({ state: "bogus" as JobState, limit: 10 })).toBe("state");
+    expect(await issue({ state: "dead", limit: 0 })).toBe("limit");
+    expect(await issue({ state: "dead", limit: 501 })).toBe("limit");
+    expect(await issue({ state: "dead", limit: 1.5 })).toBe("limit");
+    expect(await issue({ state: "dead", limit: 10, cursor: "garbage" })).toBe("cursor");
+    expect(await issue({ state: "dead", limit: 10, cursor: "v1.!!!" })).toBe("cursor");
+    expect(await issue({ state: "dead", limit: 10, cursor: `v1.${btoa('{"s":"dead","a":"x","b":"y"}')}` })).toBe("cursor");
+    await ctx.direct().hset(keys.job(lid("w", 1)), "s", "waiting");
+    await ctx.direct().rpush(keys.wait, lid("w", 1), lid("w", 2));
+    const waiting = await listJobs(ctx.runner(), keys, { state: "waiting", limit: 1 });
+    expect(waiting.nextCursor).not.toBeNull();
+    expect(await issue({ state: "dead", limit: 10, cursor: waiting.nextCursor! })).toBe("cursor");
   });
 }

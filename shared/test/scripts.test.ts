@@ -9,7 +9,7 @@ import { settleCall } from "../src/ops/settle";
 import { tickCall } from "../src/ops/tick";
 import { cancelCall, deadListCall, progressCall, statsCall, statusCall } from "../src/ops/read";
 import { recoverCall } from "../src/ops/recover";
-import { pauseCall, queueDetailCall, resumeCall } from "../src/ops/admin";
+import { listJobsCall, pauseCall, queueDetailCall, resumeCall } from "../src/ops/admin";
 import type { ScriptCall } from "../src/script-runner";
 import { keySlot } from "../../infra/test/crc16";
 import { compileScripts, GENERATED_FILE, renderModule } from "../../infra/scripts/lua-scripts";
@@ -31,6 +31,7 @@ const calls: ScriptCall[] = [
   pauseCall(keys),
   resumeCall(keys),
   queueDetailCall(keys, 29_000_000, 60),
+  listJobsCall(keys, "waiting", 50),
 ];
 
 describe("Lua scripts", () => {

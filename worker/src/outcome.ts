@@ -58,7 +58,7 @@ export function planSettlement(outcome: RunOutcome, target: SettleTarget, now: n
     case "completed":
       return { ...base, kind: "completed", payload: resultJson(outcome.result) };
     case "interrupted":
-      return { ...base, kind: "return", payload: "" };
+      return { ...base, kind: "handBack", payload: "" };
     case "unrecoverable":
       return { ...base, kind: "dead", payload: storedError(outcome.error, outcome.reason), ttlMs: retention.deadMs };
     case "poison": {

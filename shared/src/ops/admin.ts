@@ -17,27 +17,14 @@
  *                               runSum (ms), runCount, rb<i> run-time histogram bins (see HISTORY_BINS_MS)
  */
 import type { QueueKeys } from "../keys";
-import type { JobState } from "../record";
 import type { ScriptRunner } from "../script-runner";
-import type { JobDetail, JobPage, MoveOutcome, ReplayResult } from "./admin/types";
+import type { MoveOutcome, ReplayResult } from "./admin/types";
 
 export * from "./admin/types";
 export { pauseCall, resumeCall, setPaused } from "./admin/pause";
 export { getQueueDetail, queueDetailCall, p95FromBins } from "./admin/queue-detail";
-
-export async function listJobs(
-  runner: ScriptRunner,
-  keys: QueueKeys,
-  query: { state: JobState; limit: number; cursor?: string },
-): Promise<JobPage> {
-  void runner; void keys; void query;
-  throw new Error("listJobs: not implemented yet");
-}
-
-export async function getJobDetail(runner: ScriptRunner, keys: QueueKeys, localId: string): Promise<JobDetail | undefined> {
-  void runner; void keys; void localId;
-  throw new Error("getJobDetail: not implemented yet");
-}
+export { LIST_LIMIT_MAX, listJobs, listJobsCall } from "./admin/list-jobs";
+export { getJobDetail, recordToJobDetail } from "./admin/job-detail";
 
 export async function replayDead(
   runner: ScriptRunner,

@@ -1,5 +1,5 @@
 /** Tick: lease refresh + reaping of dead workers + promotion of due delayed jobs, in one call. */
-import type { QueueKeys } from "../keys";
+import { minuteOf, type QueueKeys } from "../keys";
 import { scriptCall, type ScriptCall } from "../script-runner";
 
 export interface TickParams {
@@ -27,6 +27,9 @@ export function tickCall(keys: QueueKeys, params: TickParams, now: number = Date
       wake: keys.wake,
       dead: keys.dead,
       stats: keys.stats,
+      meta: keys.meta,
+      paused: keys.paused,
+      history: keys.history(minuteOf(now)),
     },
     [now, params.workerId, params.leaseMs, keys.activePrefix, keys.jobPrefix, params.maxStalls, params.deadTtlMs],
   );
