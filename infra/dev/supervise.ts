@@ -114,7 +114,11 @@ export function superviseWorker(options: SupervisorOptions): SupervisedWorker {
         };
       });
       if (stopping) return;
-      current = options.start();
+      try {
+        current = options.start();
+      } catch {
+        return; // the stack refuses new children once it is stopping (it stops us right after)
+      }
       pids.push(current.pid);
       say(`${name} restarted (pid ${current.pid})`);
     }
