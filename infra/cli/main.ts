@@ -5,6 +5,12 @@
  */
 import { runCli } from "./run";
 
+// `offload jobs … --json | head -1`: the reader went away; that is the reader's choice, not our failure.
+process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+  if (error.code === "EPIPE") process.exit(0);
+  throw error;
+});
+
 process.exitCode = await runCli(process.argv.slice(2), process.env, {
   stdout: (text) => process.stdout.write(text),
   stderr: (text) => process.stderr.write(text),
