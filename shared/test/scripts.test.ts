@@ -9,7 +9,9 @@ import { settleCall } from "../src/ops/settle";
 import { tickCall } from "../src/ops/tick";
 import { cancelCall, deadListCall, progressCall, statsCall, statusCall } from "../src/ops/read";
 import { recoverCall } from "../src/ops/recover";
-import { listJobsCall, pauseCall, queueDetailCall, resumeCall } from "../src/ops/admin";
+import {
+  listJobsCall, pauseCall, promoteJobCall, purgeDeadCall, queueDetailCall, replayDeadCall, resumeCall, retryJobCall,
+} from "../src/ops/admin";
 import type { ScriptCall } from "../src/script-runner";
 import { keySlot } from "../../infra/test/crc16";
 import { compileScripts, GENERATED_FILE, renderModule } from "../../infra/scripts/lua-scripts";
@@ -32,6 +34,10 @@ const calls: ScriptCall[] = [
   resumeCall(keys),
   queueDetailCall(keys, 29_000_000, 60),
   listJobsCall(keys, "waiting", 50),
+  replayDeadCall(keys, { all: true }),
+  purgeDeadCall(keys),
+  retryJobCall(keys, id),
+  promoteJobCall(keys, id),
 ];
 
 describe("Lua scripts", () => {

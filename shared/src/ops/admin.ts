@@ -16,41 +16,11 @@
  *                               completed, failed, dead, waiting (last depth seen by a tick or claim),
  *                               runSum (ms), runCount, rb<i> run-time histogram bins (see HISTORY_BINS_MS)
  */
-import type { QueueKeys } from "../keys";
-import type { ScriptRunner } from "../script-runner";
-import type { MoveOutcome, ReplayResult } from "./admin/types";
-
 export * from "./admin/types";
 export { pauseCall, resumeCall, setPaused } from "./admin/pause";
 export { getQueueDetail, queueDetailCall, p95FromBins } from "./admin/queue-detail";
 export { LIST_LIMIT_MAX, listJobs, listJobsCall } from "./admin/list-jobs";
 export { getJobDetail, recordToJobDetail } from "./admin/job-detail";
-
-export async function replayDead(
-  runner: ScriptRunner,
-  keys: QueueKeys,
-  what: { ids: string[] } | { all: true },
-  now?: number,
-): Promise<ReplayResult> {
-  void runner; void keys; void what; void now;
-  throw new Error("replayDead: not implemented yet");
-}
-
-export async function purgeDead(
-  runner: ScriptRunner,
-  keys: QueueKeys,
-  options: { before?: number } = {},
-): Promise<{ purged: number }> {
-  void runner; void keys; void options;
-  throw new Error("purgeDead: not implemented yet");
-}
-
-export async function retryJob(runner: ScriptRunner, keys: QueueKeys, localId: string, now?: number): Promise<MoveOutcome> {
-  void runner; void keys; void localId; void now;
-  throw new Error("retryJob: not implemented yet");
-}
-
-export async function promoteJob(runner: ScriptRunner, keys: QueueKeys, localId: string, now?: number): Promise<MoveOutcome> {
-  void runner; void keys; void localId; void now;
-  throw new Error("promoteJob: not implemented yet");
-}
+export { replayDead, replayDeadCall } from "./admin/replay";
+export { purgeDead, purgeDeadCall } from "./admin/purge";
+export { parseMoveReply, promoteJob, promoteJobCall, retryJob, retryJobCall } from "./admin/move";
