@@ -7,7 +7,6 @@ import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import * as admin from "../../shared/src/ops/admin";
 import { claimCall, parseClaimReply } from "../../shared/src/ops/claim";
 import { enqueue, prepareJob } from "../../shared/src/ops/enqueue";
 import { settleCall } from "../../shared/src/ops/settle";
@@ -34,12 +33,6 @@ afterAll(async () => {
   redis.disconnect();
   await server.stop();
 });
-
-/**
- * Admin operations still stubbed in this tree (they are filled in on another branch): their tests are skipped
- * until the implementation is merged, and then run without any change here.
- */
-const stubbed = (operation: (...args: never[]) => unknown) => operation.toString().includes("not implemented yet");
 
 interface Run {
   code: number | null;
@@ -279,7 +272,7 @@ describe("offload admin commands", () => {
     expect(await redis.llen(keys("noop").wait)).toBe(1);
   });
 
-  it.skipIf(stubbed(admin.listJobs))("jobs lists dead jobs as a table, pages with --limit/--cursor, and --json is the page", async () => {
+  it("jobs lists dead jobs as a table, pages with --limit/--cursor, and --json is the page", async () => {
     const { keys, run } = scope();
     const ids = await makeDead(keys("noop"), 3, "handler exploded");
     const text = await run("jobs", "noop", "--state", "dead");
@@ -306,7 +299,7 @@ describe("offload admin commands", () => {
     expect(empty.stdout).toBe("no dead jobs in webhook\n");
   });
 
-  it.skipIf(stubbed(admin.getJobDetail))("inspect shows one job (exit 0), --json is its detail; an unknown id is exit 1", async () => {
+  it("inspect shows one job (exit 0), --json is its detail; an unknown id is exit 1", async () => {
     const { keys, run } = scope();
     const [id] = await makeDead(keys("noop"), 1, "it broke");
     const text = await run("inspect", id!);
@@ -326,7 +319,7 @@ describe("offload admin commands", () => {
     expect(JSON.parse(missingJson.stderr)).toMatchObject({ error: { code: "not_found" } });
   });
 
-  it.skipIf(stubbed(admin.replayDead))("replay by id and --all moves dead jobs back to waiting; nothing to replay is exit 1", async () => {
+  it("replay by id and --all moves dead jobs back to waiting; nothing to replay is exit 1", async () => {
     const { keys, run } = scope();
     const ids = await makeDead(keys("noop"), 3);
     const one = await run("replay", "noop", ids[0]!, "--json");
@@ -349,7 +342,7 @@ describe("offload admin commands", () => {
     expect(none.code).toBe(1);
   });
 
-  it.skipIf(stubbed(admin.purgeDead))("purge deletes dead letters (all, or --before a time); nothing to purge is exit 1", async () => {
+  it("purge deletes dead letters (all, or --before a time); nothing to purge is exit 1", async () => {
     const { keys, run } = scope();
     const ids = await makeDead(keys("noop"), 2);
     const early = await run("purge", "noop", "--before", "2000-01-01T00:00:00Z", "--json");
