@@ -25,6 +25,7 @@ import { redisServerBinary } from "../test/redis-server";
 import { REPO_ROOT, type DevStackOptions } from "./config";
 import { loadDevKeys } from "./keys";
 import { createPrefixedWriter, formatPinoLine, shouldColor } from "./log";
+import { freePort } from "../test/free-port";
 import { isPortFree, preferPort } from "./ports";
 import { spawnChild, type ChildExit, type ChildHandle } from "./processes";
 import { NotReadyError, pingRedis, redactUrl, waitForHttpOk, waitForLine } from "./readiness";
@@ -240,6 +241,9 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
         // Local mode, loopback only: no Cloudflare account, no network.
         "--local", "--ip", "127.0.0.1", "--port", String(options.edgePort),
         "--show-interactive-dev-session=false",
+        // workerd's devtools inspector listens on 9229 unless told: a second stack, or any `node --inspect`,
+        // would make the edge die at start ("Address already in use 127.0.0.1:9229"). Any free port will do.
+        "--inspector-port", String(await freePort()),
         "--persist-to", join(options.dataDir, "wrangler"),
         // --var beats wrangler.toml [vars] and .dev.vars, so a stale .dev.vars cannot point the edge elsewhere.
         ...Object.entries(vars).flatMap(([name, value]) => ["--var", `${name}:${value}`]),
