@@ -11,11 +11,12 @@
   ARGV[2] now (ms)
   returns { outcome, state }: "moved" with the new state | "conflict" with the current state | "missing"
 ]]
+-- @include prelude
 -- @include ready_list
-local state = redis.pcall('HGET', KEYS[1], 's')
+local state = redis.pcall('HGET', KEYS[1], F.state)
 if type(state) ~= 'string' then return { 'missing', '' } end
 if state ~= 'delayed' then return { 'conflict', state } end
 redis.call('ZREM', KEYS[2], ARGV[1])
-redis.call('HSET', KEYS[1], 's', 'waiting', 'r', ARGV[2])
+redis.call('HSET', KEYS[1], F.state, 'waiting', F.runAt, ARGV[2])
 redis.call('RPUSH', readyList({ meta = KEYS[3], wait = KEYS[4], paused = KEYS[5] }), ARGV[1])
 return { 'moved', 'waiting' }

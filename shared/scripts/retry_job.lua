@@ -11,8 +11,9 @@
   ARGV[1] local id
   returns { outcome, state }: "moved" with the new state | "conflict" with the current state | "missing"
 ]]
+-- @include prelude
 -- @include ready_list
-local state = redis.pcall('HGET', KEYS[1], 's')
+local state = redis.pcall('HGET', KEYS[1], F.state)
 if type(state) ~= 'string' then return { 'missing', '' } end
 if state == 'dead' then
   redis.call('ZREM', KEYS[2], ARGV[1])
@@ -21,8 +22,8 @@ elseif state == 'cancelled' then
 else
   return { 'conflict', state }
 end
-redis.call('HSET', KEYS[1], 's', 'waiting')
-redis.call('HDEL', KEYS[1], 'a', 'k', 'f')
+redis.call('HSET', KEYS[1], F.state, 'waiting')
+redis.call('HDEL', KEYS[1], F.attempt, F.stalls, F.finishedAt)
 redis.call('PERSIST', KEYS[1])
 redis.call('LPUSH', readyList({ meta = KEYS[4], wait = KEYS[5], paused = KEYS[6] }), ARGV[1])
 return { 'moved', 'waiting' }

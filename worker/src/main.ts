@@ -3,7 +3,7 @@
  * for a graceful stop (exit 0), a second signal to hand running jobs back at once.
  */
 import { pino, type Logger } from "pino";
-import { JOBS } from "../../shared/src/jobs/index";
+import { assertRegistry, JOBS } from "../../shared/src/jobs/index";
 import { ConfigError, parseWorkerEnv, type WorkerEnv } from "./config";
 import { createHandlers } from "./handlers/index";
 import { startHealthServer } from "./health";
@@ -13,6 +13,7 @@ import { createWorker } from "./worker";
 function loadConfig(): { env: WorkerEnv; queues: string[]; handlers: ReturnType<typeof createHandlers>; log: Logger } {
   try {
     const env = parseWorkerEnv(process.env);
+    assertRegistry(JOBS); // a key that is not its job's name would serve a queue no producer enqueues into
     const queues = env.WORKER_QUEUES ? env.WORKER_QUEUES.split(",").map((q) => q.trim()).filter(Boolean) : Object.keys(JOBS);
     for (const queue of queues) {
       if (!Object.hasOwn(JOBS, queue)) throw new ConfigError(`invalid config: WORKER_QUEUES: unknown job "${queue}"`);

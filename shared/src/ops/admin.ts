@@ -19,7 +19,7 @@
 export * from "./admin/types";
 export { pauseCall, resumeCall, setPaused } from "./admin/pause";
 export { getQueueDetail, queueDetailCall, p95FromBins } from "./admin/queue-detail";
-export { LIST_LIMIT_MAX, listJobs, listJobsCall } from "./admin/list-jobs";
+export { LIST_LIMIT_MAX, LIST_PAGE_BYTES, listJobs, listJobsCall, parseListJobsReply } from "./admin/list-jobs";
 export { getJobDetail, recordToJobDetail } from "./admin/job-detail";
 export { replayDead, replayDeadCall } from "./admin/replay";
 export { purgeDead, purgeDeadCall } from "./admin/purge";
