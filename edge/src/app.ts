@@ -18,6 +18,8 @@ import { withConfig } from "./middleware/config";
 import { problemHandler, problemNotFound, type ProblemHandlerOptions } from "./middleware/problem";
 import { rateLimit } from "./middleware/rate-limit";
 import { adminRoutes } from "./routes/admin";
+import { adminJobRoutes } from "./routes/admin-jobs";
+import { adminQueueRoutes } from "./routes/admin-queues";
 import { batchRoutes } from "./routes/batch";
 import { docsRoutes } from "./routes/docs";
 import { healthRoutes } from "./routes/health";
@@ -58,6 +60,8 @@ export function createApp(options: CreateAppOptions = {}): OpenAPIHono<AppEnv> {
   app.route("/", batchRoutes(jobs));
   app.route("/", queueRoutes(jobs));
   app.route("/", adminRoutes(jobs));
+  app.route("/", adminQueueRoutes(jobs));
+  app.route("/", adminJobRoutes(jobs));
   docsRoutes(app, jobs);
   return app;
 }
