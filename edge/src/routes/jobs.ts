@@ -11,7 +11,6 @@ import {
   enqueue,
   getStatus,
   jobNotFound,
-  OffloadError,
   outcomeError,
   prepareJob,
   queueKeys,
@@ -20,7 +19,7 @@ import {
   type Registry,
 } from "../../../shared/src/index";
 import type { AppEnv } from "../context";
-import { destinationIssues } from "../destination";
+import { assertDestinationsAllowed, destinationIssues } from "../destination";
 import { bodyLimit } from "../middleware/body-limit";
 import { requireJson } from "../middleware/content-type";
 import { EnqueueQuerySchema, toEnqueueOptions } from "../options";
@@ -122,7 +121,7 @@ export function jobRoutes(jobs: Registry): OpenAPIHono<AppEnv> {
       const idempotencyKey = c.req.valid("header")["idempotency-key"];
       const { config, storage } = c.var;
       const forbidden = destinationIssues(definition, data, { allowPrivateNetworks: config.webhookAllowPrivateNetworks });
-      if (forbidden.length) throw new OffloadError("forbidden_destination", forbidden[0]!.message, { issues: forbidden });
+      assertDestinationsAllowed(forbidden);
 
       const job = await prepareJob(definition, data, toEnqueueOptions(c.req.valid("query"), idempotencyKey));
       const [result] = await enqueue(storage.runner, queueKeys(definition.name, config.redisPrefix), [job]);
