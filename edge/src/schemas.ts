@@ -65,6 +65,7 @@ export const QueueStatsSchema = z
     failed: z.number().int().openapi({ description: "Failed runs (retried or dead-lettered), counter." }),
     stalled: z.number().int(),
     workers: z.number().int(),
+    paused: z.boolean().openapi({ description: "true while the queue is paused: it accepts jobs, no worker starts one." }),
   })
   .openapi("QueueStats");
 

@@ -9,6 +9,9 @@ export interface BenchConfig {
   /** Scenario 1 (and 3, measured on the same pre-enqueued jobs). */
   throughputJobs: number;
   concurrencies: number[];
+  /** Scenarios 1 and 3 again with bigger payloads (issue 9): JSON size in bytes and how many jobs, at one concurrency. */
+  payloadSizes: { bytes: number; jobs: number }[];
+  payloadConcurrency: number;
   /** Scenario 2. */
   enqueueSingleJobs: number;
   enqueueBatchJobs: number;
@@ -38,6 +41,12 @@ export const FULL: BenchConfig = {
   runs: 5,
   throughputJobs: 50_000,
   concurrencies: [1, 10, 100],
+  // 20,000 × 2 KB and 5,000 × 20 KB: ≈ 40 and 100 MB of payload in Redis per drain, seconds each.
+  payloadSizes: [
+    { bytes: 2_048, jobs: 20_000 },
+    { bytes: 20_480, jobs: 5_000 },
+  ],
+  payloadConcurrency: 10,
   enqueueSingleJobs: 5_000,
   enqueueBatchJobs: 50_000,
   batchSize: 1_000,
@@ -58,6 +67,11 @@ export const QUICK: BenchConfig = {
   runs: 1,
   throughputJobs: 500,
   concurrencies: [1, 100],
+  payloadSizes: [
+    { bytes: 2_048, jobs: 300 },
+    { bytes: 20_480, jobs: 100 },
+  ],
+  payloadConcurrency: 10,
   enqueueSingleJobs: 300,
   enqueueBatchJobs: 3_000,
   batchSize: 1_000,

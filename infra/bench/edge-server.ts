@@ -16,6 +16,10 @@ const REST_TOKEN = "offload-bench-rest-token";
 
 export interface EdgeServer {
   url: string;
+  /** The `wrangler dev` process; workerd runs below it (see proc-cpu.ts `descendants`). */
+  wranglerPid: number;
+  /** The local REST endpoint's process (Upstash's side in production). */
+  restPid: number;
   stop(): Promise<void>;
 }
 
@@ -109,7 +113,7 @@ export async function startEdge(redisUrl: string): Promise<EdgeServer> {
     const url = `http://127.0.0.1:${port}`;
     const health = await fetch(`${url}/healthz`);
     if (health.status !== 200) throw new Error(`edge /healthz answered ${health.status}: ${await health.text()}`);
-    return { url, stop };
+    return { url, wranglerPid: edge.pid!, restPid: rest.pid!, stop };
   } catch (error) {
     await stop();
     throw error;

@@ -7,6 +7,9 @@ import { Redis } from "ioredis";
 /** Commands the benchmark itself sends while measuring; left out of every count. */
 const OWN_COMMANDS = new Set(["info", "echo", "config|resetstat", "client|list", "monitor", "flushall", "ping", "memory|purge"]);
 
+/** Commands that run a script; their commandstats usec includes the commands the script ran. */
+const SCRIPT_CALLS = new Set(["eval", "evalsha", "eval_ro", "evalsha_ro", "fcall", "fcall_ro"]);
+
 export class RedisAdmin {
   readonly redis: Redis;
 
@@ -46,6 +49,27 @@ export class RedisAdmin {
       stats[name] = Number(/calls=(\d+)/.exec(value)?.[1] ?? 0);
     }
     return stats;
+  }
+
+  /**
+   * Microseconds Redis spent in script calls since the last reset (INFO commandstats `usec` of EVAL, EVALSHA,
+   * FCALL and their _RO forms). A script's usec includes every command it ran; those commands are also listed
+   * under their own names, so summing all of commandstats would count them twice. Commands a client sent outside
+   * any script are not in this figure (they are in `cpuUs`, which is everything the server did).
+   */
+  async scriptUsec(): Promise<number> {
+    let total = 0;
+    for (const [key, value] of Object.entries(await this.info("commandstats"))) {
+      if (!SCRIPT_CALLS.has(key.replace(/^cmdstat_/, ""))) continue;
+      total += Number(/usec=(\d+)/.exec(value)?.[1] ?? 0);
+    }
+    return total;
+  }
+
+  /** Redis's own CPU time (used_cpu_user + used_cpu_sys, the whole server process) in µs. */
+  async cpuUs(): Promise<number> {
+    const cpu = await this.info("cpu");
+    return (Number(cpu.used_cpu_user) + Number(cpu.used_cpu_sys)) * 1e6;
   }
 
   /** addr of every connected client ("127.0.0.1:port"). */

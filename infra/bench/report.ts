@@ -39,7 +39,8 @@ function rows(figures: Figure[]): string[] {
       const offload = f.samples[series] ?? [];
       out.push(
         `| ${f.scenario} | ${label} | ${f.unit} | ${cell(summarize(offload))} | ${cell(summarize(f.samples.bullmq ?? []))} | ` +
-          `${cell(summarize(f.samples.beequeue ?? []))} | ${ratioCell(pairwiseRatios(offload, f.samples.bullmq ?? []))} |`,
+          `${cell(summarize(f.samples.beequeue ?? []))} | ${ratioCell(pairwiseRatios(offload, f.samples.bullmq ?? []))} | ` +
+          `${ratioCell(pairwiseRatios(offload, f.samples.beequeue ?? []))} |`,
       );
     }
   }
@@ -72,14 +73,14 @@ export function renderMarkdown(report: BenchReport): string {
     "",
     "## Results",
     "",
-    `Median of ${config.runs} interleaved runs (min–max in brackets). The ratio is Offload/BullMQ taken pair by pair within each run, then summarized. ` +
-      `Payload \`{"userId":123,"email":"a@b.co"}\`, no-op handlers, every system with its default retention of finished jobs.`,
+    `Median of ${config.runs} interleaved runs (min–max in brackets). The ratios are Offload/BullMQ and Offload/bee-queue taken pair by pair within each run, then summarized. ` +
+      `Payload \`{"userId":123,"email":"a@b.co"}\` unless a row names a size, no-op handlers, every system with its default retention of finished jobs.`,
     "",
-    `| scenario | figure | unit | ${LABEL.offload} | ${LABEL.bullmq} | ${LABEL.beequeue} | Offload/BullMQ |`,
-    "|---|---|---|---|---|---|---|",
+    `| scenario | figure | unit | ${LABEL.offload} | ${LABEL.bullmq} | ${LABEL.beequeue} | Offload/BullMQ | Offload/bee-queue |`,
+    "|---|---|---|---|---|---|---|---|",
     ...rows(figures),
     "",
-    "## Targets (issue 5)",
+    "## Targets (issue 9)",
     "",
     "| target | measured | |",
     "|---|---|---|",
@@ -114,6 +115,7 @@ export function writeReport(report: BenchReport, outDir: string = here): void {
         {
           ...Object.fromEntries(Object.entries(f.samples).map(([series, values]) => [series, summarize(values)])),
           ratioOffloadToBullmq: pairwiseRatios(f.samples.offload ?? [], f.samples.bullmq ?? []),
+          ratioOffloadToBeequeue: pairwiseRatios(f.samples.offload ?? [], f.samples.beequeue ?? []),
         },
       ]),
     ),

@@ -4,6 +4,7 @@
  *   npm run bench                         full run → infra/bench/RESULTS.md + results.json (~30 min on 2 cores)
  *   npm run bench:quick                   smoke check in under a minute → infra/bench/.build/quick/
  *   npm run bench -- --only=latency,idle  some scenarios only (throughput, enqueue, latency, lifecycle, idle, edge)
+ *   npm run bench -- --only=enqueue --runs=7  …with another number of interleaved runs (before/after comparisons)
  *   npm run bench -- --render             RESULTS.md again from results.json (after editing analysis.md), no run
  *
  * Starts its own redis-server (no persistence, free port), bundles one worker entry per system, and runs every
@@ -43,7 +44,17 @@ function parseArgs(argv: string[]) {
   const only = argv.find((a) => a.startsWith("--only="))?.slice("--only=".length).split(",");
   for (const name of only ?? []) if (!SCENARIOS[name]) throw new Error(`unknown scenario "${name}"`);
   const out = argv.find((a) => a.startsWith("--out="))?.slice("--out=".length);
-  return { config: quick ? QUICK : FULL, only, out: out ?? (quick ? join(BUILD_DIR, "quick") : import.meta.dirname) };
+  const runsText = argv.find((a) => a.startsWith("--runs="))?.slice("--runs=".length);
+  const base = quick ? QUICK : FULL;
+  let config = base;
+  if (runsText !== undefined) {
+    const runs = Number(runsText);
+    if (!Number.isInteger(runs) || runs < 1) throw new Error(`--runs: expected a whole number ≥ 1, got "${runsText}"`);
+    config = { ...base, runs, idleRuns: runs, edgeRuns: runs };
+  }
+  // A run with other run counts than the full one is not the RESULTS.md of record: it goes to .build unless --out says.
+  const defaultOut = quick || runsText !== undefined || only ? join(BUILD_DIR, quick ? "quick" : "partial") : import.meta.dirname;
+  return { config, only, out: out ?? defaultOut };
 }
 
 async function main(): Promise<void> {

@@ -10,7 +10,7 @@
   returns { outcome, state }: outcome "cancelled" | "conflict" | "missing"; state before the call
 ]]
 -- @include prelude
-local state = redis.call('HGET', KEYS[1], 's')
+local state = redis.call('HGET', KEYS[1], F.state)
 if not state then return { 'missing', '' } end
 if state == 'waiting' then
   -- A waiting job sits in wait, or in paused while the queue is paused (LREM is O(list) either way).
@@ -20,7 +20,7 @@ elseif state == 'delayed' then
 else
   return { 'conflict', state }
 end
-redis.call('HSET', KEYS[1], 's', 'cancelled', 'f', ARGV[2])
+redis.call('HSET', KEYS[1], F.state, 'cancelled', F.finishedAt, ARGV[2])
 redis.call('PEXPIRE', KEYS[1], ARGV[3])
 -- Listed for operators, newest COMPLETED_INDEX_MAX kept (the trim is O(log n) when nothing is dropped).
 redis.call('ZADD', KEYS[5], ARGV[2], ARGV[1])

@@ -76,7 +76,7 @@ local function take(entry)
   end
   local key = jobPrefix .. entry
   -- One read and one write per job: this runs for every job, so redis.call count is the throughput budget.
-  local f = redis.pcall('HMGET', key, 's', 'v', 'n', 'd', 'a', 'm', 'o', 'c', 'k')
+  local f = redis.pcall('HMGET', key, F.state, F.version, F.name, F.data, F.attempt, F.maxAttempts, F.options, F.createdAt, F.stalls)
   if f.err then
     deadLetterEntry(k, jobPrefix, entry, 'unreadable_record', 'job record is not a hash: ' .. f.err, now, poisonTtl)
     return
@@ -96,7 +96,7 @@ local function take(entry)
     return
   end
   local attempt = tostring((tonumber(f[5]) or 0) + 1)
-  redis.call('HSET', key, 's', 'active', 't', now, 'a', attempt)
+  redis.call('HSET', key, F.state, 'active', F.startedAt, now, F.attempt, attempt)
   out[#out + 1] = { entry, f[2], f[3], f[4], attempt, f[6], f[7], f[8], f[9] }
   claimed = claimed + 1
 end

@@ -21,9 +21,36 @@
 local now = tonumber(ARGV[1])
 local jobPrefix, idemPrefix, idemTtl = ARGV[2], ARGV[3], tonumber(ARGV[4])
 local n = tonumber(ARGV[5])
+local CHUNK = 1000 -- ids per EXISTS / LPUSH call: unpack() stays far inside Lua's C stack limit (8,000)
 local out = {}
--- One HGET per call (not per job): a paused queue still accepts jobs, they wait in the paused list.
-local ready = readyList({ meta = KEYS[4], wait = KEYS[1], paused = KEYS[5] })
+-- Where waiting ids and the marker go: wait, or the paused list while the queue is paused (a paused queue still
+-- accepts jobs). One HGET per call, not per job.
+local readyKey = readyList({ meta = KEYS[4], wait = KEYS[1], paused = KEYS[5] })
+
+-- Waiting ids are pushed in one LPUSH per chunk, not one per job: LPUSH a b leaves the list as LPUSH a; LPUSH b
+-- would, and nothing in this script reads the wait list in between.
+local ready = {}
+local function flushReady()
+  if #ready > 0 then
+    redis.call('LPUSH', readyKey, unpack(ready))
+    ready = {}
+  end
+end
+
+-- One EXISTS per chunk of ids instead of an HGET per job: when none exists (every call except a re-sent one),
+-- no job needs a check of its own. Costs a table of the call's job keys.
+local jobKeys = {}
+local anyExists = false
+for first = 0, n - 1, CHUNK do
+  local chunk = {}
+  for i = first, math.min(n, first + CHUNK) - 1 do
+    jobKeys[i] = jobPrefix .. ARGV[6 + i * 8]
+    chunk[#chunk + 1] = jobKeys[i]
+  end
+  if not anyExists and redis.call('EXISTS', unpack(chunk)) > 0 then anyExists = true end
+end
+-- Ids created by this call: the same id twice in one call is one job (the second is reported as existing).
+local createdHere = {}
 
 local function report(id, state, outcome)
   out[#out + 1] = id
@@ -31,26 +58,29 @@ local function report(id, state, outcome)
   out[#out + 1] = outcome
 end
 
-local function create(id, name, data, maxAttempts, options, runAt)
-  local key = jobPrefix .. id
+-- Returns the state it wrote (not read back: an HGET per job was a quarter of this script's commands).
+local function create(key, id, name, data, maxAttempts, options, runAt)
+  local state = 'waiting'
   if runAt > now then
+    state = 'delayed'
     -- No attempt field until the first claim (absent reads as 0): every byte here is paid once per waiting job.
-    redis.call('HSET', key, 'v', '1', 'd', data, 's', 'delayed', 'm', maxAttempts, 'c', now, 'r', runAt)
+    redis.call('HSET', key, F.version, '1', F.data, data, F.state, 'delayed', F.maxAttempts, maxAttempts, F.createdAt, now, F.runAt, runAt)
     redis.call('ZADD', KEYS[2], runAt, id)
     -- Wake a blocked worker only when this job is due before anything a worker already waits for: the marker
     -- lands in the wait list, a worker's blocking pop returns it, and its claim schedules the promotion.
     local wake = tonumber(redis.call('GET', KEYS[3]) or '')
     if wake == nil or runAt < wake then
       redis.call('SET', KEYS[3], runAt)
-      redis.call('RPUSH', ready, MARKER)
+      redis.call('RPUSH', readyKey, MARKER)
     end
   else
-    redis.call('HSET', key, 'v', '1', 'd', data, 's', 'waiting', 'm', maxAttempts, 'c', now)
-    redis.call('LPUSH', ready, id)
+    redis.call('HSET', key, F.version, '1', F.data, data, F.state, 'waiting', F.maxAttempts, maxAttempts, F.createdAt, now)
+    ready[#ready + 1] = id
+    if #ready >= CHUNK then flushReady() end
   end
-  if options ~= '' then redis.call('HSET', key, 'o', options) end
-  if name ~= '' then redis.call('HSET', key, 'n', name) end
-  return redis.call('HGET', key, 's')
+  if options ~= '' then redis.call('HSET', key, F.options, options) end
+  if name ~= '' then redis.call('HSET', key, F.name, name) end
+  return state
 end
 
 for i = 0, n - 1 do
@@ -64,7 +94,7 @@ for i = 0, n - 1 do
     if existing then
       local sep = string.find(existing, ' ', 1, true)
       local existingId = string.sub(existing, 1, sep - 1)
-      local state = redis.call('HGET', jobPrefix .. existingId, 's') or 'expired'
+      local state = redis.call('HGET', jobPrefix .. existingId, F.state) or 'expired'
       if string.sub(existing, sep + 1) == fingerprint then
         report(existingId, state, 'existing')
       else
@@ -74,15 +104,20 @@ for i = 0, n - 1 do
     end
   end
   if not handled then
-    local state = redis.call('HGET', jobPrefix .. id, 's')
+    local key = jobKeys[i]
+    local state = createdHere[id]
+    if not state and anyExists then state = redis.call('HGET', key, F.state) end
     if state then
       report(id, state, 'existing')
     else
-      report(id, create(id, name, data, maxAttempts, options, runAt), 'created')
+      state = create(key, id, name, data, maxAttempts, options, runAt)
+      createdHere[id] = state
+      report(id, state, 'created')
       if idemKey ~= '' then
         redis.call('SET', idemPrefix .. idemKey, id .. ' ' .. fingerprint, 'PX', idemTtl)
       end
     end
   end
 end
+flushReady()
 return out

@@ -7,12 +7,13 @@
   ARGV[3] chunk: ids handled at most
   returns { index entries handled, dead letters purged }
 ]]
+-- @include prelude
 local jobPrefix, chunk = ARGV[1], tonumber(ARGV[3])
 local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[2], 'LIMIT', 0, chunk)
 local purged = 0
 for _, id in ipairs(ids) do
   local key = jobPrefix .. id
-  local state = redis.pcall('HGET', key, 's')
+  local state = redis.pcall('HGET', key, F.state)
   if state == 'dead' then
     redis.call('DEL', key)
     purged = purged + 1

@@ -15,7 +15,7 @@
 local known = {}
 for i = 2, #ARGV do known[ARGV[i]] = true end
 local k = { active = KEYS[1], wait = KEYS[2], meta = KEYS[3], paused = KEYS[4] }
-local returned = 0
+local handedBack = 0
 local entries = redis.call('LRANGE', KEYS[1], 0, -1)
 for _, entry in ipairs(entries) do
   if not known[entry] then
@@ -23,13 +23,13 @@ for _, entry in ipairs(entries) do
     if entry ~= MARKER then
       local key = ARGV[1] .. entry
       -- A claim whose reply was lost already counted an attempt; give it back, the job never ran.
-      if redis.pcall('HGET', key, 's') == 'active' then
+      if redis.pcall('HGET', key, F.state) == 'active' then
         handBack(k, key, entry)
       else
         pushReady(k, entry)
       end
-      returned = returned + 1
+      handedBack = handedBack + 1
     end
   end
 end
-return returned
+return handedBack

@@ -15,6 +15,7 @@
   returns { replayed, dead index size after the call, results } where results is, in ids mode, one entry per
           id ("" replayed, else "not_found" | "not_dead"), in all mode flat [id, reason, ...] for skipped ids only
 ]]
+-- @include prelude
 -- @include ready_list
 local jobPrefix, mode, chunk = ARGV[1], ARGV[2], tonumber(ARGV[3])
 local k = { meta = KEYS[2], wait = KEYS[3], paused = KEYS[4] }
@@ -29,7 +30,7 @@ end
 local ready, results, forget = {}, {}, {}
 for _, id in ipairs(ids) do
   local key = jobPrefix .. id
-  local state = redis.pcall('HGET', key, 's')
+  local state = redis.pcall('HGET', key, F.state)
   local reason = ''
   if type(state) ~= 'string' then
     -- No record (expired) or not a hash: nothing to replay; the index entry is stale either way.
@@ -37,8 +38,8 @@ for _, id in ipairs(ids) do
   elseif state ~= 'dead' then
     reason = 'not_dead'
   else
-    redis.call('HSET', key, 's', 'waiting')
-    redis.call('HDEL', key, 'a', 'k', 'f')
+    redis.call('HSET', key, F.state, 'waiting')
+    redis.call('HDEL', key, F.attempt, F.stalls, F.finishedAt)
     redis.call('PERSIST', key)
     ready[#ready + 1] = id
   end

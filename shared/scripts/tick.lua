@@ -9,6 +9,8 @@
   KEYS[7] meta      HASH  queue settings (`paused`)
   KEYS[8] paused    LIST  waiting local ids while the queue is paused (reaped jobs go here then)
   KEYS[9] history   HASH  this minute's history bucket: `waiting` (ready-list depth), stall deaths
+  KEYS[10] schedulesDue ZSET schedule id -> next fire (ms): its head is returned, so a worker's schedule timer
+          learns of schedules made or changed through the API within one heartbeat, at no extra command
   ARGV[1] now (ms)
   ARGV[2] this worker's id
   ARGV[3] lease (ms); "0" = clean shutdown: leave the registry and hand back whatever is still in this
@@ -17,7 +19,8 @@
   ARGV[5] job key prefix
   ARGV[6] stalls allowed before a job is dead-lettered as stalled
   ARGV[7] dead record retention (ms)
-  returns { nextDue (ms, -1 none), earliest lease expiry of another worker (ms, -1 none), jobs reaped, jobs dead }
+  returns { nextDue (ms, -1 none), earliest lease expiry of another worker (ms, -1 none), jobs reaped, jobs dead,
+            earliest schedule fire (ms, -1 none) }
 ]]
 -- @include prelude
 -- @include promote_due
@@ -46,7 +49,7 @@ for _, worker in ipairs(expired) do
     for _, entry in ipairs(entries) do
       if entry ~= MARKER then
         local key = jobPrefix .. entry
-        local state = redis.pcall('HGET', key, 's')
+        local state = redis.pcall('HGET', key, F.state)
         if type(state) == 'table' or not state then
           -- Unreadable or missing record: back in line, where the next claim dead-letters it with the reason.
           pushReady(k, entry)
@@ -56,7 +59,7 @@ for _, worker in ipairs(expired) do
         elseif state == 'active' and not stalled then
           handBack(k, key, entry)
         elseif state == 'active' then
-          local stalls = redis.call('HINCRBY', key, 'k', 1)
+          local stalls = redis.call('HINCRBY', key, F.stalls, 1)
           bump(tallyOf(k).stats, 'stalled', 1)
           if stalls > maxStalls then
             local err = cjson.encode({ message = 'job stalled ' .. stalls .. ' times (its worker died mid-run)', reason = 'stalled' })
@@ -91,4 +94,6 @@ for i = 1, #head, 2 do
 end
 -- The waiting depth for this minute's history: 1 LLEN + 1 HSET per tick (+1 PEXPIRE once a minute).
 flushTally(k, now, redis.call('LLEN', k.ready))
-return { nextDue, earliestOther, reaped, died }
+-- One ZRANGE of the head, whatever the number of schedules.
+local schedule = redis.call('ZRANGE', KEYS[10], 0, 0, 'WITHSCORES')
+return { nextDue, earliestOther, reaped, died, tonumber(schedule[2] or '-1') }

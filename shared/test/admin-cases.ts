@@ -10,10 +10,11 @@ import { z } from "zod";
 import { defineJob } from "../src/job-definition";
 import type { QueueKeys } from "../src/keys";
 import { enqueue, prepareJob } from "../src/ops/enqueue";
+import { cancelJob } from "../src/ops/read";
 import { OffloadError } from "../src/errors";
 import {
-  BULK_CHUNK, getJobDetail, getQueueDetail, HISTORY_MINUTES, listJobs, pauseCall, purgeDead, replayDead, resumeCall, setPaused,
-  type JobDetail,
+  BULK_CHUNK, getJobDetail, getQueueDetail, HISTORY_MINUTES, listJobs, listJobsCall, parseListJobsReply, pauseCall, promoteJob,
+  purgeDead, replayDead, resumeCall, retryJob, setPaused, type JobDetail,
 } from "../src/ops/admin";
 import { claimCall, parseClaimReply } from "../src/ops/claim";
 import { settleCall } from "../src/ops/settle";
@@ -331,6 +332,38 @@ export function adminCases(ctx: AdminCaseContext): void {
     expect(localIds(pages.flat())).toEqual([a[0], a[1], a[2]]);
   });
 
+  it("a page of large records ends early with a cursor, and the next pages go on exactly after it", async () => {
+    const keys = ctx.keys();
+    const direct = ctx.direct();
+    const data = JSON.stringify({ pad: "x".repeat(100) });
+    const ids = Array.from({ length: 8 }, (_, n) => lid("g", n));
+    // The same eight jobs, listed as waiting, then dead, then active (each ~110 bytes of field values).
+    const arrange: Record<"waiting" | "dead" | "active", () => Promise<unknown>> = {
+      waiting: () => direct.lpush(keys.wait, ...ids),
+      dead: () => direct.zadd(keys.dead, ...ids.flatMap((id, n) => [T0 - n, id])),
+      active: async () => {
+        await direct.zadd(keys.workers, T0, "w1", T0, "w2");
+        await direct.lpush(keys.active("w1"), ...ids.slice(0, 5));
+        await direct.lpush(keys.active("w2"), ...ids.slice(5));
+      },
+    };
+    for (const state of ["waiting", "dead", "active"] as const) {
+      for (const id of ids) await direct.hset(keys.job(id), "s", state, "d", data);
+      await arrange[state]();
+      const pages: JobDetail[][] = [];
+      let after: { a: string; b: string } | undefined;
+      for (;;) {
+        const reply = (await ctx.runner().run(listJobsCall(keys, state, 100, after, 250))) as unknown[];
+        pages.push(parseListJobsReply(keys, state, reply).jobs);
+        if (Number(reply[0]) !== 1) break;
+        after = { a: String(reply[1]), b: String(reply[2]) };
+      }
+      // 250 bytes are passed by the third record: pages of 3, 3, 2.
+      expect(pages.map((page) => page.length), state).toEqual([3, 3, 2]);
+      expect(localIds(pages.flat()), state).toEqual(ids);
+    }
+  });
+
   it("rejects an unknown state, a limit outside 1..500 and a cursor it did not issue, with the path", async () => {
     const keys = ctx.keys();
     const issue = async (query: Parameters<typeof listJobs>[2]) => {
@@ -411,6 +444,22 @@ export function adminCases(ctx: AdminCaseContext): void {
     expect(await direct.zcard(keys.dead)).toBe(0);
   });
 
+  it("replay by ids splits a long list into calls of at most BULK_CHUNK ids, answering in the order asked", async () => {
+    const keys = ctx.keys();
+    const direct = ctx.direct();
+    const ids = await seedDead(direct, keys, "i", BULK_CHUNK * 2 + 100, T0);
+    const asked = [...ids.map((id) => `proto.${id}`), "proto.0000000000000000"];
+    const { runner, calls } = countingRunner(ctx.runner());
+    const result = await replayDead(runner, keys, { ids: asked });
+    expect(result).toEqual({ replayed: ids.length, skipped: [{ id: "proto.0000000000000000", reason: "not_found" }] });
+    const replays = calls.filter((c) => c.name === "replay_dead");
+    expect(replays).toHaveLength(3);
+    for (const { reply } of replays) expect((reply as [number, number, unknown[]])[2].length).toBeLessThanOrEqual(BULK_CHUNK);
+    // One list in the order asked: the first id is first in line (the right end).
+    expect(await direct.lrange(keys.wait, -1, -1)).toEqual([ids[0]]);
+    expect(await direct.lrange(keys.wait, 0, 0)).toEqual([ids.at(-1)]);
+  });
+
   it("purges dead letters that died before a time, or all of them", async () => {
     const keys = ctx.keys();
     const direct = ctx.direct();
@@ -458,5 +507,73 @@ export function adminCases(ctx: AdminCaseContext): void {
     // Each half takes N/2/BULK_CHUNK full calls and one that finds fewer than a chunk.
     expect(purges.length).toBe(2 * (N / 2 / BULK_CHUNK + 1));
     for (const { reply } of purges) expect(Number((reply as number[])[0])).toBeLessThanOrEqual(BULK_CHUNK);
+  });
+
+  it("retry: dead or cancelled back to waiting (attempt reset, persistent, out of its index); else conflict or missing", async () => {
+    const keys = ctx.keys();
+    const direct = ctx.direct();
+    const runner = ctx.runner();
+    const [deadId] = await seedDead(direct, keys, "t", 1, T0);
+    const [cancelledId, activeId] = await created(2);
+    await cancelJob(runner, keys, cancelledId!, T0);
+    expect(await direct.zscore(keys.cancelled, cancelledId!)).not.toBeNull();
+
+    expect(await retryJob(runner, keys, deadId!)).toEqual({ outcome: "moved", state: "waiting" });
+    expect(await direct.hgetall(keys.job(deadId!))).toMatchObject({ s: "waiting", e: '{"message":"boom"}' });
+    expect(await direct.hexists(keys.job(deadId!), "a")).toBe(0);
+    expect(await direct.pttl(keys.job(deadId!))).toBe(-1);
+    expect(await direct.zscore(keys.dead, deadId!)).toBeNull();
+    expect(await retryJob(runner, keys, deadId!)).toEqual({ outcome: "conflict", state: "waiting" });
+
+    await setPaused(runner, keys, true);
+    expect(await retryJob(runner, keys, cancelledId!)).toEqual({ outcome: "moved", state: "waiting" });
+    expect(await direct.zscore(keys.cancelled, cancelledId!)).toBeNull();
+    expect(await direct.pttl(keys.job(cancelledId!))).toBe(-1);
+    // Paused: both went to the paused list, at the back of the line (left).
+    expect(await direct.lrange(keys.paused, 0, -1)).toEqual([cancelledId, deadId, activeId]);
+
+    await setPaused(runner, keys, false);
+    parseClaimReply(await runner.run(claimCall(keys, "w1", 1, { now: T0 })));
+    expect(await retryJob(runner, keys, activeId!)).toEqual({ outcome: "conflict", state: "active" });
+    expect(await retryJob(runner, keys, "0000000000000000")).toEqual({ outcome: "missing" });
+  });
+
+  it("promote: delayed to the front of the line now, runAt updated; else conflict or missing", async () => {
+    const keys = ctx.keys();
+    const direct = ctx.direct();
+    const runner = ctx.runner();
+    const [waitingId] = await created(1);
+    const [delayed] = await enqueue(runner, keys, [await prepareJob(job, { n: 1 }, { delayMs: 3_600_000 })], T0);
+    const id = delayed!.localId;
+    await direct.del(keys.wait); // the wake marker the delayed enqueue pushed, and the waiting job
+    await direct.rpush(keys.wait, waitingId!);
+    expect(await promoteJob(runner, keys, id, T0 + 5)).toEqual({ outcome: "moved", state: "waiting" });
+    expect(await direct.zscore(keys.delayed, id)).toBeNull();
+    expect(await getJobDetail(runner, keys, id)).toMatchObject({ state: "waiting", runAt: new Date(T0 + 5).toISOString() });
+    // Next in line (the right end), ahead of the job that was already waiting.
+    expect(await direct.lrange(keys.wait, 0, -1)).toEqual([waitingId, id]);
+    expect(await promoteJob(runner, keys, id, T0 + 6)).toEqual({ outcome: "conflict", state: "waiting" });
+    expect(await promoteJob(runner, keys, "0000000000000000", T0)).toEqual({ outcome: "missing" });
+  });
+
+  it("reads what the running scripts write: history of settled runs, the completed index, the errors history", async () => {
+    const keys = ctx.keys();
+    const runner = ctx.runner();
+    const [ok, bad] = await created(2);
+    parseClaimReply(await runner.run(claimCall(keys, "w1", 2, { now: T0 })));
+    const settled = (entry: string, kind: "completed" | "dead", runMs: number) => ({
+      entry, recordId: entry, kind, payload: kind === "completed" ? '{"ok":1}' : '{"message":"no"}', runAt: 0, ttlMs: 60_000, runMs,
+    });
+    await runner.run(settleCall(keys, "w1", [settled(ok!, "completed", 7), settled(bad!, "dead", 30)], T0 + 100));
+    const detail = await getQueueDetail(runner, keys, { minutes: 1, now: T0 + 100 });
+    // 7 ms falls in the bin up to 10 ms, 30 ms in the one up to 50 ms, which holds the 95th percentile.
+    expect(detail.history).toEqual([
+      { minute: new Date(T0).toISOString(), completed: 1, failed: 1, dead: 1, waiting: expect.anything(), runMsMean: 18.5, runMsP95: 50 },
+    ]);
+    expect(detail.counts).toMatchObject({ completed: 1, dead: 1, active: 0, waiting: 0 });
+    const completed = await listJobs(runner, keys, { state: "completed", limit: 10 });
+    expect(completed.jobs.map((j) => [j.id, j.result])).toEqual([[`proto.${ok}`, { ok: 1 }]]);
+    const dead = await listJobs(runner, keys, { state: "dead", limit: 10 });
+    expect(dead.jobs[0]).toMatchObject({ id: `proto.${bad}`, errors: [{ message: "no", attempt: 1, at: new Date(T0 + 100).toISOString() }] });
   });
 }

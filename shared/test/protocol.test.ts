@@ -21,6 +21,7 @@ import type { ScriptRunner } from "../src/script-runner";
 import { startRedisServer, type RedisServerHandle } from "../../infra/test/redis-server";
 import { RUNNERS, type RunnerHandle } from "./runners";
 import { adminCases } from "./admin-cases";
+import { scheduleCases } from "./schedule-cases";
 
 const job = defineJob({ name: "proto", schema: z.object({ n: z.number() }), maxAttempts: 3 });
 const T0 = 1_800_000_000_000;
@@ -55,6 +56,11 @@ describe.each(Object.keys(RUNNERS))("protocol over %s", (runnerName) => {
   // Operator operations (pause, listing, replay …): shared/test/admin-cases.ts.
   describe("admin operations", () => {
     adminCases({ runner: () => runner, keys: () => keys, direct: () => direct, redisUrl: () => server.url, runnerName });
+  });
+
+  // Recurring schedules (upsert, fire by compare-and-set, catch-up): shared/test/schedule-cases.ts.
+  describe("recurring schedules", () => {
+    scheduleCases({ runner: () => runner, keys: () => keys, direct: () => direct, redisUrl: () => server.url, runnerName });
   });
 
   const claim = async (worker: string, max: number, now = T0, moved?: string) =>
@@ -105,6 +111,33 @@ describe.each(Object.keys(RUNNERS))("protocol over %s", (runnerName) => {
     expect(results).toHaveLength(1000);
     expect(new Set(results.map((r) => r.id)).size).toBe(1000);
     expect(await direct.llen(keys.wait)).toBe(1000);
+  });
+
+  it("a batch larger than one chunk keeps first-in first-out order in the wait list", async () => {
+    // 2,500 jobs: three EXISTS chunks and three LPUSH chunks inside one call.
+    const jobs = await Promise.all(Array.from({ length: 2_500 }, (_, n) => prepareJob(job, { n })));
+    const results = await enqueue(runner, keys, jobs, T0);
+    expect(results.every((r) => r.outcome === "created" && r.state === "waiting")).toBe(true);
+    // Workers take from the right: the right end must be the first job of the batch, the left the last.
+    expect(await direct.lrange(keys.wait, 0, -1)).toEqual(jobs.map((j) => j.localId).reverse());
+  });
+
+  it("a re-sent batch with some jobs already created creates only the others", async () => {
+    const jobs = await Promise.all([1, 2, 3].map((n) => prepareJob(job, { n })));
+    await enqueue(runner, keys, [jobs[1]!], T0);
+    const results = await enqueue(runner, keys, jobs, T0);
+    expect(results.map((r) => r.outcome)).toEqual(["created", "existing", "created"]);
+    expect(await direct.llen(keys.wait)).toBe(3);
+  });
+
+  it("the same local id twice in one call is one job", async () => {
+    const prepared = await prepareJob(job, { n: 1 });
+    const results = await enqueue(runner, keys, [prepared, prepared], T0);
+    expect(results.map((r) => [r.localId, r.outcome, r.state])).toEqual([
+      [prepared.localId, "created", "waiting"],
+      [prepared.localId, "existing", "waiting"],
+    ]);
+    expect(await direct.lrange(keys.wait, 0, -1)).toEqual([prepared.localId]);
   });
 
   it("a delayed job waits in the delayed set and wakes a blocked worker with a marker", async () => {
@@ -177,7 +210,7 @@ describe.each(Object.keys(RUNNERS))("protocol over %s", (runnerName) => {
     expect((await getStatus(runner, keys, created!.localId))!.state).toBe("waiting");
   });
 
-  it("returns a job on shutdown with the attempt given back, first in line", async () => {
+  it("hands a job back on shutdown with the attempt given back, first in line", async () => {
     const created = await enqueue(runner, keys, await Promise.all([1, 2].map((n) => prepareJob(job, { n }))), T0);
     await claim("w1", 1, T0);
     await settle("w1", [settlement(created[0]!.localId, "handBack")]);
@@ -457,6 +490,27 @@ describe.each(Object.keys(RUNNERS))("protocol over %s", (runnerName) => {
         { message: "wait-list entry has no job record", reason: "missing_record", attempt: 0, at: T0 + 3 * LEASE },
       ]);
     });
+  });
+
+  it("every dead-letter path trims the dead index: stall deaths and poison too, not only dead settlements", async () => {
+    // Deaths older than the dead retention: their records have expired, so the index must forget them.
+    await direct.zadd(keys.dead, T0 - 120_000, "0000000000000aaa", T0 - 30_000, "0000000000000bbb");
+    const [created] = await enqueue(runner, keys, [await prepareJob(job, { n: 1 })], T0);
+    for (const [worker, at] of [["dead-1", T0], ["dead-2", T0 + LEASE + 2]] as const) {
+      await tick(worker, at);
+      await claim(worker, 1, at);
+      await tick("live-worker", at + LEASE + 1, LEASE, 100_000);
+    }
+    const stallDeath = T0 + 2 * LEASE + 3;
+    expect((await getStatus(runner, keys, created!.localId))!.state).toBe("dead");
+    // Retention 100 s: the death at T0 - 120 s is older than stallDeath - 100 s, the one at T0 - 30 s is not.
+    expect(await direct.zrange(keys.dead, "0", "-1")).toEqual(["0000000000000bbb", created!.localId]);
+    // Poison dead-lettered by a claim, with a retention that leaves only deaths after T0 + LEASE.
+    await direct.rpush(keys.wait, "not a job id");
+    await runner.run(claimCall(keys, "w1", 1, { now: T0 + 3 * LEASE, poisonTtlMs: 2 * LEASE }));
+    expect(await direct.zcard(keys.dead)).toBe(2);
+    expect(await direct.zscore(keys.dead, "0000000000000bbb")).toBeNull();
+    expect(await direct.zscore(keys.dead, created!.localId)).toBe(String(stallDeath));
   });
 
   it("a record key of the wrong type in a dead worker's list does not break other workers' ticks", async () => {

@@ -1,6 +1,10 @@
 /**
  * Scenario 2: enqueue throughput, awaited one by one and in batches of 1,000. Offload runs the script the edge
- * uses, over ioredis and over the local Upstash-compatible REST endpoint (one HTTP request per call).
+ * uses, over ioredis and over the local Upstash-compatible REST endpoint (one HTTP request per call). Over TCP
+ * each run also says where the time went: the producer's CPU (this process, which does nothing else while
+ * it enqueues) and Redis's CPU, per job.
+ *
+ *   npm run bench -- --only=enqueue --runs=7   just this scenario, full size (about a minute)
  */
 import { startUpstashLocal } from "../../upstash-local/server";
 import { LABEL, PAYLOAD, SYSTEMS } from "../bench-job";
@@ -11,16 +15,34 @@ import type { ScenarioContext } from "./context";
 
 const TOKEN = "offload-bench-token";
 
-async function timed(work: () => Promise<void>): Promise<number> {
+interface Timed {
+  ms: number;
+  /** This process's CPU (user + system) over the work, µs. */
+  producerCpuUs: number;
+  /** Redis's CPU (used_cpu_user + used_cpu_sys) over the work, µs. */
+  redisCpuUs: number;
+}
+
+async function timed(admin: ScenarioContext["admin"], work: () => Promise<void>): Promise<Timed> {
+  const redisBefore = await admin.cpuUs();
+  const cpuBefore = process.cpuUsage();
   const start = performance.now();
   await work();
-  return performance.now() - start;
+  const ms = performance.now() - start;
+  const cpu = process.cpuUsage(cpuBefore);
+  return { ms, producerCpuUs: cpu.user + cpu.system, redisCpuUs: (await admin.cpuUs()) - redisBefore };
 }
 
 export async function runEnqueue(ctx: ScenarioContext): Promise<ScenarioResult> {
   const { config, admin, redisUrl } = ctx;
   const single = figure("enqueue.single", "2. Enqueue throughput", "awaited one by one", "jobs/s", "higher");
   const batch = figure("enqueue.batch", "2. Enqueue throughput", `batches of ${config.batchSize.toLocaleString("en")}`, "jobs/s", "higher");
+  const cpu = {
+    singleProducer: figure("enqueue.single.producerCpu", "2. Enqueue throughput", "one by one: producer CPU per job", "µs/job", "lower"),
+    singleRedis: figure("enqueue.single.redisCpu", "2. Enqueue throughput", "one by one: Redis CPU per job", "µs/job", "lower"),
+    batchProducer: figure("enqueue.batch.producerCpu", "2. Enqueue throughput", "batches: producer CPU per job", "µs/job", "lower"),
+    batchRedis: figure("enqueue.batch.redisCpu", "2. Enqueue throughput", "batches: Redis CPU per job", "µs/job", "lower"),
+  };
   const rest = await startUpstashLocal({ redisUrl, token: TOKEN, port: 0 });
   const factories: [Series, () => Promise<Producer>][] = [
     ...SYSTEMS.flatMap((system): [Series, () => Promise<Producer>][] => {
@@ -41,16 +63,18 @@ export async function runEnqueue(ctx: ScenarioContext): Promise<ScenarioResult> 
 
         const requestsBefore = rest.requestCount();
         const n1 = config.enqueueSingleJobs;
-        const ms1 = await timed(async () => {
+        const t1 = await timed(admin, async () => {
           for (let i = 0; i < n1; i++) await producer.enqueueOne(PAYLOAD);
         });
         await admin.flush();
         const n2 = config.enqueueBatchJobs;
-        const ms2 = await timed(async () => {
+        const t2 = await timed(admin, async () => {
           for (let done = 0; done < n2; done += config.batchSize) {
             await producer.enqueueBatch(new Array(Math.min(config.batchSize, n2 - done)).fill(PAYLOAD));
           }
         });
+        const ms1 = t1.ms;
+        const ms2 = t2.ms;
         if (series === "offload-rest") {
           // One HTTP request per enqueue call is the edge's contract; the endpoint counts what reached it.
           restRequests.push((rest.requestCount() - requestsBefore) / (n1 + Math.ceil(n2 / config.batchSize)));
@@ -58,6 +82,13 @@ export async function runEnqueue(ctx: ScenarioContext): Promise<ScenarioResult> 
         await producer.close();
         addSample(single, series, (n1 * 1_000) / ms1);
         addSample(batch, series, (n2 * 1_000) / ms2);
+        // Over REST the endpoint runs in this process too, so its CPU would be counted as the producer's: TCP only.
+        if (series !== "offload-rest") {
+          addSample(cpu.singleProducer, series, t1.producerCpuUs / n1);
+          addSample(cpu.singleRedis, series, t1.redisCpuUs / n1);
+          addSample(cpu.batchProducer, series, t2.producerCpuUs / n2);
+          addSample(cpu.batchRedis, series, t2.redisCpuUs / n2);
+        }
         const name = series === "offload-rest" ? "Offload over REST" : LABEL[series as keyof typeof LABEL];
         ctx.log(`enqueue run ${run + 1}/${config.runs} ${name}: ${((n1 * 1_000) / ms1).toFixed(0)} jobs/s single, ${((n2 * 1_000) / ms2).toFixed(0)} jobs/s batch`);
       }
@@ -66,9 +97,10 @@ export async function runEnqueue(ctx: ScenarioContext): Promise<ScenarioResult> 
     await rest.close();
   }
   return {
-    figures: [single, batch],
+    figures: [single, batch, ...Object.values(cpu)],
     details: { restRequestsPerEnqueueCall: restRequests },
     notes: [
+      `Enqueue CPU: the producer's is this benchmark process's CPU time (process.cpuUsage) over the timed loop, which includes the client library and the kernel's share of the socket writes; Redis's is INFO cpu used_cpu_user+used_cpu_sys over the same loop. Over TCP only (over REST the endpoint shares this process).`,
       `Enqueue over the local REST endpoint made ${restRequests.length ? Math.max(...restRequests).toFixed(2) : "n/a"} HTTP requests per enqueue call (single or batch).`,
     ],
   };

@@ -5,7 +5,7 @@
  */
 import { writeFileSync } from "node:fs";
 import { Session } from "node:inspector/promises";
-import { ALLOC_PROFILE_ENV, clock, SPEC_ENV, type ChildMessage, type ParentMessage, type WorkerSpec } from "./protocol";
+import { ALLOC_PROFILE_ENV, clock, processCpuMs, SPEC_ENV, type ChildMessage, type ParentMessage, type WorkerSpec } from "./protocol";
 import type { BenchPayload } from "../bench-job";
 
 export interface Hooks {
@@ -30,12 +30,12 @@ export async function runBenchWorker(start: (spec: WorkerSpec, hooks: Hooks) => 
     called(data) {
       calls += 1;
       if (spec.reportEachCall) send({ type: "call", at: clock(), userId: data.userId });
-      else if (calls === 1) send({ type: "first", at: clock() });
+      else if (calls === 1) send({ type: "first", at: clock(), cpuMs: processCpuMs() });
     },
     completed(count = 1) {
       completed += count;
       if (spec.expected > 0 && completed >= spec.expected && completed - count < spec.expected) {
-        send({ type: "done", at: clock(), completed });
+        send({ type: "done", at: clock(), completed, cpuMs: processCpuMs() });
       }
     },
   };

@@ -17,9 +17,11 @@ export interface WorkerSpec {
 
 export type ChildMessage =
   | { type: "ready" }
-  | { type: "first"; at: number }
+  /** cpuMs: the process's CPU time (user + system) when the first handler call began. */
+  | { type: "first"; at: number; cpuMs: number }
   | { type: "call"; at: number; userId: number }
-  | { type: "done"; at: number; completed: number }
+  /** cpuMs: the process's CPU time when the expected completions had landed; minus first.cpuMs = the run's CPU. */
+  | { type: "done"; at: number; completed: number; cpuMs: number }
   | { type: "cpu"; userMs: number; systemMs: number };
 
 export type ParentMessage = { type: "cpu" } | { type: "stop" };
@@ -29,3 +31,9 @@ export const SPEC_ENV = "OFFLOAD_BENCH_WORKER";
 export const ALLOC_PROFILE_ENV = "OFFLOAD_BENCH_ALLOC_PROFILE";
 
 export const clock = () => performance.timeOrigin + performance.now();
+
+/** This process's CPU time so far, user + system, in ms (all threads). */
+export function processCpuMs(): number {
+  const usage = process.cpuUsage();
+  return (usage.user + usage.system) / 1_000;
+}

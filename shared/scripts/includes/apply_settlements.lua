@@ -1,3 +1,4 @@
+-- @include prelude
 -- @include hand_back
 -- @include dead_letter
 -- Applies n settlements read from ARGV[first..] (7 values each: entry, record id, kind, payload, runAt, ttl,
@@ -21,14 +22,14 @@ local function applySettlements(k, jobPrefix, now, first, n)
       if kind == 'completed' then
         -- The error of an earlier attempt stays: "completed on attempt 3 after <error>" is worth keeping.
         -- 3 calls per job (LREM above, HSET, PEXPIRE); the completed index is one ZADD per call.
-        redis.call('HSET', key, 's', 'completed', 'f', now, 'x', payload)
+        redis.call('HSET', key, F.state, 'completed', F.finishedAt, now, F.result, payload)
         redis.call('PEXPIRE', key, ttl)
         indexCompleted(k, id)
         countOutcome(k, 'completed')
       elseif kind == 'retry' then
         -- A failure pays one HMGET more, for the errors history (completions pay nothing for it).
-        local f = redis.call('HMGET', key, 'a', 'h')
-        redis.call('HSET', key, 's', 'delayed', 'e', payload, 'r', runAt, 'h', withError(f[2], payload, f[1], now))
+        local f = redis.call('HMGET', key, F.attempt, F.errors)
+        redis.call('HSET', key, F.state, 'delayed', F.error, payload, F.runAt, runAt, F.errors, withError(f[2], payload, f[1], now))
         redis.call('ZADD', k.delayed, runAt, id)
         countOutcome(k, 'failed')
         -- The settling worker schedules its own wake-up for runAt; recording it spares producers a marker.

@@ -1,3 +1,4 @@
+-- @include prelude
 -- @include tally
 -- @include errors_history
 -- Dead-letters a job: state dead with its last error (e) appended to its errors history (h), finishedAt, the
@@ -6,8 +7,8 @@
 -- Cost per job: HMGET (attempt, history) + HSET + PEXPIRE + ZADD.
 -- k: needs k.dead (and what tally needs); key: the record key, id: its local id; err: error JSON.
 local function deadLetter(k, key, id, err, now, ttl)
-  local f = redis.call('HMGET', key, 'a', 'h')
-  redis.call('HSET', key, 's', 'dead', 'e', err, 'f', now, 'h', withError(f[2], err, f[1], now))
+  local f = redis.call('HMGET', key, F.attempt, F.errors)
+  redis.call('HSET', key, F.state, 'dead', F.error, err, F.finishedAt, now, F.errors, withError(f[2], err, f[1], now))
   redis.call('PEXPIRE', key, ttl)
   redis.call('ZADD', k.dead, now, id)
   trimDeadBefore(k, now - ttl)

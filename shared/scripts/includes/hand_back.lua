@@ -1,3 +1,4 @@
+-- @include prelude
 -- @include ready_list
 -- Puts an entry back in line at the consuming end of the ready list (wait, or paused while the queue is
 -- paused), and "hand back": the same for a job that was active but did not run to the end (shutdown, recovery
@@ -13,7 +14,7 @@ local function pushReady(k, entry)
 end
 
 local function handBack(k, key, entry)
-  redis.call('HSET', key, 's', 'waiting')
-  redis.call('HINCRBY', key, 'a', -1)
+  redis.call('HSET', key, F.state, 'waiting')
+  redis.call('HINCRBY', key, F.attempt, -1)
   redis.call('RPUSH', readyOf(k), entry)
 end

@@ -1,3 +1,4 @@
+-- @include prelude
 -- Moves delayed jobs whose runAt has come onto the consuming end of the ready list (wait, or paused while the
 -- queue is paused; at most 1000 per call, so one script never blocks Redis for long), then records and returns
 -- the next runAt still pending (-1: none). Whoever runs this script schedules a wake-up for that time, which is
@@ -8,7 +9,7 @@ local function promoteDue(k, jobPrefix, now)
   if #due > 0 then
     redis.call('ZREM', k.delayed, unpack(due))
     for _, id in ipairs(due) do
-      redis.call('HSET', jobPrefix .. id, 's', 'waiting')
+      redis.call('HSET', jobPrefix .. id, F.state, 'waiting')
     end
     -- One RPUSH for the batch (same order as one push per id: the last promoted is next in line).
     redis.call('RPUSH', k.ready, unpack(due))

@@ -39,14 +39,24 @@ export interface EnqueueResult {
   outcome: EnqueueOutcome;
 }
 
+const encoder = new TextEncoder();
+const HEX = Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(2, "0"));
+
+/**
+ * The payload fingerprint an idempotency key is stored with (a later request with the same key and another
+ * payload is a conflict). Only computed when the job has an idempotency key: without one it is never needed.
+ */
 async function sha256Hex(text: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
-  return Array.from(new Uint8Array(digest), (byte) => byte.toString(16).padStart(2, "0")).join("");
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", encoder.encode(text)));
+  let hex = "";
+  for (const byte of digest) hex += HEX[byte]!;
+  return hex;
 }
 
 /**
  * Turns a validated payload and options into the script's arguments. The id is chosen here, before the request,
- * so that a request re-sent by the client carries the same id.
+ * so that a request re-sent by the client carries the same id. Without an idempotency key nothing here awaits
+ * anything (no hashing); it stays async because the fingerprint, when there is one, uses WebCrypto.
  * @example
  * const job = await prepareJob(webhookJob, { url, body }, { delayMs: 5000 });
  */
