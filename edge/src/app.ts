@@ -18,6 +18,8 @@ import { withConfig } from "./middleware/config";
 import { problemHandler, problemNotFound, type ProblemHandlerOptions } from "./middleware/problem";
 import { rateLimit } from "./middleware/rate-limit";
 import { adminRoutes } from "./routes/admin";
+import { adminJobRoutes } from "./routes/admin-jobs";
+import { adminQueueRoutes } from "./routes/admin-queues";
 import { batchRoutes } from "./routes/batch";
 import { dashboardRoutes } from "./dashboard/index";
 import { docsRoutes } from "./routes/docs";
@@ -59,6 +61,8 @@ export function createApp(options: CreateAppOptions = {}): OpenAPIHono<AppEnv> {
   app.route("/", batchRoutes(jobs));
   app.route("/", queueRoutes(jobs));
   app.route("/", adminRoutes(jobs));
+  app.route("/", adminQueueRoutes(jobs));
+  app.route("/", adminJobRoutes(jobs));
   app.route("/", dashboardRoutes(jobs, { storage: options.storage, log: options.log }));
   docsRoutes(app, jobs);
   return app;
