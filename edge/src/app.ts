@@ -5,11 +5,13 @@
  *   2. bearerAuth   401 + WWW-Authenticate for a missing/unknown key; sets the principal
  *   3. rateLimit    429 + Retry-After when RATE_LIMIT is set
  *   4. per route    requireJson (415), bodyLimit (413), then the zod validators (400), then the handler
+ *   5. no route     405 + Allow when the path answers other methods, else 404
  *
  * Every error, thrown anywhere, leaves through `problemHandler` as problem+json.
  */
 import { OpenAPIHono } from "@hono/zod-openapi";
-import { JOBS, type Registry } from "../../shared/src/index";
+import { assertRegistry, JOBS, type Registry } from "../../shared/src/index";
+import { allowedMethods } from "./allowed-methods";
 import type { AppEnv } from "./context";
 import { bearerAuth } from "./middleware/auth";
 import { withConfig } from "./middleware/config";
@@ -39,9 +41,13 @@ export interface CreateAppOptions {
  */
 export function createApp(options: CreateAppOptions = {}): OpenAPIHono<AppEnv> {
   const jobs = options.jobs ?? JOBS;
+  // At isolate start (index.ts builds the app at module scope), so a registry key that is not its job's name
+  // fails the deploy instead of answering 202 for jobs no worker serves.
+  assertRegistry(jobs);
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
   app.onError(problemHandler({ log: options.log }));
-  app.notFound(problemNotFound());
+  // A wrong method on a known path is 405 with Allow; the route table is read on the first miss, when it is complete.
+  app.notFound(problemNotFound({ allowed: allowedMethods(() => app.routes) }));
 
   const config = withConfig({ storage: options.storage });
   app.use("/healthz", config);

@@ -60,6 +60,15 @@ describe("loadConfig", () => {
     expect(error.details.issues?.map((issue) => issue.path)).toContain(variable);
   });
 
+  it("accepts the REDIS_PREFIX values the worker accepts (my_app), with the same rule", () => {
+    expect(loadConfig({ ...valid, REDIS_PREFIX: "my_app" }).redisPrefix).toBe("my_app");
+    expect(failure({ ...valid, REDIS_PREFIX: "{tag}" }).message).toMatch(/REDIS_PREFIX use 1 to 64 letters/);
+  });
+
+  it("refuses a RATE_LIMIT window under a second, saying what it was read as", () => {
+    expect(failure({ ...valid, RATE_LIMIT: "100/10" }).message).toContain('RATE_LIMIT the window must be at least 1s; "10" is 10 ms');
+  });
+
   it("never echoes a secret's value", () => {
     const error = failure({ ...valid, API_KEYS: "sekrit key" });
     expect(JSON.stringify({ message: error.message, issues: error.details.issues })).not.toContain("sekrit");

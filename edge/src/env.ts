@@ -4,7 +4,8 @@
  * on its first request instead of failing somewhere deeper with an opaque error.
  */
 import { z } from "zod";
-import { OffloadError, parseDuration, QUEUE_NAME } from "../../shared/src/index";
+import { blankAsUnset, envFlag, envIssues, envPrefix, envWholeNumber } from "../../shared/src/env/index";
+import { DEFAULT_PREFIX, OffloadError, parseDuration } from "../../shared/src/index";
 
 /** What wrangler hands the Worker: `[vars]` from wrangler.toml plus secrets (`wrangler secret put`). */
 export interface Bindings {
@@ -44,9 +45,11 @@ export const CONFIG_DEFAULTS = {
   MAX_BODY_BYTES: 262_144,
   MAX_BATCH_SIZE: 1_000,
   RATE_LIMIT: "off",
-  REDIS_PREFIX: "offload",
+  REDIS_PREFIX: DEFAULT_PREFIX,
   WEBHOOK_ALLOW_PRIVATE_NETWORKS: "false",
 } as const;
+
+const MIN_RATE_WINDOW_MS = 1_000;
 
 const required = { error: (issue: { input: unknown }) => (issue.input === undefined ? "is required" : "must be a string") };
 
@@ -55,14 +58,6 @@ const keyList = z
   .transform((text) => text.split(",").map((key) => key.trim()).filter(Boolean))
   // The characters a Bearer token may hold (RFC 6750 token68), so every configured key can be presented.
   .refine((keys) => keys.every((key) => /^[A-Za-z0-9\-._~+/]+=*$/.test(key)), "keys may use A-Z a-z 0-9 - . _ ~ + / (and trailing =)");
-
-const positiveInt = (max: number) =>
-  z
-    .string()
-    .trim()
-    .regex(/^\d+$/, "must be a whole number")
-    .transform(Number)
-    .pipe(z.number().int().min(1).max(max));
 
 const rateLimit = z
   .string()
@@ -75,30 +70,26 @@ const rateLimit = z
       ctx.addIssue({ code: "custom", message: 'use "<requests>/<window>" such as "100/10s", or "off"' });
       return z.NEVER;
     }
+    // A window under a second is a typo for seconds ("100/10" is 10 ms), and a limiter that resets that often
+    // limits nothing while costing an Upstash request per call.
+    if (windowMs < MIN_RATE_WINDOW_MS) {
+      ctx.addIssue({ code: "custom", message: `the window must be at least 1s; "${window}" is ${windowMs} ms (a bare number is milliseconds)` });
+      return z.NEVER;
+    }
     return { requests: Number(requests), windowMs };
   });
-
-/** The same spelling the worker accepts for its copy of this flag. */
-const flag = z
-  .string()
-  .trim()
-  .toLowerCase()
-  .refine((text) => ["true", "1", "false", "0"].includes(text), 'expected "true" or "false"')
-  .transform((text) => text === "true" || text === "1");
 
 const EnvSchema = z.object({
   UPSTASH_REDIS_REST_URL: z.string(required).pipe(z.url({ protocol: /^https?$/, error: "must be an http(s) URL" })),
   UPSTASH_REDIS_REST_TOKEN: z.string(required).min(1, "is required"),
   API_KEYS: keyList.refine((keys) => keys.length > 0, "needs at least one key"),
   ADMIN_API_KEYS: keyList.default([]),
-  MAX_BODY_BYTES: positiveInt(16 * 1024 * 1024).default(CONFIG_DEFAULTS.MAX_BODY_BYTES),
-  MAX_BATCH_SIZE: positiveInt(10_000).default(CONFIG_DEFAULTS.MAX_BATCH_SIZE),
+  MAX_BODY_BYTES: envWholeNumber({ fallback: CONFIG_DEFAULTS.MAX_BODY_BYTES, min: 1, max: 16 * 1024 * 1024 }),
+  MAX_BATCH_SIZE: envWholeNumber({ fallback: CONFIG_DEFAULTS.MAX_BATCH_SIZE, min: 1, max: 10_000 }),
   RATE_LIMIT: rateLimit.optional(),
-  REDIS_PREFIX: z
-    .string()
-    .regex(QUEUE_NAME, "use lower-case letters, digits and dashes")
-    .default(CONFIG_DEFAULTS.REDIS_PREFIX),
-  WEBHOOK_ALLOW_PRIVATE_NETWORKS: flag.default(false),
+  // The same rule as the worker's and the dev stack's (shared/src/env): both sides must agree on key names.
+  REDIS_PREFIX: envPrefix(CONFIG_DEFAULTS.REDIS_PREFIX),
+  WEBHOOK_ALLOW_PRIVATE_NETWORKS: envFlag(false),
 });
 
 /** Parsed once per bindings object: workerd hands every request of an isolate the same `env`. */
@@ -122,14 +113,9 @@ export function loadConfig(env: Bindings | undefined): EdgeConfig {
 }
 
 function parseConfig(env: Bindings): EdgeConfig | OffloadError {
-  // Empty strings mean "unset" (`wrangler dev --var NAME:` and blank .dev.vars lines), so defaults apply.
-  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ""));
-  const parsed = EnvSchema.safeParse(present);
+  const parsed = EnvSchema.safeParse(blankAsUnset<unknown>({ ...env }));
   if (!parsed.success) {
-    const issues = parsed.error.issues.map((issue) => ({
-      path: issue.path.map(String).join(".") || "env",
-      message: issue.message,
-    }));
+    const issues = envIssues(parsed.error);
     const names = [...new Set(issues.map((issue) => issue.path))].join(", ");
     return new OffloadError(
       "invalid_config",

@@ -65,6 +65,7 @@ export const QueueStatsSchema = z
     failed: z.number().int().openapi({ description: "Failed runs (retried or dead-lettered), counter." }),
     stalled: z.number().int(),
     workers: z.number().int(),
+    paused: z.boolean().openapi({ description: "true while the queue is paused: it accepts jobs, no worker starts one." }),
   })
   .openapi("QueueStats");
 
@@ -88,6 +89,7 @@ export const ProblemSchema = z
     detail: z.string(),
     code: z.string().openapi({ description: "Stable machine-readable code (see ERROR_CODES in shared/src/errors.ts)." }),
     errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+    state: z.enum(JOB_STATES).optional().openapi({ description: "On a 409: the job's current state." }),
   })
   .openapi("Problem");
 

@@ -4,7 +4,7 @@
  * 503 with Retry-After. Scripts are atomic, so a failed call has written all of a batch or none of it.
  */
 import { Redis } from "@upstash/redis/cloudflare";
-import { OffloadError, type ScriptRunner } from "../../shared/src/index";
+import { redisUnavailable, type ScriptRunner } from "../../shared/src/index";
 import { upstashRunner } from "../../shared/src/runners/upstash-runner";
 import type { EdgeConfig } from "./env";
 
@@ -60,11 +60,7 @@ function createStorage(config: EdgeConfig, options: Required<StorageOptions>): S
     // A function, so each request gets a fresh timer; the client then rejects instead of faking a reply.
     signal: () => AbortSignal.timeout(options.timeoutMs),
   });
-  const unavailable = (error: unknown) =>
-    new OffloadError("redis_unavailable", "Queue storage is unavailable; retry shortly", {
-      retryAfterSeconds: options.retryAfterSeconds,
-      cause: error,
-    });
+  const unavailable = (error: unknown) => redisUnavailable(error, options.retryAfterSeconds);
   const raw = upstashRunner(redis);
   return {
     redis,

@@ -3,7 +3,7 @@
  * malformed JSON, unknown routes, a misconfigured Worker. Every error is problem+json (see expectProblem).
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { request as httpRequest } from "node:http";
+import { Agent, request as httpRequest } from "node:http";
 import { ADMIN_KEY, expectProblem, OTHER_PRODUCER_KEY, PRODUCER_KEY, startEdgeStack, type EdgeStack } from "./harness";
 
 const MAX_BODY_BYTES = 2_048;
@@ -74,10 +74,7 @@ describe("request bodies", () => {
   });
 
   it("answers 413 to a chunked body (no Content-Length) that passes the limit", async () => {
-    // node:http, so the body goes out chunked with no Content-Length and the Worker has to count. A body only a
-    // little over the limit: with a far larger one, wrangler's dev proxy (not the Worker) answers 503 when the
-    // Worker stops reading mid-upload. That the Worker stops at the first chunk past the limit, without reading
-    // the rest, is shown in body-limit.test.ts.
+    // node:http, so the body goes out chunked with no Content-Length and the Worker has to count.
     const { status, contentType, body } = await chunkedUpload(`${stack.url}/v1/jobs/noop`, 4, {
       "Content-Type": "application/json",
       Authorization: `Bearer ${PRODUCER_KEY}`,
@@ -86,6 +83,27 @@ describe("request bodies", () => {
     expect(contentType).toBe("application/problem+json");
     expect(JSON.parse(body)).toMatchObject({ code: "payload_too_large", status: 413 });
     expect(stack.upstash.requestCount()).toBe(0);
+  });
+
+  it("a rejected 1 MB chunked upload affects only its own request: the next one on the connection is answered", async () => {
+    // One keep-alive socket for both requests, as a browser, curl --next or an HTTP client pool would reuse it.
+    // A cancelled chunked body used to leave that connection half-read: the next request hung (or got a
+    // plain-text 503 "Your worker restarted mid-request" from wrangler's proxy).
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    try {
+      const auth = { Authorization: `Bearer ${PRODUCER_KEY}` };
+      const rejected = await send(agent, `${stack.url}/v1/jobs/noop`, "POST", { ...auth, "Content-Type": "application/json" }, 1024 * 1024);
+      expect(rejected.status, rejected.body).toBe(413);
+      expect(JSON.parse(rejected.body)).toMatchObject({ code: "payload_too_large" });
+      const next = await send(agent, `${stack.url}/healthz`, "GET", {});
+      expect(next.reusedSocket).toBe(true);
+      expect(next.status, next.body).toBe(200);
+      const after = await send(agent, `${stack.url}/v1/jobs/noop`, "POST", { ...auth, "Content-Type": "application/json" }, 0, "{}");
+      expect(after.status, after.body).toBe(202);
+    } finally {
+      agent.destroy();
+    }
+    expect(stack.upstash.requestCount()).toBe(2); // the PING of /healthz and the one enqueue; nothing for the 413
   });
 
   it("accepts a body just under the limit", async () => {
@@ -129,6 +147,25 @@ describe("routes", () => {
     await expectProblem(await stack.request("/v1/jobs", { method: "GET" }), 404, "not_found");
     await expectProblem(await stack.request("/", { key: null }), 404, "not_found");
   });
+
+  it.each<[string, string, string]>([
+    ["PUT", "/v1/jobs/noop", "DELETE, GET, HEAD, POST"],
+    ["PATCH", "/v1/jobs/noop.0000000000000000", "DELETE, GET, HEAD, POST"],
+    ["GET", "/v1/jobs/noop/batch", "POST"],
+    ["POST", "/v1/queues", "GET, HEAD"],
+    ["DELETE", "/v1/admin/dead/noop", "GET, HEAD"],
+    ["POST", "/healthz", "GET, HEAD"],
+  ])("answers 405 with Allow to %s on the known path %s", async (method, path, allow) => {
+    const response = await stack.request(path, { method, json: method === "GET" ? undefined : {} });
+    expect(response.headers.get("Allow")).toBe(allow);
+    const problem = await expectProblem(response, 405, "method_not_allowed");
+    expect(problem.detail).toContain(allow);
+    expect(stack.upstash.requestCount()).toBe(0);
+  });
+
+  it("still asks for a key before saying which methods a /v1 path answers", async () => {
+    await expectProblem(await stack.request("/v1/queues", { method: "POST", key: null, json: {} }), 401, "unauthorized");
+  });
 });
 
 describe("a misconfigured Worker", () => {
@@ -167,5 +204,36 @@ function chunkedUpload(url: string, chunks: number, headers: Record<string, stri
     request.write('{"items":[');
     for (let i = 0; i < chunks; i++) request.write(`"${"y".repeat(1_000)}",`);
     request.end("0]}");
+  });
+}
+
+/**
+ * One request over `agent`. With `chunkedBytes`, the body is that many bytes of a JSON string sent chunked (16 KiB
+ * writes, honouring back-pressure); with `text`, that body. Times out after 10 s instead of hanging the test.
+ */
+function send(agent: Agent, url: string, method: string, headers: Record<string, string>, chunkedBytes = 0, text?: string) {
+  return new Promise<{ status: number; body: string; reusedSocket: boolean }>((resolve, reject) => {
+    const chunked = chunkedBytes > 0;
+    const request = httpRequest(url, { agent, method, headers: { ...headers, ...(chunked ? { "Transfer-Encoding": "chunked" } : {}) } });
+    request.setTimeout(10_000, () => request.destroy(new Error(`${method} ${url}: no answer within 10 s`)));
+    request.on("response", (response) => {
+      let body = "";
+      response.setEncoding("utf8");
+      response.on("data", (chunk: string) => (body += chunk));
+      response.on("end", () => resolve({ status: response.statusCode ?? 0, body, reusedSocket: request.reusedSocket }));
+    });
+    request.on("error", reject);
+    if (!chunked) return request.end(text);
+    const piece = "y".repeat(16 * 1024);
+    let sent = 0;
+    request.write('"');
+    const write = () => {
+      while (sent < chunkedBytes) {
+        sent += piece.length;
+        if (!request.write(piece)) return request.once("drain", write);
+      }
+      request.end('"');
+    };
+    write();
   });
 }

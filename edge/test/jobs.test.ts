@@ -3,8 +3,8 @@
  * contract, what lands in Redis, query options, Idempotency-Key, and one Upstash request per accepted job.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { claimCall, parseJobId } from "../../shared/src/index";
-import { expectProblem, startEdgeStack, type EdgeStack } from "./harness";
+import { claimCall, FIELD, parseJobId } from "../../shared/src/index";
+import { ADMIN_KEY, expectProblem, startEdgeStack, type EdgeStack } from "./harness";
 
 let stack: EdgeStack;
 beforeAll(async () => {
@@ -208,6 +208,19 @@ describe("GET /v1/jobs/{id}", () => {
       stalls: 0,
     });
     expect(Date.parse(status.createdAt)).toBeGreaterThan(Date.now() - 60_000);
+  });
+
+  it("gives producer keys an error's message and reason only; admin keys keep the stack", async () => {
+    const { id } = await (await enqueue("noop", {})).json() as any;
+    const stored = { message: "boom", reason: "max_attempts", stack: "Error: boom\n    at run (/srv/offload/worker/run.js:12:7)", raw: "x" };
+    const { queue, localId } = parseJobId(id)!;
+    await stack.io.hset(stack.keys(queue).job(localId), FIELD.error, JSON.stringify(stored));
+
+    const producerText = await (await stack.request(`/v1/jobs/${id}`)).text();
+    expect(JSON.parse(producerText).error).toEqual({ message: "boom", reason: "max_attempts" });
+    expect(producerText).not.toContain("/srv/offload");
+    const admin = await (await stack.request(`/v1/jobs/${id}`, { key: ADMIN_KEY })).json() as any;
+    expect(admin.error).toEqual(stored);
   });
 
   it.each(["noop.0000000000000000", "webhook.zzzzzzzzzzzzzzzz", "nope.mfz3k2x9q1a8b7c6", "not-an-id", "noop.short"])(

@@ -50,6 +50,7 @@ describe("GET /v1/queues", () => {
       failed: 1,
       stalled: 0,
       workers: 1,
+      paused: false,
     });
     expect(byName.webhook).toMatchObject({ waiting: 1, active: 0, delayed: 0, dead: 0, completed: 0, failed: 0 });
     expect(byName.digest).toMatchObject({ waiting: 0, active: 0, delayed: 0, dead: 0, completed: 0, failed: 0 });

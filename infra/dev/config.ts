@@ -8,6 +8,8 @@
  */
 import { isAbsolute, join, resolve } from "node:path";
 import { z } from "zod";
+import { ConfigError, envPrefix, envWholeNumber, parseEnv } from "../../shared/src/env/index";
+import { DEFAULT_PREFIX } from "../../shared/src/keys";
 
 export const REPO_ROOT = resolve(import.meta.dirname, "../..");
 
@@ -37,18 +39,7 @@ export interface DevStackOptions {
   signal?: AbortSignal;
 }
 
-const port = (fallback: number, min = 1) =>
-  z
-    .string()
-    .default(String(fallback))
-    .transform((text, ctx) => {
-      const value = Number(text);
-      if (!/^\d+$/.test(text.trim()) || value < min || value > 65_535) {
-        ctx.addIssue({ code: "custom", message: `expected a port from ${min} to 65535, got "${text}"` });
-        return z.NEVER;
-      }
-      return value;
-    });
+const port = (fallback: number, min = 1) => envWholeNumber({ fallback, min, max: 65_535 });
 
 const DevEnvSchema = z.object({
   REDIS_URL: z
@@ -58,17 +49,17 @@ const DevEnvSchema = z.object({
   REDIS_PORT: port(6380),
   UPSTASH_LOCAL_PORT: port(8079),
   PORT: port(8787),
-  WORKERS: z
-    .string()
-    .default("1")
-    .refine((text) => /^\d+$/.test(text) && Number(text) >= 1 && Number(text) <= 32, "expected a whole number from 1 to 32")
-    .transform(Number),
+  WORKERS: envWholeNumber({ fallback: 1, min: 1, max: 32 }),
   HEALTH_PORT: port(9091, 0),
+  // Checked here with the rule the edge and the workers apply (both read it), so a bad prefix stops
+  // `npm run dev` with one line instead of a worker failing to start behind a healthy-looking edge.
+  REDIS_PREFIX: envPrefix(DEFAULT_PREFIX),
   DEV_DATA_DIR: z.string().min(1).default(".data"),
 });
 
-export class DevConfigError extends Error {
-  override readonly name = "DevConfigError";
+/** A ConfigError (shared/src/env) under the name dev.ts catches. */
+export class DevConfigError extends ConfigError {
+  override name = "DevConfigError";
 }
 
 /**
@@ -77,14 +68,14 @@ export class DevConfigError extends Error {
  * readDevConfig({ WORKERS: "0" }) // throws DevConfigError("invalid config: WORKERS: expected a whole number from 1 to 32")
  */
 export function readDevConfig(env: Readonly<Record<string, string | undefined>>): DevStackOptions {
-  // Blank means unset, as in a shell's `REDIS_URL= npm run dev`.
-  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ""));
-  const parsed = DevEnvSchema.safeParse(present);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw new DevConfigError(`invalid config: ${issue.path.join(".")}: ${issue.message}`);
+  // Blank means unset, as in a shell's `REDIS_URL= npm run dev` (parseEnv drops blank variables).
+  let vars: z.output<typeof DevEnvSchema>;
+  try {
+    vars = parseEnv(DevEnvSchema, env);
+  } catch (error) {
+    if (error instanceof ConfigError) throw new DevConfigError(error.message, error.issues);
+    throw error;
   }
-  const vars = parsed.data;
   return {
     dataDir: isAbsolute(vars.DEV_DATA_DIR) ? vars.DEV_DATA_DIR : join(REPO_ROOT, vars.DEV_DATA_DIR),
     redisUrl: vars.REDIS_URL,

@@ -2,20 +2,27 @@
   KEYS[1] job       HASH  the job record
   KEYS[2] wait      LIST  waiting local ids
   KEYS[3] delayed   ZSET  local id -> runAt
+  KEYS[4] paused    LIST  waiting local ids while the queue is paused
+  KEYS[5] cancelled ZSET  local id -> cancelledAt, the newest cancellations (listing)
   ARGV[1] local id
   ARGV[2] now (ms)
   ARGV[3] record retention after cancelling (ms)
   returns { outcome, state }: outcome "cancelled" | "conflict" | "missing"; state before the call
 ]]
-local state = redis.call('HGET', KEYS[1], 's')
+-- @include prelude
+local state = redis.call('HGET', KEYS[1], F.state)
 if not state then return { 'missing', '' } end
 if state == 'waiting' then
-  redis.call('LREM', KEYS[2], 1, ARGV[1])
+  -- A waiting job sits in wait, or in paused while the queue is paused (LREM is O(list) either way).
+  if redis.call('LREM', KEYS[2], 1, ARGV[1]) == 0 then redis.call('LREM', KEYS[4], 1, ARGV[1]) end
 elseif state == 'delayed' then
   redis.call('ZREM', KEYS[3], ARGV[1])
 else
   return { 'conflict', state }
 end
-redis.call('HSET', KEYS[1], 's', 'cancelled', 'f', ARGV[2])
+redis.call('HSET', KEYS[1], F.state, 'cancelled', F.finishedAt, ARGV[2])
 redis.call('PEXPIRE', KEYS[1], ARGV[3])
+-- Listed for operators, newest COMPLETED_INDEX_MAX kept (the trim is O(log n) when nothing is dropped).
+redis.call('ZADD', KEYS[5], ARGV[2], ARGV[1])
+redis.call('ZREMRANGEBYRANK', KEYS[5], 0, -(COMPLETED_INDEX_MAX + 1))
 return { 'cancelled', state }

@@ -1,12 +1,19 @@
 --[[ claim: promotes due delayed jobs, then moves up to `max` waiting ids into this worker's in-flight list and
   marks them active, in one call, so a busy worker claims a batch per round trip. The in-flight list is the
   lease: if this worker dies, another worker's tick moves these ids back to wait.
+  While the queue is paused it starts nothing: it still applies the settlements it carries and promotes due jobs
+  (into the paused list), gives an entry a BLMOVE moved back to the consuming end of the paused list, and claims
+  none; the worker then blocks on wait, which is absent until resume renames paused back (no polling).
   KEYS[1] wait      LIST  waiting local ids
   KEYS[2] active    LIST  this worker's in-flight ids
   KEYS[3] delayed   ZSET  local id -> runAt
   KEYS[4] wake      STRING earliest runAt a worker knows about
   KEYS[5] dead      ZSET  dead-lettered local ids (for the settlements carried along)
   KEYS[6] stats     HASH  counters (for the settlements carried along)
+  KEYS[7] meta      HASH  queue settings (`paused`)
+  KEYS[8] paused    LIST  waiting local ids while the queue is paused
+  KEYS[9] completed ZSET  local id -> finishedAt (for the settlements carried along)
+  KEYS[10] history  HASH  this minute's history bucket: settled outcomes, and `waiting` (ready-list depth)
   ARGV[1] now (ms)
   ARGV[2] job key prefix
   ARGV[3] max jobs to claim
@@ -14,11 +21,13 @@
           (the prefix lets an empty entry be told from none); counts toward max
   ARGV[5] retention (ms) of dead-letters written here for entries that cannot be run at all
   ARGV[6] number of settlements N carried along ("finish these, give me the next" in one call)
-  ARGV[7..] N groups of 6, as in `settle`
+  ARGV[7..] N groups of 7, as in `settle`
   returns { nextDue (ms, -1 none), { settlement flags, as `settle` returns }, movedFound (1/0), job... } where
           each job is { localId, v, n, d, a, m, o, c, k }. Entries that are not job ids, or have no readable
           record, are dead-lettered here with their reason and not returned.
 ]]
+-- @include prelude
+-- @include ready_list
 -- @include promote_due
 -- @include apply_settlements
 -- @include dead_letter_entry
@@ -27,13 +36,33 @@ local jobPrefix, max = ARGV[2], tonumber(ARGV[3])
 local moved = nil
 if string.sub(ARGV[4], 1, 1) == '=' then moved = string.sub(ARGV[4], 2) end
 local poisonTtl = tonumber(ARGV[5])
-local MARKER = '~'
 local KNOWN_STATES = { delayed = true, active = true, completed = true, dead = true, cancelled = true }
-local k = { active = KEYS[2], wait = KEYS[1], delayed = KEYS[3], dead = KEYS[5], stats = KEYS[6], wake = KEYS[4] }
+local k = {
+  active = KEYS[2], wait = KEYS[1], delayed = KEYS[3], dead = KEYS[5], stats = KEYS[6], wake = KEYS[4],
+  meta = KEYS[7], paused = KEYS[8], completed = KEYS[9], history = KEYS[10],
+}
+-- One HGET per claim call, not per job.
+k.ready = readyList(k)
 -- Settle first: the in-flight list shrinks before it grows, and a retry due now can be promoted right away.
 local settled = applySettlements(k, jobPrefix, now, 7, tonumber(ARGV[6]))
-local out = { promoteDue(KEYS[1], KEYS[3], KEYS[4], jobPrefix, now), settled, 1 }
+local out = { promoteDue(k, jobPrefix, now), settled, 1 }
 local claimed = 0
+
+if k.ready == k.paused then
+  -- Paused: start nothing. An entry a BLMOVE moved before the pause goes back to the consuming end, first in
+  -- line for the resume (a marker has done its job: promotion ran above). LREM from the head, where BLMOVE put
+  -- it; 0 removed means it is not ours as sent, and movedFound = 0 makes the worker recover.
+  if moved then
+    if redis.call('LREM', KEYS[2], 1, moved) == 0 then
+      out[3] = 0
+    elseif moved ~= MARKER then
+      redis.call('RPUSH', k.paused, moved)
+    end
+  end
+  -- The depth a paused queue builds up is what an operator watches: 1 LLEN + the history write.
+  flushTally(k, now, redis.call('LLEN', k.paused))
+  return out
+end
 
 local function take(entry)
   if entry == MARKER then
@@ -41,13 +70,13 @@ local function take(entry)
     redis.call('LREM', KEYS[2], 1, entry)
     return
   end
-  if not string.match(entry, '^[0-9a-z]+$') or #entry ~= 16 then
+  if not isLocalId(entry) then
     deadLetterEntry(k, jobPrefix, entry, 'invalid_entry', 'wait-list entry is not a job id', now, poisonTtl)
     return
   end
   local key = jobPrefix .. entry
   -- One read and one write per job: this runs for every job, so redis.call count is the throughput budget.
-  local f = redis.pcall('HMGET', key, 's', 'v', 'n', 'd', 'a', 'm', 'o', 'c', 'k')
+  local f = redis.pcall('HMGET', key, F.state, F.version, F.name, F.data, F.attempt, F.maxAttempts, F.options, F.createdAt, F.stalls)
   if f.err then
     deadLetterEntry(k, jobPrefix, entry, 'unreadable_record', 'job record is not a hash: ' .. f.err, now, poisonTtl)
     return
@@ -67,7 +96,7 @@ local function take(entry)
     return
   end
   local attempt = tostring((tonumber(f[5]) or 0) + 1)
-  redis.call('HSET', key, 's', 'active', 't', now, 'a', attempt)
+  redis.call('HSET', key, F.state, 'active', F.startedAt, now, F.attempt, attempt)
   out[#out + 1] = { entry, f[2], f[3], f[4], attempt, f[6], f[7], f[8], f[9] }
   claimed = claimed + 1
 end
@@ -79,10 +108,19 @@ if moved then
 end
 -- Markers do not count toward max, but bound the loop so a wait list full of markers cannot spin forever.
 local budget = max + 100
+local drained = false
 while claimed < max and budget > 0 do
   budget = budget - 1
   local entry = redis.call('LMOVE', KEYS[1], KEYS[2], 'RIGHT', 'LEFT')
-  if not entry then break end
+  if not entry then
+    drained = true
+    break
+  end
   take(entry)
 end
+-- The waiting depth for this minute's history: free when the loop drained the list, else one LLEN. With the
+-- history write (1-2 calls, see flushTally) that is what a claim call pays for operators, per call, not per job.
+local waiting = 0
+if not drained then waiting = redis.call('LLEN', KEYS[1]) end
+flushTally(k, now, waiting)
 return out

@@ -6,12 +6,13 @@
   ARGV[3] count
   returns { total, localId, diedAt (ms), error JSON ("" when the record has expired), ... }
 ]]
+-- @include prelude
 local offset, count = tonumber(ARGV[2]), tonumber(ARGV[3])
 local page = redis.call('ZREVRANGE', KEYS[1], offset, offset + count - 1, 'WITHSCORES')
 local out = { redis.call('ZCARD', KEYS[1]) }
 for i = 1, #page, 2 do
   out[#out + 1] = page[i]
   out[#out + 1] = page[i + 1]
-  out[#out + 1] = redis.call('HGET', ARGV[1] .. page[i], 'e') or ''
+  out[#out + 1] = redis.call('HGET', ARGV[1] .. page[i], F.error) or ''
 end
 return out

@@ -4,6 +4,8 @@
   KEYS[1] wait      LIST  waiting local ids (LPUSH here; workers take from the right)
   KEYS[2] delayed   ZSET  local id -> runAt (ms)
   KEYS[3] wake      STRING earliest runAt a worker knows about
+  KEYS[4] meta      HASH  queue settings (`paused`)
+  KEYS[5] paused    LIST  waiting local ids while the queue is paused (LPUSH here instead of wait then)
   ARGV[1] now (ms)
   ARGV[2] job key prefix          ("offload:{q}:job:")
   ARGV[3] idempotency key prefix  ("offload:{q}:idem:")
@@ -14,19 +16,23 @@
             payload fingerprint
   returns N groups of 3: local id, state, outcome ("created" | "existing" | "conflict")
 ]]
+-- @include prelude
+-- @include ready_list
 local now = tonumber(ARGV[1])
 local jobPrefix, idemPrefix, idemTtl = ARGV[2], ARGV[3], tonumber(ARGV[4])
 local n = tonumber(ARGV[5])
-local MARKER = '~'
 local CHUNK = 1000 -- ids per EXISTS / LPUSH call: unpack() stays far inside Lua's C stack limit (8,000)
 local out = {}
+-- Where waiting ids and the marker go: wait, or the paused list while the queue is paused (a paused queue still
+-- accepts jobs). One HGET per call, not per job.
+local readyKey = readyList({ meta = KEYS[4], wait = KEYS[1], paused = KEYS[5] })
 
 -- Waiting ids are pushed in one LPUSH per chunk, not one per job: LPUSH a b leaves the list as LPUSH a; LPUSH b
 -- would, and nothing in this script reads the wait list in between.
 local ready = {}
 local function flushReady()
   if #ready > 0 then
-    redis.call('LPUSH', KEYS[1], unpack(ready))
+    redis.call('LPUSH', readyKey, unpack(ready))
     ready = {}
   end
 end
@@ -58,22 +64,22 @@ local function create(key, id, name, data, maxAttempts, options, runAt)
   if runAt > now then
     state = 'delayed'
     -- No attempt field until the first claim (absent reads as 0): every byte here is paid once per waiting job.
-    redis.call('HSET', key, 'v', '1', 'd', data, 's', 'delayed', 'm', maxAttempts, 'c', now, 'r', runAt)
+    redis.call('HSET', key, F.version, '1', F.data, data, F.state, 'delayed', F.maxAttempts, maxAttempts, F.createdAt, now, F.runAt, runAt)
     redis.call('ZADD', KEYS[2], runAt, id)
     -- Wake a blocked worker only when this job is due before anything a worker already waits for: the marker
     -- lands in the wait list, a worker's blocking pop returns it, and its claim schedules the promotion.
     local wake = tonumber(redis.call('GET', KEYS[3]) or '')
     if wake == nil or runAt < wake then
       redis.call('SET', KEYS[3], runAt)
-      redis.call('RPUSH', KEYS[1], MARKER)
+      redis.call('RPUSH', readyKey, MARKER)
     end
   else
-    redis.call('HSET', key, 'v', '1', 'd', data, 's', 'waiting', 'm', maxAttempts, 'c', now)
+    redis.call('HSET', key, F.version, '1', F.data, data, F.state, 'waiting', F.maxAttempts, maxAttempts, F.createdAt, now)
     ready[#ready + 1] = id
     if #ready >= CHUNK then flushReady() end
   end
-  if options ~= '' then redis.call('HSET', key, 'o', options) end
-  if name ~= '' then redis.call('HSET', key, 'n', name) end
+  if options ~= '' then redis.call('HSET', key, F.options, options) end
+  if name ~= '' then redis.call('HSET', key, F.name, name) end
   return state
 end
 
@@ -88,7 +94,7 @@ for i = 0, n - 1 do
     if existing then
       local sep = string.find(existing, ' ', 1, true)
       local existingId = string.sub(existing, 1, sep - 1)
-      local state = redis.call('HGET', jobPrefix .. existingId, 's') or 'expired'
+      local state = redis.call('HGET', jobPrefix .. existingId, F.state) or 'expired'
       if string.sub(existing, sep + 1) == fingerprint then
         report(existingId, state, 'existing')
       else
@@ -100,7 +106,7 @@ for i = 0, n - 1 do
   if not handled then
     local key = jobKeys[i]
     local state = createdHere[id]
-    if not state and anyExists then state = redis.call('HGET', key, 's') end
+    if not state and anyExists then state = redis.call('HGET', key, F.state) end
     if state then
       report(id, state, 'existing')
     else

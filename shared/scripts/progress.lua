@@ -5,7 +5,8 @@
   ARGV[2] progress
   returns 1 recorded, 0 the job is no longer ours
 ]]
-if redis.call('HGET', KEYS[1], 's') ~= 'active' then return 0 end
+-- @include prelude
+if redis.call('HGET', KEYS[1], F.state) ~= 'active' then return 0 end
 if not redis.call('LPOS', KEYS[2], ARGV[1]) then return 0 end
-redis.call('HSET', KEYS[1], 'p', ARGV[2])
+redis.call('HSET', KEYS[1], F.progress, ARGV[2])
 return 1

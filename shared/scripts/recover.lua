@@ -4,14 +4,18 @@
   lease to expire, which for a live worker would be never.
   KEYS[1] active    LIST  this worker's in-flight ids
   KEYS[2] wait      LIST  waiting local ids
+  KEYS[3] meta      HASH  queue settings (`paused`)
+  KEYS[4] paused    LIST  waiting local ids while the queue is paused (entries are handed back here then)
   ARGV[1] job key prefix
   ARGV[2..] entries the process holds (running, or with a settlement on its way)
   returns number of entries handed back
 ]]
+-- @include prelude
+-- @include hand_back
 local known = {}
 for i = 2, #ARGV do known[ARGV[i]] = true end
-local MARKER = '~'
-local returned = 0
+local k = { active = KEYS[1], wait = KEYS[2], meta = KEYS[3], paused = KEYS[4] }
+local handedBack = 0
 local entries = redis.call('LRANGE', KEYS[1], 0, -1)
 for _, entry in ipairs(entries) do
   if not known[entry] then
@@ -19,13 +23,13 @@ for _, entry in ipairs(entries) do
     if entry ~= MARKER then
       local key = ARGV[1] .. entry
       -- A claim whose reply was lost already counted an attempt; give it back, the job never ran.
-      if redis.pcall('HGET', key, 's') == 'active' then
-        redis.call('HSET', key, 's', 'waiting')
-        redis.call('HINCRBY', key, 'a', -1)
+      if redis.pcall('HGET', key, F.state) == 'active' then
+        handBack(k, key, entry)
+      else
+        pushReady(k, entry)
       end
-      redis.call('RPUSH', KEYS[2], entry)
-      returned = returned + 1
+      handedBack = handedBack + 1
     end
   end
 end
-return returned
+return handedBack

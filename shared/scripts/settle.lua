@@ -8,14 +8,24 @@
   KEYS[4] dead      ZSET  dead-lettered local id -> time of death
   KEYS[5] stats     HASH  counters
   KEYS[6] wake      STRING earliest runAt a worker knows about
+  KEYS[7] meta      HASH  queue settings (`paused`)
+  KEYS[8] paused    LIST  waiting ids while the queue is paused (a hand back goes here then)
+  KEYS[9] completed ZSET  local id -> finishedAt, the newest completions
+  KEYS[10] history  HASH  this minute's history bucket (completed, failed, dead, run times)
   ARGV[1] now (ms)
   ARGV[2] job key prefix
   ARGV[3] number of outcomes N
-  ARGV[4..] N groups of 6: entry (as in the in-flight list), record id (differs for a poison entry),
-            kind ("completed" | "retry" | "dead" | "return"), payload (result JSON | error JSON | ""),
-            runAt (ms, retry only), ttl (ms, completed/dead record retention)
+  ARGV[4..] N groups of 7: entry (as in the in-flight list), record id (differs for a poison entry),
+            kind ("completed" | "retry" | "dead" | "handBack"), payload (result JSON | error JSON | ""),
+            runAt (ms, retry only), ttl (ms, completed/dead record retention), runMs (whole ms, "" = unknown)
   returns N integers: 1 applied, 0 dropped because the entry was no longer ours
 ]]
 -- @include apply_settlements
-local keys = { active = KEYS[1], wait = KEYS[2], delayed = KEYS[3], dead = KEYS[4], stats = KEYS[5], wake = KEYS[6] }
-return applySettlements(keys, ARGV[2], tonumber(ARGV[1]), 4, tonumber(ARGV[3]))
+local now = tonumber(ARGV[1])
+local k = {
+  active = KEYS[1], wait = KEYS[2], delayed = KEYS[3], dead = KEYS[4], stats = KEYS[5], wake = KEYS[6],
+  meta = KEYS[7], paused = KEYS[8], completed = KEYS[9], history = KEYS[10],
+}
+local out = applySettlements(k, ARGV[2], now, 4, tonumber(ARGV[3]))
+flushTally(k, now)
+return out

@@ -6,6 +6,11 @@
   KEYS[4] wake      STRING earliest runAt a worker knows about
   KEYS[5] dead      ZSET  dead-lettered local ids
   KEYS[6] stats     HASH  counters
+  KEYS[7] meta      HASH  queue settings (`paused`)
+  KEYS[8] paused    LIST  waiting local ids while the queue is paused (reaped jobs go here then)
+  KEYS[9] history   HASH  this minute's history bucket: `waiting` (ready-list depth), stall deaths
+  KEYS[10] schedulesDue ZSET schedule id -> next fire (ms): its head is returned, so a worker's schedule timer
+          learns of schedules made or changed through the API within one heartbeat, at no extra command
   ARGV[1] now (ms)
   ARGV[2] this worker's id
   ARGV[3] lease (ms); "0" = clean shutdown: leave the registry and hand back whatever is still in this
@@ -14,14 +19,23 @@
   ARGV[5] job key prefix
   ARGV[6] stalls allowed before a job is dead-lettered as stalled
   ARGV[7] dead record retention (ms)
-  returns { nextDue (ms, -1 none), earliest lease expiry of another worker (ms, -1 none), jobs reaped, jobs dead }
+  returns { nextDue (ms, -1 none), earliest lease expiry of another worker (ms, -1 none), jobs reaped, jobs dead,
+            earliest schedule fire (ms, -1 none) }
 ]]
+-- @include prelude
 -- @include promote_due
+-- @include hand_back
+-- @include dead_letter
 local now = tonumber(ARGV[1])
 local me, lease, activePrefix, jobPrefix = ARGV[2], tonumber(ARGV[3]), ARGV[4], ARGV[5]
 local maxStalls, deadTtl = tonumber(ARGV[6]), tonumber(ARGV[7])
-local MARKER = '~'
 local reaped, died = 0, 0
+local k = {
+  wait = KEYS[2], delayed = KEYS[3], wake = KEYS[4], dead = KEYS[5], stats = KEYS[6], meta = KEYS[7],
+  paused = KEYS[8], history = KEYS[9],
+}
+-- One HGET per tick: reaped and promoted jobs go to the paused list while the queue is paused.
+k.ready = readyList(k)
 
 local expired = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now)
 if lease <= 0 then expired[#expired + 1] = me end
@@ -35,31 +49,24 @@ for _, worker in ipairs(expired) do
     for _, entry in ipairs(entries) do
       if entry ~= MARKER then
         local key = jobPrefix .. entry
-        local state = redis.pcall('HGET', key, 's')
+        local state = redis.pcall('HGET', key, F.state)
         if type(state) == 'table' or not state then
           -- Unreadable or missing record: back in line, where the next claim dead-letters it with the reason.
-          redis.call('RPUSH', KEYS[2], entry)
+          pushReady(k, entry)
         elseif state == 'waiting' then
           -- Moved by a BLMOVE whose claim never came: it never started, so no stall.
-          redis.call('RPUSH', KEYS[2], entry)
+          pushReady(k, entry)
         elseif state == 'active' and not stalled then
-          redis.call('HSET', key, 's', 'waiting')
-          redis.call('HINCRBY', key, 'a', -1)
-          redis.call('RPUSH', KEYS[2], entry)
+          handBack(k, key, entry)
         elseif state == 'active' then
-          local stalls = redis.call('HINCRBY', key, 'k', 1)
-          redis.call('HINCRBY', KEYS[6], 'stalled', 1)
+          local stalls = redis.call('HINCRBY', key, F.stalls, 1)
+          bump(tallyOf(k).stats, 'stalled', 1)
           if stalls > maxStalls then
             local err = cjson.encode({ message = 'job stalled ' .. stalls .. ' times (its worker died mid-run)', reason = 'stalled' })
-            redis.call('HSET', key, 's', 'dead', 'e', err, 'f', now)
-            redis.call('PEXPIRE', key, deadTtl)
-            redis.call('ZADD', KEYS[5], now, entry)
-            redis.call('HINCRBY', KEYS[6], 'dead', 1)
+            deadLetter(k, key, entry, err, now, deadTtl)
             died = died + 1
           else
-            redis.call('HSET', key, 's', 'waiting')
-            redis.call('HINCRBY', key, 'a', -1)
-            redis.call('RPUSH', KEYS[2], entry)
+            handBack(k, key, entry)
             reaped = reaped + 1
           end
         end
@@ -76,7 +83,7 @@ else
   redis.call('ZREM', KEYS[1], me)
 end
 
-local nextDue = promoteDue(KEYS[2], KEYS[3], KEYS[4], jobPrefix, now)
+local nextDue = promoteDue(k, jobPrefix, now)
 local earliestOther = -1
 local head = redis.call('ZRANGE', KEYS[1], 0, 1, 'WITHSCORES')
 for i = 1, #head, 2 do
@@ -85,4 +92,8 @@ for i = 1, #head, 2 do
     break
   end
 end
-return { nextDue, earliestOther, reaped, died }
+-- The waiting depth for this minute's history: 1 LLEN + 1 HSET per tick (+1 PEXPIRE once a minute).
+flushTally(k, now, redis.call('LLEN', k.ready))
+-- One ZRANGE of the head, whatever the number of schedules.
+local schedule = redis.call('ZRANGE', KEYS[10], 0, 0, 'WITHSCORES')
+return { nextDue, earliestOther, reaped, died, tonumber(schedule[2] or '-1') }

@@ -6,7 +6,8 @@
  * Ids are made by the client before the request, so a request re-sent by @upstash/redis after a network error
  * carries the same id and the enqueue script recognises it instead of creating a second job.
  */
-const LOCAL_ID = /^[0-9a-z]{16}$/;
+/** A local id's shape. The Lua scripts get it from here too (generated prelude), so it is written once. */
+export const LOCAL_ID = /^[0-9a-z]{16}$/;
 export const QUEUE_NAME = /^[a-z][a-z0-9-]{0,62}$/;
 const ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyz";
 

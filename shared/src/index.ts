@@ -16,3 +16,7 @@ export * from "./ops/tick";
 export * from "./ops/read";
 export * from "./ops/recover";
 export * from "./ops/admin";
+export * from "./ops/schedules";
+export * from "./schedules/spec";
+export * from "./schedules/times";
+export * from "./schedules/ids";

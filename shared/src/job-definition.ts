@@ -5,6 +5,13 @@
 import type { z } from "zod";
 import type { BackoffPolicy } from "./backoff";
 import { QUEUE_NAME } from "./ids";
+import type { CodeSchedule } from "./schedules/spec";
+
+/**
+ * A recurring schedule of this job type: `{ id, cron | every, tz?, data, options?, catchUp? }` (schedules/spec.ts).
+ * Checked when a worker serving the job starts (a bad one stops it with one line naming the schedule).
+ */
+export type JobSchedule<S extends z.ZodType> = Omit<CodeSchedule, "data"> & { data: z.input<S> };
 
 export interface JobDefinitionInput<N extends string, S extends z.ZodType> {
   /** Lower-case letters, digits and dashes; also the queue name (one queue per job type). */
@@ -24,6 +31,8 @@ export interface JobDefinitionInput<N extends string, S extends z.ZodType> {
   maxStalls?: number;
   /** `thread`: run the handler in the worker thread pool so CPU work cannot freeze heartbeats. */
   runIn?: "main" | "thread";
+  /** Recurring schedules, upserted by workers at start; code is their source of truth. */
+  schedules?: readonly JobSchedule<S>[];
 }
 
 export interface JobDefinition<N extends string = string, S extends z.ZodType = z.ZodType> {
@@ -36,6 +45,7 @@ export interface JobDefinition<N extends string = string, S extends z.ZodType = 
   retention: { completedMs: number; deadMs: number };
   maxStalls: number;
   runIn: "main" | "thread";
+  schedules: readonly JobSchedule<S>[];
 }
 
 export const JOB_DEFAULTS = {
@@ -74,5 +84,6 @@ export function defineJob<const N extends string, S extends z.ZodType>(
     retention: { ...JOB_DEFAULTS.retention, ...input.retention },
     maxStalls: input.maxStalls ?? JOB_DEFAULTS.maxStalls,
     runIn: input.runIn ?? "main",
+    schedules: input.schedules ?? [],
   };
 }

@@ -2,7 +2,7 @@
  * The one place that builds Redis key names. Every key of a queue carries the queue name as its hash tag
  * (`offload:{webhook}:wait`), so each script touches keys of one cluster slot only.
  *
- * Layout (see docs/protocol.md for the state diagram):
+ * Layout (shared/PROTOCOL.md has the state diagram and what each key is for):
  *   {q}:wait            LIST   local ids ready to run; producers LPUSH, workers take from the right
  *   {q}:delayed         ZSET   local ids scored by runAt (ms): scheduled jobs and retries
  *   {q}:active:<worker> LIST   one worker process's in-flight ids (BLMOVE/LMOVE target: never only in memory)
@@ -17,10 +17,25 @@
  *   {q}:completed       ZSET   local id -> finishedAt, the newest completions (listing only; capped)
  *   {q}:cancelled       ZSET   local id -> cancelledAt (listing only; capped)
  *   {q}:history:<min>   HASH   per-minute counters (min = floor(ms / 60000)), expiring after 24 h
- * Reserved for the roadmap, same tag so the scripts stay single-slot: {q}:prio (priorities), {q}:cron,
+ *   {q}:schedules       HASH   schedule id -> spec JSON (schedules/spec.ts; `source` says code- or API-made)
+ *   {q}:schedules:due   ZSET   schedule id -> next fire time (ms); moved only by compare-and-set
+ *   {q}:schedules:runs  HASH   schedule id -> "<last tick ms> <last local id>"
+ *   {q}:dedupe:<key>    STRING local id of the waiting/delayed job holding a `dedupe` key
+ * Reserved for the roadmap, same tag so the scripts stay single-slot: {q}:prio (priorities),
  * {q}:limiter, {q}:events, {q}:callbacks.
  */
 export const DEFAULT_PREFIX = "offload";
+
+/**
+ * The marker: the entry a producer pushes onto the wait list to wake a blocked worker (it is never a local id).
+ * The Lua scripts get it from here (generated prelude).
+ */
+export const MARKER = "~";
+
+/** The minute a time falls in, as `history(minute)` names its bucket. */
+export function minuteOf(ms: number): number {
+  return Math.floor(ms / 60_000);
+}
 
 export interface QueueKeys {
   queue: string;
@@ -34,16 +49,21 @@ export interface QueueKeys {
   paused: string;
   completed: string;
   cancelled: string;
+  schedules: string;
+  schedulesDue: string;
+  schedulesRuns: string;
   /** Prefixes the scripts complete with a local id / worker id / idempotency key. */
   jobPrefix: string;
   activePrefix: string;
   idemPrefix: string;
   historyPrefix: string;
+  dedupePrefix: string;
   job(localId: string): string;
   active(workerId: string): string;
   idem(key: string): string;
   /** Per-minute history bucket; `minute` = floor(ms / 60000). */
   history(minute: number): string;
+  dedupe(key: string): string;
 }
 
 /**
@@ -58,6 +78,7 @@ export function queueKeys(queue: string, prefix: string = DEFAULT_PREFIX): Queue
   const activePrefix = `${base}active:`;
   const idemPrefix = `${base}idem:`;
   const historyPrefix = `${base}history:`;
+  const dedupePrefix = `${base}dedupe:`;
   return {
     queue,
     wait: `${base}wait`,
@@ -70,13 +91,18 @@ export function queueKeys(queue: string, prefix: string = DEFAULT_PREFIX): Queue
     paused: `${base}paused`,
     completed: `${base}completed`,
     cancelled: `${base}cancelled`,
+    schedules: `${base}schedules`,
+    schedulesDue: `${base}schedules:due`,
+    schedulesRuns: `${base}schedules:runs`,
     jobPrefix,
     activePrefix,
     idemPrefix,
     historyPrefix,
+    dedupePrefix,
     job: (localId) => jobPrefix + localId,
     active: (workerId) => activePrefix + workerId,
     idem: (key) => idemPrefix + key,
     history: (minute) => historyPrefix + minute,
+    dedupe: (key) => dedupePrefix + key,
   };
 }

@@ -1,7 +1,7 @@
 /**
  * The job record: one Redis hash per job holding the envelope and the status. Field names are one letter
  * because a hash of small fields stays in Redis's compact listpack encoding and every byte counts ×N jobs.
- * This table is the only place that knows them; the Lua scripts use the same letters (see docs/protocol.md).
+ * This table is the only place that knows them; the Lua scripts use the same letters (see shared/PROTOCOL.md).
  */
 import { z } from "zod";
 
@@ -21,7 +21,12 @@ export const FIELD = {
   result: "x",
   error: "e",
   stalls: "k",
+  /** Errors history: JSON array of the last ERRORS_KEPT failed attempts' errors, oldest first (AttemptError). */
+  errors: "h",
 } as const;
+
+/** How many failed attempts' errors a record keeps in its errors history (`h`); `e` is always the last one. */
+export const ERRORS_KEPT = 5;
 
 export const JOB_STATES = ["waiting", "delayed", "active", "completed", "dead", "cancelled"] as const;
 export type JobState = (typeof JOB_STATES)[number];
@@ -35,6 +40,22 @@ export const StoredErrorSchema = z.object({
   raw: z.string().optional(),
 });
 export type StoredError = z.infer<typeof StoredErrorSchema>;
+
+/** One entry of the errors history: the error of a failed attempt, which attempt it was and when (ms). */
+export const AttemptErrorSchema = z.object({
+  message: z.string(),
+  stack: z.string().optional(),
+  reason: z.string().optional(),
+  attempt: z.number(),
+  at: z.number(),
+});
+export type AttemptError = z.infer<typeof AttemptErrorSchema>;
+
+/** The record's errors history, oldest first; [] when absent or unreadable (records older than the field). */
+export function errorsHistory(record: Record<string, string>): AttemptError[] {
+  const parsed = z.array(AttemptErrorSchema).safeParse(parseJson(record[FIELD.errors]));
+  return parsed.success ? parsed.data : [];
+}
 
 /** What `GET /v1/jobs/{id}` returns. */
 export interface JobStatus {

@@ -7,7 +7,9 @@ import { Redis } from "ioredis";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { defineJob } from "../src/job-definition";
-import { queueKeys, type QueueKeys } from "../src/keys";
+import { minuteOf, queueKeys, type QueueKeys } from "../src/keys";
+import { errorsHistory } from "../src/record";
+import { COMPLETED_INDEX_MAX } from "../src/ops/admin";
 import { prepareJob, enqueue, enqueueCall } from "../src/ops/enqueue";
 import { claimCall, parseClaimReply } from "../src/ops/claim";
 import { parseSettleReply, settleCall, type Settlement } from "../src/ops/settle";
@@ -18,6 +20,8 @@ import { envelopeFromClaim } from "../src/envelope";
 import type { ScriptRunner } from "../src/script-runner";
 import { startRedisServer, type RedisServerHandle } from "../../infra/test/redis-server";
 import { RUNNERS, type RunnerHandle } from "./runners";
+import { adminCases } from "./admin-cases";
+import { scheduleCases } from "./schedule-cases";
 
 const job = defineJob({ name: "proto", schema: z.object({ n: z.number() }), maxAttempts: 3 });
 const T0 = 1_800_000_000_000;
@@ -49,14 +53,26 @@ describe.each(Object.keys(RUNNERS))("protocol over %s", (runnerName) => {
     keys = queueKeys("proto", `t-${runnerName}-${++prefixCounter}`);
   });
 
+  // Operator operations (pause, listing, replay …): shared/test/admin-cases.ts.
+  describe("admin operations", () => {
+    adminCases({ runner: () => runner, keys: () => keys, direct: () => direct, redisUrl: () => server.url, runnerName });
+  });
+
+  // Recurring schedules (upsert, fire by compare-and-set, catch-up): shared/test/schedule-cases.ts.
+  describe("recurring schedules", () => {
+    scheduleCases({ runner: () => runner, keys: () => keys, direct: () => direct, redisUrl: () => server.url, runnerName });
+  });
+
   const claim = async (worker: string, max: number, now = T0, moved?: string) =>
     parseClaimReply(await runner.run(claimCall(keys, worker, max, { moved, now })));
   const settle = async (worker: string, settlements: Settlement[], now = T0) =>
     parseSettleReply(await runner.run(settleCall(keys, worker, settlements, now)));
-  const tick = async (worker: string, now: number, leaseMs = LEASE) =>
-    parseTickReply(await runner.run(tickCall(keys, { workerId: worker, leaseMs, maxStalls: 1, deadTtlMs: 60_000 }, now)));
+  const tick = async (worker: string, now: number, leaseMs = LEASE, deadTtlMs = 60_000) =>
+    parseTickReply(await runner.run(tickCall(keys, { workerId: worker, leaseMs, maxStalls: 1, deadTtlMs }, now)));
+  const history = async (now: number) => direct.hgetall(keys.history(minuteOf(now)));
+  const errorsOf = async (localId: string) => errorsHistory(await direct.hgetall(keys.job(localId)));
   const settlement = (entry: string, kind: Settlement["kind"], extra: Partial<Settlement> = {}): Settlement => ({
-    entry, recordId: entry, kind, payload: kind === "completed" ? '{"ok":1}' : kind === "return" ? "" : '{"message":"boom"}',
+    entry, recordId: entry, kind, payload: kind === "completed" ? '{"ok":1}' : kind === "handBack" ? "" : '{"message":"boom"}',
     runAt: 0, ttlMs: 60_000, ...extra,
   });
 
@@ -194,10 +210,10 @@ describe.each(Object.keys(RUNNERS))("protocol over %s", (runnerName) => {
     expect((await getStatus(runner, keys, created!.localId))!.state).toBe("waiting");
   });
 
-  it("returns a job on shutdown with the attempt given back, first in line", async () => {
+  it("hands a job back on shutdown with the attempt given back, first in line", async () => {
     const created = await enqueue(runner, keys, await Promise.all([1, 2].map((n) => prepareJob(job, { n }))), T0);
     await claim("w1", 1, T0);
-    await settle("w1", [settlement(created[0]!.localId, "return")]);
+    await settle("w1", [settlement(created[0]!.localId, "handBack")]);
     expect(await getStatus(runner, keys, created[0]!.localId)).toMatchObject({ state: "waiting", attempt: 0 });
     expect((await claim("w2", 1, T0)).claimed[0]!.entry).toBe(created[0]!.localId);
   });
@@ -283,6 +299,218 @@ describe.each(Object.keys(RUNNERS))("protocol over %s", (runnerName) => {
     expect((await tick("live-worker", T0 + LEASE + 1)).reaped).toBe(0);
     expect(await direct.lrange(keys.wait, 0, -1)).toEqual([created!.localId]);
     expect(await getStatus(runner, keys, created!.localId)).toMatchObject({ state: "waiting", stalls: 0 });
+  });
+
+  describe("while paused", () => {
+    // What h2's pause script does (flag + RENAME of wait), written here so routing is tested on its own.
+    const pause = async () => {
+      await direct.hset(keys.meta, "paused", "1");
+      if (await direct.exists(keys.wait)) await direct.rename(keys.wait, keys.paused);
+    };
+    const stats = async () => parseStatsReply(keys, await runner.run(statsCall(keys)));
+
+    it("an enqueued job goes to the paused list and is not claimed; stats count it as waiting", async () => {
+      const [before] = await enqueue(runner, keys, [await prepareJob(job, { n: 1 })], T0);
+      await pause();
+      const [during] = await enqueue(runner, keys, [await prepareJob(job, { n: 2 })], T0);
+      expect(during).toMatchObject({ state: "waiting", outcome: "created" });
+      expect(await direct.exists(keys.wait)).toBe(0);
+      expect(await direct.lrange(keys.paused, 0, -1)).toEqual([during!.localId, before!.localId]);
+      expect(await claim("w1", 10, T0)).toEqual({ nextDue: -1, settled: [], movedFound: true, claimed: [] });
+      expect(await direct.llen(keys.active("w1"))).toBe(0);
+      expect(await stats()).toMatchObject({ waiting: 2, active: 0, paused: true });
+    });
+
+    it("a claim hands a BLMOVEd entry back to the consuming end and still applies its settlements", async () => {
+      const created = await enqueue(runner, keys, await Promise.all([1, 2, 3].map((n) => prepareJob(job, { n }))), T0);
+      const [first, second] = created.map((c) => c.localId);
+      await claim("w1", 1, T0);
+      await direct.lmove(keys.wait, keys.active("w1"), "RIGHT", "LEFT"); // the BLMOVE, just before the pause
+      await pause();
+      const reply = parseClaimReply(
+        await runner.run(claimCall(keys, "w1", 5, { now: T0 + 5, moved: second, settlements: [settlement(first!, "completed")] })),
+      );
+      expect(reply).toMatchObject({ settled: [true], movedFound: true, claimed: [] });
+      expect(await direct.llen(keys.active("w1"))).toBe(0);
+      expect(await direct.lindex(keys.paused, -1)).toBe(second);
+      expect(await getStatus(runner, keys, second!)).toMatchObject({ state: "waiting", attempt: 0 });
+      expect((await getStatus(runner, keys, first!))!.state).toBe("completed");
+    });
+
+    it("a settlement that hands a job back puts it in the paused list", async () => {
+      const [created] = await enqueue(runner, keys, [await prepareJob(job, { n: 1 })], T0);
+      await claim("w1", 1, T0);
+      await pause();
+      await settle("w1", [settlement(created!.localId, "handBack")]);
+      expect(await direct.lrange(keys.paused, 0, -1)).toEqual([created!.localId]);
+      expect(await direct.exists(keys.wait)).toBe(0);
+    });
+
+    it("due delayed jobs are promoted into the paused list, and the wake marker goes there too", async () => {
+      await pause();
+      const [delayed] = await enqueue(runner, keys, [await prepareJob(job, { n: 1 }, { delayMs: 1_000 })], T0);
+      expect(await direct.lrange(keys.paused, 0, -1)).toEqual(["~"]);
+      expect(await stats()).toMatchObject({ waiting: 0, delayed: 1 });
+      expect((await claim("w1", 5, T0 + 1_000)).claimed).toEqual([]);
+      expect(await direct.lrange(keys.paused, 0, -1)).toEqual(["~", delayed!.localId]);
+      expect(await direct.exists(keys.wait)).toBe(0);
+      expect(await getStatus(runner, keys, delayed!.localId)).toMatchObject({ state: "waiting" });
+      // A tick promotes into the paused list as well.
+      const [later] = await enqueue(runner, keys, [await prepareJob(job, { n: 2 }, { delayMs: 5_000 })], T0);
+      await tick("w1", T0 + 5_000);
+      expect(await direct.lindex(keys.paused, -1)).toBe(later!.localId);
+      expect(await direct.exists(keys.wait)).toBe(0);
+    });
+
+    it("reaping an expired worker hands its jobs back into the paused list", async () => {
+      const [created] = await enqueue(runner, keys, [await prepareJob(job, { n: 1 })], T0);
+      await tick("dead-worker", T0);
+      await claim("dead-worker", 1, T0);
+      await pause();
+      expect((await tick("live-worker", T0 + LEASE + 1)).reaped).toBe(1);
+      expect(await direct.lrange(keys.paused, 0, -1)).toEqual([created!.localId]);
+      expect(await direct.exists(keys.wait)).toBe(0);
+      expect(await getStatus(runner, keys, created!.localId)).toMatchObject({ state: "waiting", stalls: 1, attempt: 0 });
+    });
+
+    it("a clean leave and recover hand back into the paused list; cancel finds a job there", async () => {
+      const created = await enqueue(runner, keys, await Promise.all([1, 2, 3].map((n) => prepareJob(job, { n }))), T0);
+      await tick("w1", T0);
+      await claim("w1", 2, T0);
+      await pause();
+      expect(Number(await runner.run(recoverCall(keys, "w1", [created[0]!.localId])))).toBe(1);
+      await tick("w1", T0 + 1, 0);
+      expect(await direct.lrange(keys.paused, 0, -1)).toEqual([created[2]!.localId, created[1]!.localId, created[0]!.localId]);
+      expect(await direct.exists(keys.wait)).toBe(0);
+      expect(await cancelJob(runner, keys, created[1]!.localId)).toEqual({ outcome: "cancelled", previousState: "waiting" });
+      expect(await direct.lrange(keys.paused, 0, -1)).toEqual([created[2]!.localId, created[0]!.localId]);
+    });
+  });
+
+  describe("what operators need, written by the scripts that already run", () => {
+    it("settlements add up this minute's history: outcomes, run-time sum, count and histogram bins", async () => {
+      const created = await enqueue(runner, keys, await Promise.all([1, 2, 3, 4, 5].map((n) => prepareJob(job, { n }))), T0);
+      const ids = created.map((c) => c.localId);
+      await claim("w1", 5, T0);
+      const applied = await settle("w1", [
+        settlement(ids[0]!, "completed", { runMs: 3 }), // bin 2: ≤ 5 ms
+        settlement(ids[1]!, "completed", { runMs: 4.6 }), // rounded to 5: bin 2
+        settlement(ids[2]!, "retry", { runAt: T0 + 60_000, runMs: 1 }), // bin 0
+        settlement(ids[3]!, "dead", { runMs: 70_000 }), // longer than every bound: bin 15
+        settlement(ids[4]!, "handBack"),
+      ], T0 + 10);
+      expect(applied).toEqual([true, true, true, true, true]);
+      expect(await history(T0)).toEqual({
+        completed: "2", failed: "2", dead: "1", runSum: String(3 + 5 + 1 + 70_000), runCount: "4",
+        rb0: "1", rb2: "2", rb15: "1", waiting: "0", // the claim's
+      });
+      const ttl = await direct.pttl(keys.history(minuteOf(T0)));
+      expect(ttl).toBeGreaterThan(23 * 3_600_000);
+      expect(ttl).toBeLessThanOrEqual(24 * 3_600_000);
+      // A later call in the same minute adds to the same bucket; the next minute gets its own.
+      const [more] = await enqueue(runner, keys, [await prepareJob(job, { n: 6 })], T0);
+      await claim("w1", 5, T0);
+      await settle("w1", [settlement(more!.localId, "completed", { runMs: 3 })], T0 + 20);
+      expect(await history(T0)).toMatchObject({ completed: "3", rb2: "3", runCount: "5" });
+      expect(await direct.exists(keys.history(minuteOf(T0) + 1))).toBe(0);
+    });
+
+    it("claims and ticks record the waiting depth of the minute (set, not added)", async () => {
+      await enqueue(runner, keys, await Promise.all([1, 2, 3].map((n) => prepareJob(job, { n }))), T0);
+      await claim("w1", 1, T0);
+      expect(await history(T0)).toEqual({ waiting: "2" });
+      expect(await direct.pttl(keys.history(minuteOf(T0)))).toBeGreaterThan(23 * 3_600_000);
+      await claim("w1", 5, T0 + 1);
+      expect((await history(T0)).waiting).toBe("0");
+      await enqueue(runner, keys, [await prepareJob(job, { n: 4 })], T0 + 60_000);
+      await tick("w1", T0 + 60_000);
+      expect(await history(T0 + 60_000)).toEqual({ waiting: "1" });
+      expect(await direct.pttl(keys.history(minuteOf(T0 + 60_000)))).toBeGreaterThan(23 * 3_600_000);
+    });
+
+    it("completions are listed in the completed index, newest COMPLETED_INDEX_MAX kept", async () => {
+      // An index already full of older completions (ids need no records: listing tolerates expired ones).
+      const filler: (string | number)[] = [];
+      for (let i = 0; i < COMPLETED_INDEX_MAX; i++) filler.push(i, `old${String(i).padStart(13, "0")}`);
+      await direct.zadd(keys.completed, ...filler);
+      const created = await enqueue(runner, keys, await Promise.all([1, 2].map((n) => prepareJob(job, { n }))), T0);
+      await claim("w1", 2, T0);
+      await settle("w1", created.map((c) => settlement(c.localId, "completed")), T0 + 5);
+      expect(await direct.zcard(keys.completed)).toBe(COMPLETED_INDEX_MAX);
+      expect(await direct.zscore(keys.completed, created[0]!.localId)).toBe(String(T0 + 5));
+      expect(await direct.zscore(keys.completed, created[1]!.localId)).toBe(String(T0 + 5));
+      expect(await direct.zscore(keys.completed, "old0000000000000")).toBeNull();
+      expect(await direct.zscore(keys.completed, "old0000000000001")).toBeNull();
+      expect(await direct.zscore(keys.completed, "old0000000000002")).toBe("2");
+    });
+
+    it("cancelled jobs are listed in the cancelled index", async () => {
+      const [waiting] = await enqueue(runner, keys, [await prepareJob(job, { n: 1 })], T0);
+      await cancelJob(runner, keys, waiting!.localId, T0 + 7);
+      expect(await direct.zrange(keys.cancelled, "0", "-1", "WITHSCORES")).toEqual([waiting!.localId, String(T0 + 7)]);
+      expect(await cancelJob(runner, keys, waiting!.localId, T0 + 8)).toEqual({ outcome: "conflict", state: "cancelled" });
+      expect(await direct.zcard(keys.cancelled)).toBe(1);
+    });
+
+    it("a record keeps the errors of its last 5 failed attempts; e stays the last error", async () => {
+      const [created] = await enqueue(runner, keys, [await prepareJob(job, { n: 1 }, { maxAttempts: 10 })], T0);
+      const id = created!.localId;
+      for (let attempt = 1; attempt <= 6; attempt++) {
+        const now = T0 + attempt * 1_000;
+        expect((await claim("w1", 1, now)).claimed).toHaveLength(1);
+        const payload = JSON.stringify({ message: `boom ${attempt}`, stack: `Error: boom ${attempt}\n    at x` });
+        await settle("w1", [settlement(id, "retry", { payload, runAt: now + 1 })], now);
+      }
+      await claim("w1", 1, T0 + 7_000);
+      await settle("w1", [settlement(id, "dead", { payload: JSON.stringify({ message: "last", reason: "max_attempts" }) })], T0 + 7_000);
+      const errors = await errorsOf(id);
+      expect(errors.map((e) => e.attempt)).toEqual([3, 4, 5, 6, 7]);
+      expect(errors[0]).toEqual({ message: "boom 3", stack: "Error: boom 3\n    at x", attempt: 3, at: T0 + 3_000 });
+      expect(errors[4]).toEqual({ message: "last", reason: "max_attempts", attempt: 7, at: T0 + 7_000 });
+      expect((await getStatus(runner, keys, id))!.error).toEqual({ message: "last", reason: "max_attempts" });
+    });
+
+    it("stall deaths and poison entries get an errors history too", async () => {
+      const [created] = await enqueue(runner, keys, [await prepareJob(job, { n: 1 })], T0);
+      const id = created!.localId;
+      for (const [worker, at] of [["dead-1", T0], ["dead-2", T0 + LEASE + 2]] as const) {
+        await tick(worker, at);
+        await claim(worker, 1, at);
+        await tick("live-worker", at + LEASE + 1);
+      }
+      expect(await getStatus(runner, keys, id)).toMatchObject({ state: "dead", error: { reason: "stalled" } });
+      expect(await errorsOf(id)).toEqual([
+        { message: "job stalled 2 times (its worker died mid-run)", reason: "stalled", attempt: 1, at: T0 + 2 * LEASE + 3 },
+      ]);
+      expect(await history(T0 + 2 * LEASE + 3)).toMatchObject({ dead: "1" });
+      const missing = "0000000000000009";
+      await direct.rpush(keys.wait, missing);
+      await claim("w1", 1, T0 + 3 * LEASE);
+      expect(await errorsOf(missing)).toEqual([
+        { message: "wait-list entry has no job record", reason: "missing_record", attempt: 0, at: T0 + 3 * LEASE },
+      ]);
+    });
+  });
+
+  it("every dead-letter path trims the dead index: stall deaths and poison too, not only dead settlements", async () => {
+    // Deaths older than the dead retention: their records have expired, so the index must forget them.
+    await direct.zadd(keys.dead, T0 - 120_000, "0000000000000aaa", T0 - 30_000, "0000000000000bbb");
+    const [created] = await enqueue(runner, keys, [await prepareJob(job, { n: 1 })], T0);
+    for (const [worker, at] of [["dead-1", T0], ["dead-2", T0 + LEASE + 2]] as const) {
+      await tick(worker, at);
+      await claim(worker, 1, at);
+      await tick("live-worker", at + LEASE + 1, LEASE, 100_000);
+    }
+    const stallDeath = T0 + 2 * LEASE + 3;
+    expect((await getStatus(runner, keys, created!.localId))!.state).toBe("dead");
+    // Retention 100 s: the death at T0 - 120 s is older than stallDeath - 100 s, the one at T0 - 30 s is not.
+    expect(await direct.zrange(keys.dead, "0", "-1")).toEqual(["0000000000000bbb", created!.localId]);
+    // Poison dead-lettered by a claim, with a retention that leaves only deaths after T0 + LEASE.
+    await direct.rpush(keys.wait, "not a job id");
+    await runner.run(claimCall(keys, "w1", 1, { now: T0 + 3 * LEASE, poisonTtlMs: 2 * LEASE }));
+    expect(await direct.zcard(keys.dead)).toBe(2);
+    expect(await direct.zscore(keys.dead, "0000000000000bbb")).toBeNull();
+    expect(await direct.zscore(keys.dead, created!.localId)).toBe(String(stallDeath));
   });
 
   it("a record key of the wrong type in a dead worker's list does not break other workers' ticks", async () => {

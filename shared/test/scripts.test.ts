@@ -1,5 +1,6 @@
 /** Static checks of the Lua scripts: single-slot keys, documented headers, generated module in sync. */
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { SCRIPTS } from "../src/generated/scripts";
 import { queueKeys } from "../src/keys";
@@ -9,9 +10,12 @@ import { settleCall } from "../src/ops/settle";
 import { tickCall } from "../src/ops/tick";
 import { cancelCall, deadListCall, progressCall, statsCall, statusCall } from "../src/ops/read";
 import { recoverCall } from "../src/ops/recover";
+import { listJobsCall, pauseCall, purgeDeadCall, queueDetailCall, replayDeadCall, resumeCall } from "../src/ops/admin";
+import { scheduleDeleteCall, scheduleFireCall, scheduleReadCall, scheduleUpsertCall } from "../src/ops/schedules";
 import type { ScriptCall } from "../src/script-runner";
 import { keySlot } from "../../infra/test/crc16";
-import { compileScripts, GENERATED_FILE, renderModule } from "../../infra/scripts/lua-scripts";
+import { compileScripts, GENERATED_FILE, renderModule, SCRIPTS_DIR } from "../build/lua-scripts";
+import { renderPrelude } from "../build/lua-prelude";
 
 const keys = queueKeys("webhook");
 const id = "mfz3k2x9q1a8b7c6";
@@ -26,6 +30,18 @@ const calls: ScriptCall[] = [
   statusCall(keys, id),
   recoverCall(keys, "worker-1", []),
   deadListCall(keys, 0, 10),
+  // Operator operations (h2).
+  pauseCall(keys),
+  resumeCall(keys),
+  queueDetailCall(keys, 29_000_000, 60),
+  listJobsCall(keys, "waiting", 50),
+  replayDeadCall(keys, { all: true }),
+  purgeDeadCall(keys),
+  // Recurring schedules.
+  scheduleUpsertCall(keys, ["code", 0]),
+  scheduleDeleteCall(keys, "nightly"),
+  scheduleReadCall(keys, { mode: "all" }),
+  scheduleFireCall(keys, []),
 ];
 
 describe("Lua scripts", () => {
@@ -48,6 +64,29 @@ describe("Lua scripts", () => {
 
   it("the generated module is up to date with the .lua sources (run `npm run gen`)", () => {
     expect(readFileSync(GENERATED_FILE, "utf8")).toBe(renderModule(compileScripts()));
+  });
+
+  it("no .lua file retypes a fact the prelude generates from TypeScript", () => {
+    const files = [
+      ...readdirSync(SCRIPTS_DIR).filter((f) => f.endsWith(".lua")).map((f) => join(SCRIPTS_DIR, f)),
+      ...readdirSync(join(SCRIPTS_DIR, "includes")).map((f) => join(SCRIPTS_DIR, "includes", f)),
+    ];
+    for (const file of files) {
+      const lua = readFileSync(file, "utf8");
+      expect(lua, file).not.toMatch(/'~'/); // MARKER
+      expect(lua, file).not.toMatch(/\[0-9a-z\]/); // LOCAL_ID
+      expect(lua, file).not.toMatch(/24 \* 3600|86400000|10000\b/); // history TTL, index cap
+      // Record fields by letter in hash commands: F.<name> instead.
+      expect(lua, file).not.toMatch(/redis\.p?call\('H(SET|GET|MGET|INCRBY)'[^\n]*, '[a-z]'/);
+    }
+  });
+
+  it("the prelude carries only the facts a script uses, and refuses a field record.ts does not have", () => {
+    expect(renderPrelude("return MARKER")).toContain("local MARKER = '~'");
+    expect(renderPrelude("return MARKER")).not.toContain("HISTORY_BINS_MS");
+    expect(renderPrelude("return isLocalId(x)")).toContain("LOCAL_ID_PATTERN");
+    expect(renderPrelude("redis.call('HGET', k, F.state)")).toContain("local F = { state = 's' }");
+    expect(() => renderPrelude("redis.call('HGET', k, F.nope)")).toThrow(/F\.nope/);
   });
 
   it("computes Redis's slot for a known key", () => {

@@ -1,81 +1,46 @@
 /**
- * Worker configuration from the environment, validated once at start. Anything invalid stops the process with
- * one line naming the variable (`invalid config: WORKER_CONCURRENCY: expected a whole number from 1 to 1000`).
+ * Worker configuration from the environment, validated once at start with the shared parsers (shared/src/env).
+ * Anything invalid stops the process with one line naming the variable
+ * (`invalid config: WORKER_CONCURRENCY: expected a whole number from 1 to 1000, got "lots"`); a blank variable
+ * means its default.
  */
 import { z } from "zod";
-import { parseDuration } from "../../shared/src/duration";
+import { ConfigError, envDuration, envPrefix, envWholeNumber, parseEnv } from "../../shared/src/env/index";
 import { DEFAULT_PREFIX } from "../../shared/src/keys";
 
-const duration = (fallback: string) =>
-  z
-    .string()
-    .default(fallback)
-    .transform((text, ctx) => {
-      const ms = parseDuration(text);
-      if (ms === undefined || ms <= 0) {
-        ctx.addIssue({ code: "custom", message: `expected a duration such as 30s, 5m or 1500 (ms), got "${text}"` });
-        return z.NEVER;
-      }
-      return ms;
-    });
-
-const wholeNumber = (fallback: number, min: number, max: number) =>
-  z
-    .string()
-    .default(String(fallback))
-    .transform((text, ctx) => {
-      const value = Number(text);
-      if (!Number.isInteger(value) || value < min || value > max) {
-        ctx.addIssue({ code: "custom", message: `expected a whole number from ${min} to ${max}, got "${text}"` });
-        return z.NEVER;
-      }
-      return value;
-    });
+export { ConfigError };
 
 export const WorkerEnvSchema = z.object({
   REDIS_URL: z
     .string({ error: "required: the worker's Redis (redis:// or rediss://)" })
     .regex(/^rediss?:\/\//, "expected a redis:// or rediss:// URL"),
-  REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9_-]+$/).default(DEFAULT_PREFIX),
-  WORKER_CONCURRENCY: wholeNumber(10, 1, 1000),
+  // The same rule as the edge's (shared/src/env): both sides must agree on key names.
+  REDIS_PREFIX: envPrefix(DEFAULT_PREFIX),
+  WORKER_CONCURRENCY: envWholeNumber({ fallback: 10, min: 1, max: 1000 }),
   /** Jobs a queue may claim ahead of free slots while runs are quick (< 20 ms); empty = the concurrency (at least 10), 0 = off. */
-  WORKER_PREFETCH: z
-    .string()
-    .optional()
-    .transform((text, ctx) => {
-      if (text === undefined || text === "") return undefined;
-      const value = Number(text);
-      if (!Number.isInteger(value) || value < 0 || value > 1000) {
-        ctx.addIssue({ code: "custom", message: `expected a whole number from 0 to 1000, got "${text}"` });
-        return z.NEVER;
-      }
-      return value;
-    }),
+  WORKER_PREFETCH: envWholeNumber({ fallback: undefined, min: 0, max: 1000 }),
   /** Comma-separated job names this process serves; default: every job in the registry. */
   WORKER_QUEUES: z.string().optional(),
-  /** How long a worker's lease lasts without a heartbeat: a SIGKILLed worker's jobs return after at most this. */
-  WORKER_LEASE: duration("30s"),
-  WORKER_SHUTDOWN_GRACE: duration("25s"),
-  WORKER_THREADS: wholeNumber(2, 1, 64),
-  HEALTH_PORT: wholeNumber(9091, 0, 65535),
+  /**
+   * How long a worker's lease lasts without a tick: a SIGKILLed worker's jobs return after at most this. At least
+   * 1 s: the tick runs several times per lease, so `WORKER_LEASE=30` (30 ms) would make an idle worker send ~1,600
+   * commands a second; the message says so and suggests "30s".
+   */
+  WORKER_LEASE: envDuration({ fallback: "30s", minMs: 1_000 }),
+  /** Time running jobs get to finish on SIGTERM; 0 is not allowed (it would hand every job back at once). */
+  WORKER_SHUTDOWN_GRACE: envDuration({ fallback: "25s", minMs: 100 }),
+  WORKER_THREADS: envWholeNumber({ fallback: 2, min: 1, max: 64 }),
+  HEALTH_PORT: envWholeNumber({ fallback: 9091, min: 0, max: 65535 }),
   HEALTH_HOST: z.string().default("0.0.0.0"),
   LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
 });
 
 export type WorkerEnv = z.output<typeof WorkerEnvSchema>;
 
-/** Thrown with a one-line message naming the offending variable. */
-export class ConfigError extends Error {
-  override readonly name = "ConfigError";
-}
-
 /**
  * @example
  * const config = parseWorkerEnv(process.env); // throws ConfigError("invalid config: REDIS_URL: required …")
  */
 export function parseWorkerEnv(env: Record<string, string | undefined>): WorkerEnv {
-  const parsed = WorkerEnvSchema.safeParse(env);
-  if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0]!;
-  throw new ConfigError(`invalid config: ${issue.path.join(".")}: ${issue.message}`);
+  return parseEnv(WorkerEnvSchema, env);
 }

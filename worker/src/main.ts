@@ -3,7 +3,7 @@
  * for a graceful stop (exit 0), a second signal to hand running jobs back at once.
  */
 import { pino, type Logger } from "pino";
-import { JOBS } from "../../shared/src/jobs/index";
+import { assertRegistry, JOBS } from "../../shared/src/jobs/index";
 import { ConfigError, parseWorkerEnv, type WorkerEnv } from "./config";
 import { createHandlers } from "./handlers/index";
 import { startHealthServer } from "./health";
@@ -13,6 +13,7 @@ import { createWorker } from "./worker";
 function loadConfig(): { env: WorkerEnv; queues: string[]; handlers: ReturnType<typeof createHandlers>; log: Logger } {
   try {
     const env = parseWorkerEnv(process.env);
+    assertRegistry(JOBS); // a key that is not its job's name would serve a queue no producer enqueues into
     const queues = env.WORKER_QUEUES ? env.WORKER_QUEUES.split(",").map((q) => q.trim()).filter(Boolean) : Object.keys(JOBS);
     for (const queue of queues) {
       if (!Object.hasOwn(JOBS, queue)) throw new ConfigError(`invalid config: WORKER_QUEUES: unknown job "${queue}"`);
@@ -42,14 +43,14 @@ const worker = createWorker({
   shutdownGraceMs: env.WORKER_SHUTDOWN_GRACE,
   threads: env.WORKER_THREADS,
   threadFile: new URL("./thread.js", import.meta.url),
-  metrics,
+  observers: [metrics.observer],
   log,
 });
+metrics.attach(worker);
 
 const health = env.HEALTH_PORT > 0
-  ? await startHealthServer({ port: env.HEALTH_PORT, host: env.HEALTH_HOST, isHealthy: worker.isHealthy, metrics })
+  ? await startHealthServer({ port: env.HEALTH_PORT, host: env.HEALTH_HOST, health: worker.health, metrics })
   : undefined;
-setInterval(() => metrics.setActive(worker.activeCount()), 5_000).unref();
 
 let stopping = false;
 function onSignal(signal: NodeJS.Signals): void {

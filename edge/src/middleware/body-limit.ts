@@ -3,9 +3,15 @@
  * limit is refused before any byte is read, and the stream is counted as it arrives (chunked uploads, or a
  * Content-Length that lies). Memory held is at most the limit.
  *
- * Past the limit, up to `drainBytes` more are read and thrown away before the upload is cancelled: HTTP/1.1 can
- * only reuse a connection whose request body was read to the end, so a client that overshoots a little keeps
- * its connection (wrangler's dev proxy otherwise fails the next request on it); a large upload is cut off.
+ * Past the limit, the rest of a chunked upload is read and thrown away (a chunk at a time, nothing kept) before
+ * the 413 is sent. HTTP/1.1 can only reuse a connection whose request body was read to the end: a cancelled
+ * chunked body leaves workerd (and wrangler's dev proxy in front of it) with a half-read request, and the *next*
+ * request on that connection hung or got a plain-text 503 "Your worker restarted mid-request". A body with a
+ * declared Content-Length over the limit is refused unread: the runtime knows where it ends and skips it.
+ *
+ * Cost: bandwidth and a little CPU per discarded chunk, up to `drainBytes`. The default is 100 MiB, the largest
+ * body Cloudflare forwards to a Worker on its smallest plans, so in production the runtime's own limit comes
+ * first; only a larger upload (possible locally) is cancelled, and its connection is not reused.
  */
 import type { Context, MiddlewareHandler } from "hono";
 import { OffloadError } from "../../../shared/src/index";
@@ -14,11 +20,12 @@ import type { AppEnv } from "../context";
 export interface BodyLimitOptions {
   /** Bytes; a number or read per request (from config). Default 256 KiB. */
   maxBytes?: number | ((c: Context<AppEnv>) => number);
-  /** Bytes past the limit read and discarded before cancelling the upload. Default 64 KiB. */
+  /** Bytes past the limit read and discarded before cancelling the upload instead. Default 100 MiB. */
   drainBytes?: number;
 }
 
 export const DEFAULT_MAX_BODY_BYTES = 262_144;
+export const DEFAULT_DRAIN_BYTES = 100 * 1024 * 1024;
 
 const tooLarge = (maxBytes: number) =>
   new OffloadError("payload_too_large", `The request body is larger than ${maxBytes} bytes`);
@@ -28,7 +35,7 @@ const tooLarge = (maxBytes: number) =>
  * route.post("/v1/jobs/:name", bodyLimit({ maxBytes: 65_536 }), handler);
  */
 export function bodyLimit(options: BodyLimitOptions = {}): MiddlewareHandler<AppEnv> {
-  const { maxBytes = DEFAULT_MAX_BODY_BYTES, drainBytes = 65_536 } = options;
+  const { maxBytes = DEFAULT_MAX_BODY_BYTES, drainBytes = DEFAULT_DRAIN_BYTES } = options;
   return async function bodyLimit(c, next) {
     const limit = typeof maxBytes === "function" ? maxBytes(c) : maxBytes;
     const declared = c.req.header("Content-Length");
@@ -61,7 +68,7 @@ export function bodyLimit(options: BodyLimitOptions = {}): MiddlewareHandler<App
   };
 }
 
-/** Reads and drops up to `budget` bytes; cancels the upload if it is longer than that. */
+/** Reads and drops the rest of the body, up to `budget` bytes; cancels the upload if it is longer than that. */
 async function discard(reader: ReadableStreamDefaultReader<Uint8Array>, budget: number): Promise<void> {
   let left = budget;
   while (left >= 0) {

@@ -18,6 +18,7 @@ const HTTP_EXCEPTION_CODES: Partial<Record<number, ErrorCode>> = {
   401: "unauthorized",
   403: "forbidden",
   404: "not_found",
+  405: "method_not_allowed",
   413: "payload_too_large",
   415: "unsupported_media_type",
   429: "rate_limited",
@@ -62,6 +63,7 @@ export function problemResponse(error: OffloadError): Response {
     headers.set("Retry-After", String(Math.max(1, Math.ceil(error.details.retryAfterSeconds))));
   }
   if (error.code === "unauthorized") headers.set("WWW-Authenticate", 'Bearer realm="offload"');
+  if (error.details.allow) headers.set("Allow", error.details.allow.join(", "));
   return new Response(JSON.stringify(toProblem(error)), { status: error.status, headers });
 }
 
@@ -92,12 +94,23 @@ export function problemHandler(options: ProblemHandlerOptions = {}): ErrorHandle
   };
 }
 
+export interface ProblemNotFoundOptions {
+  /** The methods a path does answer; when it answers some, the reply is 405 with `Allow` instead of 404. */
+  allowed?: (path: string) => string[];
+}
+
 /**
  * @example
- * app.notFound(problemNotFound());
+ * app.notFound(problemNotFound({ allowed: allowedMethods(() => app.routes) }));
  */
-export function problemNotFound(): NotFoundHandler {
+export function problemNotFound(options: ProblemNotFoundOptions = {}): NotFoundHandler {
   return function notFound(c: Context) {
+    const allow = options.allowed?.(c.req.path) ?? [];
+    if (allow.length > 0) {
+      return problemResponse(
+        new OffloadError("method_not_allowed", `${c.req.method} is not allowed on ${c.req.path}; use ${allow.join(", ")}`, { allow }),
+      );
+    }
     return problemResponse(new OffloadError("not_found", `No route for ${c.req.method} ${c.req.path}`));
   };
 }

@@ -7,7 +7,7 @@
  */
 import type { Context, MiddlewareHandler } from "hono";
 import { Ratelimit } from "@upstash/ratelimit";
-import { OffloadError } from "../../../shared/src/index";
+import { OffloadError, redisUnavailable } from "../../../shared/src/index";
 import type { AppEnv } from "../context";
 import type { EdgeConfig } from "../env";
 import type { Storage } from "../storage";
@@ -66,10 +66,7 @@ export function rateLimit(options: RateLimitOptions = {}): MiddlewareHandler<App
     try {
       outcome = await limiter.limit(identify(c));
     } catch (error) {
-      throw new OffloadError("redis_unavailable", "Queue storage is unavailable; retry shortly", {
-        retryAfterSeconds: 2,
-        cause: error,
-      });
+      throw redisUnavailable(error);
     }
     if (outcome.pending) waitUntil(c, outcome.pending);
     c.header("RateLimit-Limit", String(outcome.limit));

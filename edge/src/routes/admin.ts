@@ -3,7 +3,7 @@
  * dead letters, most recent first, with each job's last error.
  */
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
-import { findJob, listDead, OffloadError, queueKeys, type Registry } from "../../../shared/src/index";
+import { findJob, listDead, queueKeys, unknownJob, type Registry } from "../../../shared/src/index";
 import type { AppEnv } from "../context";
 import { requireAdmin } from "../middleware/auth";
 import { DeadPageSchema, problem } from "../schemas";
@@ -49,7 +49,7 @@ export function adminRoutes(jobs: Registry): OpenAPIHono<AppEnv> {
   app.openapi(deadRoute, async (c) => {
     const { name } = c.req.valid("param");
     const { offset, limit } = c.req.valid("query");
-    if (!findJob(jobs, name)) throw new OffloadError("unknown_job", `No job named ${JSON.stringify(name.slice(0, 100))}`);
+    if (!findJob(jobs, name)) throw unknownJob(name);
     const page = await listDead(c.var.storage.runner, queueKeys(name, c.var.config.redisPrefix), { offset, count: limit });
     return c.json(page, 200);
   });

@@ -8,7 +8,7 @@
  * chosen before sending).
  */
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
-import { enqueue, OffloadError, prepareJob, queueKeys, type JobDefinition, type Registry } from "../../../shared/src/index";
+import { enqueue, OffloadError, prepareJob, queueKeys, unknownJob, type JobDefinition, type Registry } from "../../../shared/src/index";
 import type { AppEnv } from "../context";
 import { destinationIssues } from "../destination";
 import { bodyLimit } from "../middleware/body-limit";
@@ -84,7 +84,7 @@ export function batchRoutes(jobs: Registry): OpenAPIHono<AppEnv> {
   }
 
   app.post("/v1/jobs/:name/batch", (c) => {
-    throw new OffloadError("unknown_job", `No job named ${JSON.stringify(c.req.param("name").slice(0, 100))}`);
+    throw unknownJob(c.req.param("name"));
   });
 
   return app;

@@ -11,10 +11,13 @@ import {
   enqueue,
   findJob,
   getStatus,
+  jobNotFound,
   OffloadError,
+  outcomeError,
   parseJobId,
   prepareJob,
   queueKeys,
+  unknownJob,
   type JobDefinition,
   type Registry,
 } from "../../../shared/src/index";
@@ -24,6 +27,7 @@ import { bodyLimit } from "../middleware/body-limit";
 import { requireJson } from "../middleware/content-type";
 import { EnqueueQuerySchema, toEnqueueOptions } from "../options";
 import { CancelledSchema, JobAcceptedSchema, JobIdParamSchema, JobStatusSchema, problem } from "../schemas";
+import { statusFor } from "../views";
 import { accepted, statusPath } from "./accepted";
 
 export const IDEMPOTENCY_KEY_MAX = 255;
@@ -80,6 +84,7 @@ const getRoute = createRoute({
   operationId: "getJob",
   tags: ["jobs"],
   summary: "A job's status",
+  description: "Producer keys see a failed attempt's `error.message` and `error.reason` only; admin keys also see `stack` and `raw`.",
   request: { params: JobIdParamSchema },
   responses: {
     200: { description: "The job's record", content: { "application/json": { schema: JobStatusSchema } } },
@@ -108,7 +113,7 @@ const cancelRoute = createRoute({
 /** Resolves `{id}` to its queue's keys, or 404: a malformed id or unknown queue is simply not a job. */
 function locate(jobs: Registry, id: string, prefix: string) {
   const parsed = parseJobId(id);
-  if (!parsed || !findJob(jobs, parsed.queue)) throw new OffloadError("job_not_found", `No job ${JSON.stringify(id.slice(0, 100))}`);
+  if (!parsed || !findJob(jobs, parsed.queue)) throw jobNotFound(id);
   return { keys: queueKeys(parsed.queue, prefix), localId: parsed.localId };
 }
 
@@ -130,12 +135,7 @@ export function jobRoutes(jobs: Registry): OpenAPIHono<AppEnv> {
       const job = await prepareJob(definition, data, toEnqueueOptions(c.req.valid("query"), idempotencyKey));
       const [result] = await enqueue(storage.runner, queueKeys(definition.name, config.redisPrefix), [job]);
       if (!result) throw new Error("enqueue script returned no result");
-      if (result.outcome === "conflict") {
-        throw new OffloadError(
-          "idempotency_conflict",
-          `Idempotency-Key was already used for job ${result.id} with a different payload`,
-        );
-      }
+      if (result.outcome === "conflict") throw outcomeError("enqueue", { outcome: "conflict" }, result.id);
       // Another job id than the one we prepared: the key pointed at an earlier job. (A re-sent request after a
       // network error reports our own id as "existing"; to the client that is simply the job it asked for.)
       if (idempotencyKey !== undefined && result.localId !== job.localId) c.header("Idempotent-Replayed", "true");
@@ -146,24 +146,21 @@ export function jobRoutes(jobs: Registry): OpenAPIHono<AppEnv> {
 
   // Any other name: after the per-job routes, so it only sees names the registry does not know.
   app.post("/v1/jobs/:name", (c) => {
-    throw new OffloadError("unknown_job", `No job named ${JSON.stringify(c.req.param("name").slice(0, 100))}`);
+    throw unknownJob(c.req.param("name"));
   });
 
   app.openapi(getRoute, async (c) => {
     const { keys, localId } = locate(jobs, c.req.valid("param").id, c.var.config.redisPrefix);
     const status = await getStatus(c.var.storage.runner, keys, localId);
-    if (!status) throw new OffloadError("job_not_found", `No job ${c.req.valid("param").id} (unknown or expired)`);
-    return c.json(status, 200);
+    if (!status) throw jobNotFound(c.req.valid("param").id);
+    return c.json(statusFor(c.var.principal.role, status), 200);
   });
 
   app.openapi(cancelRoute, async (c) => {
     const { id } = c.req.valid("param");
     const { keys, localId } = locate(jobs, id, c.var.config.redisPrefix);
     const outcome = await cancelJob(c.var.storage.runner, keys, localId);
-    if (outcome.outcome === "missing") throw new OffloadError("job_not_found", `No job ${id} (unknown or expired)`);
-    if (outcome.outcome === "conflict") {
-      throw new OffloadError("job_not_cancellable", `Job ${id} is ${outcome.state}; only waiting or delayed jobs can be cancelled`);
-    }
+    if (outcome.outcome !== "cancelled") throw outcomeError("cancel", outcome, id);
     return c.json({ id, state: "cancelled" as const, previousState: outcome.previousState as "waiting" | "delayed" }, 200);
   });
 

@@ -1,3 +1,4 @@
+-- @include dead_letter
 -- Dead-letters a wait-list entry that cannot be run at all, right here in Lua: one that is not a job id (garbage,
 -- empty, not even UTF-8 — only Lua sees its exact bytes), whose record is missing, or whose key is not a hash.
 -- The record goes under the entry itself when that is a usable id, else under an id derived from the entry's
@@ -9,10 +10,7 @@ local function deadLetterEntry(k, jobPrefix, entry, reason, message, now, ttl)
   local id = entry
   if not keep then id = string.sub(redis.sha1hex(entry), 1, 16) end
   local key = jobPrefix .. id
-  local err = cjson.encode({ message = message, reason = reason, raw = string.sub(entry, 1, 200) })
   if not keep then redis.call('DEL', key) end
-  redis.call('HSET', key, 's', 'dead', 'e', err, 'f', now)
-  redis.call('PEXPIRE', key, ttl)
-  redis.call('ZADD', k.dead, now, id)
-  redis.call('HINCRBY', k.stats, 'dead', 1)
+  local err = cjson.encode({ message = message, reason = reason, raw = string.sub(entry, 1, 200) })
+  deadLetter(k, key, id, err, now, ttl)
 end

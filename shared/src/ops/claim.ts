@@ -2,7 +2,7 @@
  * Claim: take up to `max` jobs into this worker's in-flight list, after applying the settlements it carries and
  * promoting due delayed jobs. "Finish these, give me the next" is one script call.
  */
-import type { QueueKeys } from "../keys";
+import { minuteOf, type QueueKeys } from "../keys";
 import { scriptCall, type ScriptCall } from "../script-runner";
 import { parseSettleReply, settlementArgs, type Settlement } from "./settle";
 import { JOB_DEFAULTS } from "../job-definition";
@@ -44,6 +44,10 @@ export function claimCall(keys: QueueKeys, workerId: string, max: number, option
       wake: keys.wake,
       dead: keys.dead,
       stats: keys.stats,
+      meta: keys.meta,
+      paused: keys.paused,
+      completed: keys.completed,
+      history: keys.history(minuteOf(now)),
     },
     [now, keys.jobPrefix, max, moved === undefined ? "" : `=${moved}`, poisonTtlMs, ...settlementArgs(settlements)],
   );

@@ -1,7 +1,7 @@
 /**
  * Enqueue: one script call for one job or a whole batch (all of one job type, so all keys share one slot).
  */
-import type { JobDefinition } from "../job-definition";
+import { JOB_DEFAULTS, type JobDefinition } from "../job-definition";
 import { jobId, newLocalId } from "../ids";
 import type { QueueKeys } from "../keys";
 import type { JobOptions } from "../envelope";
@@ -83,7 +83,7 @@ export async function prepareJob(
 }
 
 /** How long an idempotency key keeps pointing at its job: as long as a completed record is kept. */
-export const IDEMPOTENCY_TTL_MS = 24 * 3_600_000;
+export const IDEMPOTENCY_TTL_MS = JOB_DEFAULTS.retention.completedMs;
 
 export function enqueueCall(keys: QueueKeys, jobs: readonly PreparedJob[], now: number = Date.now()): ScriptCall {
   const args: (string | number)[] = [now, keys.jobPrefix, keys.idemPrefix, IDEMPOTENCY_TTL_MS, jobs.length];
@@ -92,7 +92,11 @@ export function enqueueCall(keys: QueueKeys, jobs: readonly PreparedJob[], now: 
     // A job's name is its queue's name unless definitions say otherwise: then it is implied, not stored.
     args.push(job.localId, job.name === keys.queue ? "" : job.name, job.dataJson, job.maxAttempts, job.optionsJson, runAt, job.idempotencyKey, job.fingerprint);
   }
-  return scriptCall("enqueue", { wait: keys.wait, delayed: keys.delayed, wake: keys.wake }, args);
+  return scriptCall(
+    "enqueue",
+    { wait: keys.wait, delayed: keys.delayed, wake: keys.wake, meta: keys.meta, paused: keys.paused },
+    args,
+  );
 }
 
 export function parseEnqueueReply(keys: QueueKeys, reply: unknown): EnqueueResult[] {

@@ -3,6 +3,7 @@ import { jobId } from "../ids";
 import type { QueueKeys } from "../keys";
 import { pairsToObject, recordToStatus, StoredErrorSchema, type JobState, type JobStatus, type StoredError } from "../record";
 import { scriptCall, type ScriptCall, type ScriptRunner } from "../script-runner";
+import { JOB_DEFAULTS } from "../job-definition";
 
 export function statusCall(keys: QueueKeys, localId: string): ScriptCall {
   return scriptCall("status", { job: keys.job(localId) }, []);
@@ -23,10 +24,11 @@ export type CancelOutcome =
   | { outcome: "conflict"; state: JobState }
   | { outcome: "missing" };
 
-export const CANCELLED_RETENTION_MS = 24 * 3_600_000;
+/** A cancelled record is kept as long as a completed one. */
+export const CANCELLED_RETENTION_MS = JOB_DEFAULTS.retention.completedMs;
 
 export function cancelCall(keys: QueueKeys, localId: string, now: number = Date.now()): ScriptCall {
-  return scriptCall("cancel", { job: keys.job(localId), wait: keys.wait, delayed: keys.delayed }, [
+  return scriptCall("cancel", { job: keys.job(localId), wait: keys.wait, delayed: keys.delayed, paused: keys.paused, cancelled: keys.cancelled }, [
     localId,
     now,
     CANCELLED_RETENTION_MS,
@@ -56,18 +58,28 @@ export interface QueueStats {
   completed: number;
   failed: number;
   stalled: number;
+  /** true while the queue is paused (its waiting jobs sit in the paused list and no worker starts one). */
+  paused: boolean;
 }
 
 export function statsCall(keys: QueueKeys): ScriptCall {
   return scriptCall(
     "stats",
-    { wait: keys.wait, delayed: keys.delayed, dead: keys.dead, stats: keys.stats, workers: keys.workers },
+    {
+      wait: keys.wait,
+      paused: keys.paused,
+      meta: keys.meta,
+      delayed: keys.delayed,
+      dead: keys.dead,
+      stats: keys.stats,
+      workers: keys.workers,
+    },
     [keys.activePrefix],
   );
 }
 
 export function parseStatsReply(keys: QueueKeys, reply: unknown): QueueStats {
-  const [waiting, delayed, active, dead, workers, counters] = reply as [number, number, number, number, number, unknown[]];
+  const [waiting, delayed, active, dead, workers, counters, paused] = reply as [number, number, number, number, number, unknown[], number];
   const c = pairsToObject(counters ?? []);
   return {
     name: keys.queue,
@@ -79,6 +91,7 @@ export function parseStatsReply(keys: QueueKeys, reply: unknown): QueueStats {
     completed: Number(c.completed ?? 0),
     failed: Number(c.failed ?? 0),
     stalled: Number(c.stalled ?? 0),
+    paused: Number(paused) === 1,
   };
 }
 

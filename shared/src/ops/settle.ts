@@ -1,8 +1,9 @@
 /** Settle: apply the outcomes of finished runs, many per call. */
-import type { QueueKeys } from "../keys";
+import { minuteOf, type QueueKeys } from "../keys";
 import { scriptCall, type ScriptCall } from "../script-runner";
 
-export type SettleKind = "completed" | "retry" | "dead" | "return";
+/** `handBack`: not run to the end (shutdown); the attempt is given back and the job is first in line again. */
+export type SettleKind = "completed" | "retry" | "dead" | "handBack";
 
 export interface Settlement {
   /** As it sits in the in-flight list. */
@@ -14,14 +15,20 @@ export interface Settlement {
   payload: string;
   runAt: number;
   ttlMs: number;
-  /** How long the attempt ran (ms), for the per-minute run-time history; absent for `return`. */
+  /** How long the attempt ran (ms), for the per-minute run-time history; absent for `handBack`. */
   runMs?: number;
 }
 
-/** `N, then 6 values per settlement`: the argument layout `settle` and `claim` share. */
+/**
+ * `N, then 7 values per settlement`: the argument layout `settle` and `claim` share (apply_settlements.lua).
+ * runMs goes as whole ms ("" when unknown) so Lua adds it up as an integer.
+ */
 export function settlementArgs(settlements: readonly Settlement[]): (string | number)[] {
   const args: (string | number)[] = [settlements.length];
-  for (const s of settlements) args.push(s.entry, s.recordId, s.kind, s.payload, s.runAt, s.ttlMs);
+  for (const s of settlements) {
+    const runMs = s.runMs === undefined || !Number.isFinite(s.runMs) ? "" : Math.max(0, Math.round(s.runMs));
+    args.push(s.entry, s.recordId, s.kind, s.payload, s.runAt, s.ttlMs, runMs);
+  }
   return args;
 }
 
@@ -41,6 +48,10 @@ export function settleCall(
       dead: keys.dead,
       stats: keys.stats,
       wake: keys.wake,
+      meta: keys.meta,
+      paused: keys.paused,
+      completed: keys.completed,
+      history: keys.history(minuteOf(now)),
     },
     args,
   );

@@ -1,5 +1,5 @@
 /** Tick: lease refresh + reaping of dead workers + promotion of due delayed jobs, in one call. */
-import type { QueueKeys } from "../keys";
+import { minuteOf, type QueueKeys } from "../keys";
 import { scriptCall, type ScriptCall } from "../script-runner";
 
 export interface TickParams {
@@ -15,6 +15,8 @@ export interface TickReply {
   earliestOtherExpiry: number;
   reaped: number;
   dead: number;
+  /** The queue's earliest schedule fire time (ms), -1 when it has no schedule: the scheduler's timer. */
+  nextSchedule?: number;
 }
 
 export function tickCall(keys: QueueKeys, params: TickParams, now: number = Date.now()): ScriptCall {
@@ -27,12 +29,16 @@ export function tickCall(keys: QueueKeys, params: TickParams, now: number = Date
       wake: keys.wake,
       dead: keys.dead,
       stats: keys.stats,
+      meta: keys.meta,
+      paused: keys.paused,
+      history: keys.history(minuteOf(now)),
+      schedulesDue: keys.schedulesDue,
     },
     [now, params.workerId, params.leaseMs, keys.activePrefix, keys.jobPrefix, params.maxStalls, params.deadTtlMs],
   );
 }
 
 export function parseTickReply(reply: unknown): TickReply {
-  const [nextDue, earliestOtherExpiry, reaped, dead] = (reply as (number | string)[]).map(Number);
-  return { nextDue: nextDue!, earliestOtherExpiry: earliestOtherExpiry!, reaped: reaped!, dead: dead! };
+  const [nextDue, earliestOtherExpiry, reaped, dead, nextSchedule] = (reply as (number | string)[]).map(Number);
+  return { nextDue: nextDue!, earliestOtherExpiry: earliestOtherExpiry!, reaped: reaped!, dead: dead!, nextSchedule: nextSchedule ?? -1 };
 }

@@ -1,0 +1,20 @@
+-- @include prelude
+-- @include ready_list
+-- Puts an entry back in line at the consuming end of the ready list (wait, or paused while the queue is
+-- paused), and "hand back": the same for a job that was active but did not run to the end (shutdown, recovery
+-- of a lost reply, a reaped lease), giving its attempt back so the run it did not finish does not count.
+-- k: needs k.meta, k.wait, k.paused; the ready list is looked up once per call and kept in k.ready.
+local function readyOf(k)
+  if not k.ready then k.ready = readyList(k) end
+  return k.ready
+end
+
+local function pushReady(k, entry)
+  redis.call('RPUSH', readyOf(k), entry)
+end
+
+local function handBack(k, key, entry)
+  redis.call('HSET', key, F.state, 'waiting')
+  redis.call('HINCRBY', key, F.attempt, -1)
+  redis.call('RPUSH', readyOf(k), entry)
+end

@@ -1,0 +1,165 @@
+--[[ list_jobs: one page of a queue's jobs in one state, with their records, resuming after a cursor. Cost is
+  O(page) (times log n for the sorted sets), never an offset scan, however deep the state:
+  - waiting: the ready list (paused list while paused) in run order, from its RIGHT (consuming) end. The
+    cursor holds how many entries from that end were listed and the last one; a list index counted from the
+    near end is a seek over whole quicklist nodes (hundreds of ids each), not a scan. Workers consume from that
+    end meanwhile, so the last id is looked for within BULK_CHUNK places either side of where it was; if it is
+    gone (a worker took it, and so every entry before it), listing goes on from the head of the line.
+  - delayed: by runAt, then id. completed, cancelled, dead: newest first (score, then id, descending). The
+    cursor is the last (score, id); the page resumes strictly after it, found with ZRANK when the id is still
+    there, else by ZCOUNT plus a binary search among equal scores (O(log² n)).
+  - active: worker by worker (sorted by id), each in-flight list from its oldest claim.
+  Entries whose record is gone or no longer in that state are skipped (a listing index forgets expired records
+  here, lazily); markers and other non-jobs are skipped.
+  KEYS[1] meta      HASH  `paused` = "1" while paused
+  KEYS[2] wait      LIST  waiting local ids
+  KEYS[3] paused    LIST  waiting local ids while paused
+  KEYS[4] delayed   ZSET  local id -> runAt
+  KEYS[5] workers   ZSET  worker id -> lease expiry
+  KEYS[6] dead      ZSET  local id -> time of death
+  KEYS[7] completed ZSET  local id -> finishedAt
+  KEYS[8] cancelled ZSET  local id -> cancelledAt
+  ARGV[1] job key prefix
+  ARGV[2] in-flight list prefix
+  ARGV[3] state
+  ARGV[4] limit (1..500)
+  ARGV[5] cursor part a ("" on the first page): offset (waiting), score (zsets), worker id (active)
+  ARGV[6] cursor part b: last id (waiting, zsets), offset in that worker's list (active)
+  returns { more (1/0), next cursor a, next cursor b, localId, record flat [field, value, ...], ... }
+]]
+-- @include prelude
+local jobPrefix, activePrefix, state, limit = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4])
+local ca, cb = ARGV[5], ARGV[6]
+local WINDOW = 500
+local out = { 0, '', '' }
+
+-- Adds the job if its record exists and is in the listed state; returns false when the record is gone.
+local function add(id)
+  local flat = redis.pcall('HGETALL', jobPrefix .. id)
+  if type(flat) ~= 'table' or flat.err or #flat == 0 then return false end
+  for i = 1, #flat, 2 do
+    if flat[i] == 's' then
+      if flat[i + 1] == state then
+        out[#out + 1] = id
+        out[#out + 1] = flat
+      end
+      break
+    end
+  end
+  return true
+end
+
+local function listWaiting()
+  local list = KEYS[2]
+  if redis.call('HGET', KEYS[1], 'paused') == '1' then list = KEYS[3] end
+  local offset = tonumber(ca) or 0
+  if cb ~= '' and offset > 0 then
+    -- Tail indices offset-1-WINDOW .. offset-1+WINDOW, as LRANGE's negative indices (left to right).
+    local lo = math.max(0, offset - 1 - WINDOW)
+    local hi = offset - 1 + WINDOW
+    local window = redis.call('LRANGE', list, -(hi + 1), -(lo + 1))
+    local found, best = nil, nil
+    for j = 1, #window do
+      if window[j] == cb then
+        local tailIndex = lo + (#window - j)
+        local distance = math.abs(tailIndex - (offset - 1))
+        if not best or distance < best then found, best = tailIndex, distance end
+      end
+    end
+    if found then offset = found + 1 else offset = 0 end
+  end
+  local page = redis.call('LRANGE', list, -(offset + limit), -(offset + 1))
+  for j = #page, 1, -1 do
+    if page[j] ~= MARKER then add(page[j]) end
+  end
+  if #page == limit then
+    out[1], out[2], out[3] = 1, tostring(offset + #page), page[1]
+  end
+end
+
+local function memberAt(key, rank)
+  return redis.call('ZRANGE', key, rank, rank)[1]
+end
+
+-- First rank in [lo, hi) whose member satisfies a monotone predicate (hi when none).
+local function firstRank(key, lo, hi, pred)
+  while lo < hi do
+    local mid = math.floor((lo + hi) / 2)
+    if pred(memberAt(key, mid)) then hi = mid else lo = mid + 1 end
+  end
+  return lo
+end
+
+-- Rank to start at, strictly after (score, id) in the set's listing order.
+local function startRank(key, descending)
+  if ca == '' then return 0 end
+  local score = tonumber(ca)
+  local current = redis.call('ZSCORE', key, cb)
+  if current and tonumber(current) == score then
+    if descending then return redis.call('ZREVRANK', key, cb) + 1 end
+    return redis.call('ZRANK', key, cb) + 1
+  end
+  -- Gone (or moved): the members with this score form ranks [lo, hi) in ascending member order.
+  local lo = redis.call('ZCOUNT', key, '-inf', '(' .. ca)
+  local hi = redis.call('ZCOUNT', key, '-inf', ca)
+  if descending then
+    local above = redis.call('ZCARD', key) - hi
+    return above + (hi - firstRank(key, lo, hi, function(m) return m >= cb end))
+  end
+  return firstRank(key, lo, hi, function(m) return m > cb end)
+end
+
+local function listSorted(key, descending, forget)
+  local start = startRank(key, descending)
+  local page
+  if descending then
+    page = redis.call('ZREVRANGE', key, start, start + limit - 1, 'WITHSCORES')
+  else
+    page = redis.call('ZRANGE', key, start, start + limit - 1, 'WITHSCORES')
+  end
+  local gone = {}
+  for i = 1, #page, 2 do
+    if not add(page[i]) then gone[#gone + 1] = page[i] end
+  end
+  if forget and #gone > 0 then redis.call('ZREM', key, unpack(gone)) end
+  if #page == limit * 2 then
+    out[1], out[2], out[3] = 1, page[#page], page[#page - 1]
+  end
+end
+
+local function listActive()
+  local workers = redis.call('ZRANGE', KEYS[5], 0, -1)
+  table.sort(workers)
+  local listed = 0
+  for _, worker in ipairs(workers) do
+    if ca == '' or worker >= ca then
+      local skip = 0
+      if worker == ca then skip = tonumber(cb) or 0 end
+      local entries = redis.call('LRANGE', activePrefix .. worker, 0, -1)
+      -- The right end holds the oldest claim.
+      for j = #entries - skip, 1, -1 do
+        if listed == limit then
+          out[1], out[2], out[3] = 1, worker, tostring(#entries - j)
+          return
+        end
+        listed = listed + 1
+        if entries[j] ~= MARKER then add(entries[j]) end
+      end
+    end
+  end
+end
+
+if state == 'waiting' then
+  listWaiting()
+elseif state == 'delayed' then
+  listSorted(KEYS[4], false, false)
+elseif state == 'dead' then
+  listSorted(KEYS[6], true, true)
+elseif state == 'completed' then
+  listSorted(KEYS[7], true, true)
+elseif state == 'cancelled' then
+  listSorted(KEYS[8], true, true)
+elseif state == 'active' then
+  listActive()
+end
+return out

@@ -1,0 +1,154 @@
+/**
+ * The one set of environment parsers the edge, the worker and the dev stack share: durations, boolean flags,
+ * the Redis key prefix and whole numbers. Each is a zod schema over `string | undefined` in which an unset or
+ * blank variable means "use the default" (`WORKER_LEASE= npm run worker`, a blank `.dev.vars` line), so the
+ * three processes cannot disagree about what a value means — they used to (`REDIS_PREFIX=my_app` passed the
+ * worker and failed the edge).
+ *
+ * Messages never echo more of a value than a short excerpt: some variables beside these hold secrets.
+ */
+import { z } from "zod";
+import { parseDuration } from "../duration";
+
+/** What `formatDuration` and the messages call a duration: the largest unit that divides it evenly. */
+const UNITS = [
+  ["d", 86_400_000],
+  ["h", 3_600_000],
+  ["m", 60_000],
+  ["s", 1_000],
+] as const;
+
+/**
+ * @example
+ * formatDuration(30_000) // "30s"
+ * formatDuration(1_500) // "1500ms"
+ */
+export function formatDuration(ms: number): string {
+  for (const [unit, size] of UNITS) if (ms >= size && ms % size === 0) return `${ms / size}${unit}`;
+  return `${ms}ms`;
+}
+
+const isBlank = (text: string | undefined): text is undefined | "" => text === undefined || text.trim() === "";
+const excerpt = (text: string) => JSON.stringify(text.length > 40 ? `${text.slice(0, 40)}…` : text);
+
+export interface DurationRule {
+  /** Used when the variable is unset or blank, e.g. "30s". */
+  fallback: string;
+  /** Smallest sane value in ms; below it the process refuses to start. */
+  minMs: number;
+  /** Largest sane value in ms. Default: 7 days. */
+  maxMs?: number;
+}
+
+/**
+ * A duration in ms: a number of milliseconds (`1500`) or a number with a unit (`250ms`, `30s`, `5m`, `2h`, `1d`).
+ * Below `minMs` the message names the minimum and what the value most likely meant: `WORKER_LEASE=30` is
+ * 30 ms (a bare number is milliseconds), which makes an idle worker send ~1,600 commands a second.
+ * @example
+ * envDuration({ fallback: "30s", minMs: 1_000 }).parse("30") // throws: must be at least 1s; "30" is 30 ms …, did you mean "30s"?
+ * envDuration({ fallback: "30s", minMs: 1_000 }).parse("") // 30000
+ */
+export function envDuration(rule: DurationRule) {
+  const { fallback, minMs, maxMs = 7 * 86_400_000 } = rule;
+  return z
+    .string()
+    .optional()
+    .transform((text, ctx) => {
+      const value = isBlank(text) ? fallback : text.trim();
+      const ms = parseDuration(value);
+      if (ms === undefined) {
+        ctx.addIssue({ code: "custom", message: `expected a duration such as 30s, 5m or 1500 (ms), got ${excerpt(value)}` });
+        return z.NEVER;
+      }
+      if (ms < minMs) {
+        const bare = /^\d+(\.\d+)?$/.test(value);
+        const guess = bare && Number(value) * 1_000 >= minMs ? `, did you mean "${value}s"?` : "";
+        const read = bare ? `${ms} ms (a bare number is milliseconds)` : formatDuration(ms);
+        ctx.addIssue({ code: "custom", message: `must be at least ${formatDuration(minMs)}; ${excerpt(value)} is ${read}${guess}` });
+        return z.NEVER;
+      }
+      if (ms > maxMs) {
+        ctx.addIssue({ code: "custom", message: `must be at most ${formatDuration(maxMs)}, got ${excerpt(value)}` });
+        return z.NEVER;
+      }
+      return ms;
+    });
+}
+
+/**
+ * `true`/`1` or `false`/`0`, any case; unset or blank is `fallback`.
+ * @example
+ * envFlag(false).parse("TRUE") // true
+ * envFlag(false).parse(undefined) // false
+ */
+export function envFlag(fallback: boolean) {
+  return z
+    .string()
+    .optional()
+    .transform((text, ctx) => {
+      if (isBlank(text)) return fallback;
+      const value = text.trim().toLowerCase();
+      if (value === "true" || value === "1") return true;
+      if (value === "false" || value === "0") return false;
+      ctx.addIssue({ code: "custom", message: `expected true or false, got ${excerpt(text)}` });
+      return z.NEVER;
+    });
+}
+
+export interface WholeNumberRule {
+  /** Used when unset or blank; `undefined` leaves the value undefined (the caller picks later). */
+  fallback: number | undefined;
+  min: number;
+  max: number;
+}
+
+/**
+ * A whole number in `[min, max]`, digits only (no `1e3`, no `0x10`, no sign).
+ * @example
+ * envWholeNumber({ fallback: 10, min: 1, max: 1000 }).parse("25") // 25
+ */
+export function envWholeNumber<const F extends number | undefined>(rule: WholeNumberRule & { fallback: F }) {
+  const { fallback, min, max } = rule;
+  return z
+    .string()
+    .optional()
+    .transform((text, ctx): number | F => {
+      if (isBlank(text)) return fallback;
+      const value = text.trim();
+      if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max) {
+        ctx.addIssue({ code: "custom", message: `expected a whole number from ${min} to ${max}, got ${excerpt(value)}` });
+        return z.NEVER;
+      }
+      return Number(value);
+    });
+}
+
+/**
+ * The rule for `REDIS_PREFIX`, the same in every process: 1 to 64 of letters, digits, `_` and `-`, starting
+ * with a letter or digit. No `:` (the separator keys are built with) and no braces (a `{` in the prefix would
+ * become the cluster hash tag instead of the queue name, and a queue's keys would stop sharing a slot).
+ */
+export const PREFIX_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
+
+/**
+ * @example
+ * envPrefix("offload").parse("my_app") // "my_app"
+ * envPrefix("offload").parse("a:b") // throws: use 1 to 64 letters, digits, _ or -, …
+ */
+export function envPrefix(fallback: string) {
+  return z
+    .string()
+    .optional()
+    .transform((text, ctx) => {
+      if (isBlank(text)) return fallback;
+      const value = text.trim();
+      if (!PREFIX_PATTERN.test(value)) {
+        ctx.addIssue({
+          code: "custom",
+          message: `use 1 to 64 letters, digits, _ or - (starting with a letter or digit), got ${excerpt(value)}`,
+        });
+        return z.NEVER;
+      }
+      return value;
+    });
+}
