@@ -43,14 +43,14 @@ const worker = createWorker({
   shutdownGraceMs: env.WORKER_SHUTDOWN_GRACE,
   threads: env.WORKER_THREADS,
   threadFile: new URL("./thread.js", import.meta.url),
-  metrics,
+  observers: [metrics.observer],
   log,
 });
+metrics.attach(worker);
 
 const health = env.HEALTH_PORT > 0
-  ? await startHealthServer({ port: env.HEALTH_PORT, host: env.HEALTH_HOST, isHealthy: worker.isHealthy, metrics })
+  ? await startHealthServer({ port: env.HEALTH_PORT, host: env.HEALTH_HOST, health: worker.health, metrics })
   : undefined;
-setInterval(() => metrics.setActive(worker.activeCount()), 5_000).unref();
 
 let stopping = false;
 function onSignal(signal: NodeJS.Signals): void {
