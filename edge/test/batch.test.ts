@@ -149,6 +149,17 @@ describe("POST /v1/jobs/{name}/batch with an Idempotency-Key", () => {
     expect(new Set([...a, ...b, ...c]).size).toBe(3);
   });
 
+  it("is documented in the OpenAPI document: the header, the replay header and the 422", async () => {
+    const doc = (await (await stack.request("/openapi.json")).json()) as any;
+    const operation = doc.paths["/v1/jobs/noop/batch"].post;
+    const header = operation.parameters.find((parameter: { name: string }) => parameter.name === "idempotency-key");
+    expect(header).toMatchObject({ in: "header", required: false, schema: { maxLength: 255 } });
+    expect(header.description).toContain("whole batch");
+    expect(operation.responses["202"].description).toContain("Idempotent-Replayed");
+    expect(operation.responses["422"].description).toContain("nothing was enqueued");
+    expect(operation.responses["503"].description).toContain("Idempotency-Key");
+  });
+
   it("refuses a key longer than 255 characters: 400 at header.idempotency-key, nothing sent to Redis", async () => {
     const problem = await expectProblem(await batch("noop", [{ data: {} }], { "Idempotency-Key": "k".repeat(256) }), 400, "validation_failed");
     expect(problem.errors?.[0]?.path).toBe("header.idempotency-key");
