@@ -18,9 +18,11 @@
             form "+": name ("" when it is the queue's own name: not stored, it is implied), maxAttempts, options
                       JSON ("" = none), runAt (ms, 0 = now), idempotency key ("" = none), payload fingerprint
   returns N groups of 3: local id, state, outcome ("created" | "existing" | "conflict" | "skipped")
-  All or nothing: when any job's idempotency key conflicts, the call writes nothing; the conflicting jobs report
-  "conflict" (with the id their key points at), the others "existing" (their key matched) or "skipped" (state
-  "expired": no record behind the id, none was written).
+  All or nothing: when any job's idempotency key conflicts with a key stored before the call, the call writes
+  nothing; the conflicting jobs report "conflict" (with the id their key points at), the others "existing" (their
+  key matched) or "skipped" (state "expired": no record behind the id, none was written). (One key given twice
+  with two payloads in the same call is the exception: the first job is created, the second refused, as two calls
+  in a row would do; no caller sends that: a keyed batch's keys are distinct.)
 ]]
 -- @include prelude
 -- @include ready_list
@@ -65,15 +67,14 @@ for first = 0, n - 1, CHUNK do
   end
   if not anyExists and redis.call('EXISTS', unpack(chunk)) > 0 then anyExists = true end
 end
+-- Ids created by this call: the same id twice in one call is one job (the second is reported as existing).
+local createdHere = {}
 
 local function report(id, state, outcome)
   out[#out + 1] = id
   out[#out + 1] = state
   out[#out + 1] = outcome
 end
-
--- Ids created by this call: the same id twice in one call is one job (the second is reported as existing).
-local createdHere = {}
 
 -- Every idempotency key of the call is read BEFORE anything is written, one MGET per chunk (instead of a GET
 -- per job in the loop below), so that a conflict anywhere writes nothing at all. A keyed batch is N jobs with
