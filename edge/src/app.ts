@@ -23,6 +23,7 @@ import { docsRoutes } from "./routes/docs";
 import { healthRoutes } from "./routes/health";
 import { jobRoutes } from "./routes/jobs";
 import { queueRoutes } from "./routes/queues";
+import { scheduleRoutes } from "./routes/schedules";
 import type { StorageOptions } from "./storage";
 import { validationHook } from "./validation";
 
@@ -58,6 +59,7 @@ export function createApp(options: CreateAppOptions = {}): OpenAPIHono<AppEnv> {
   app.route("/", batchRoutes(jobs));
   app.route("/", queueRoutes(jobs));
   app.route("/", adminRoutes(jobs));
+  app.route("/", scheduleRoutes(jobs));
   docsRoutes(app, jobs);
   return app;
 }
