@@ -13,19 +13,23 @@
   ARGV[2] job key prefix          ("offload:{q}:job:")
   ARGV[3] idempotency key prefix  ("offload:{q}:idem:")
   ARGV[4] idempotency TTL (ms; also how long a dedupe key is kept)
-  ARGV[5] dedupe key prefix       ("offload:{q}:dedupe:")
-  ARGV[6] number of jobs N
-  ARGV[7..] N groups of 10: local id, name ("" when it is the queue's own name: not stored, it is implied),
-            data JSON, maxAttempts, options JSON ("" = none), runAt (ms, 0 = now), idempotency key ("" = none),
-            payload fingerprint, dedupe key ("" = none), debounce (ms, 0 = none; only with a dedupe key)
+  ARGV[5] number of jobs N
+  ARGV[6] maxAttempts of a job in the short form
+  ARGV[7] dedupe key prefix       ("offload:{q}:dedupe:")
+  ARGV[8..] N groups, one per job: local id, data JSON, form, and then
+            form "":  nothing (the short form: the queue's own name, ARGV[6] attempts, no options, run now, no
+                      idempotency or dedupe key; 3 arguments a job, which is most jobs)
+            form "+": name ("" when it is the queue's own name: not stored, it is implied), maxAttempts, options
+                      JSON ("" = none), runAt (ms, 0 = now), idempotency key ("" = none), payload fingerprint,
+                      dedupe key ("" = none), debounce (ms, 0 = none; only with a dedupe key)
   returns N groups of 3: local id, state, outcome ("created" | "existing" | "conflict")
 ]]
 -- @include prelude
 -- @include ready_list
 local now = tonumber(ARGV[1])
 local jobPrefix, idemPrefix, idemTtl = ARGV[2], ARGV[3], tonumber(ARGV[4])
-local dedupePrefix, n = ARGV[5], tonumber(ARGV[6])
-local FIRST, GROUP = 7, 10 -- where the job groups start in ARGV, and their size
+local n = tonumber(ARGV[5])
+local defaultAttempts, dedupePrefix = ARGV[6], ARGV[7]
 local CHUNK = 1000 -- ids per EXISTS / LPUSH call: unpack() stays far inside Lua's C stack limit (8,000)
 local out = {}
 -- Where waiting ids and the marker go: wait, or the paused list while the queue is paused (a paused queue still
@@ -42,6 +46,15 @@ local function flushReady()
   end
 end
 
+-- Where each job's group starts: groups are 3 or 11 arguments long (every argument is paid twice, by the producer
+-- encoding it and by Redis parsing it: the short form is 8 fewer a job).
+local bases = {}
+local at = 8
+for i = 0, n - 1 do
+  bases[i] = at
+  if ARGV[at + 2] == '' then at = at + 3 else at = at + 11 end
+end
+
 -- One EXISTS per chunk of ids instead of an HGET per job: when none exists (every call except a re-sent one),
 -- no job needs a check of its own. Costs a table of the call's job keys.
 local jobKeys = {}
@@ -49,7 +62,7 @@ local anyExists = false
 for first = 0, n - 1, CHUNK do
   local chunk = {}
   for i = first, math.min(n, first + CHUNK) - 1 do
-    jobKeys[i] = jobPrefix .. ARGV[FIRST + i * GROUP]
+    jobKeys[i] = jobPrefix .. ARGV[bases[i]]
     chunk[#chunk + 1] = jobKeys[i]
   end
   if not anyExists and redis.call('EXISTS', unpack(chunk)) > 0 then anyExists = true end
@@ -120,11 +133,15 @@ local function debounceInto(holder, state, data, debounce)
 end
 
 for i = 0, n - 1 do
-  local base = FIRST + i * GROUP
-  local id, name, data = ARGV[base], ARGV[base + 1], ARGV[base + 2]
-  local maxAttempts, options, runAt = ARGV[base + 3], ARGV[base + 4], tonumber(ARGV[base + 5])
-  local idemKey, fingerprint = ARGV[base + 6], ARGV[base + 7]
-  local dedupeKey, debounce = ARGV[base + 8], tonumber(ARGV[base + 9])
+  local base = bases[i]
+  local id, data = ARGV[base], ARGV[base + 1]
+  local name, maxAttempts, options, runAt, idemKey, fingerprint = '', defaultAttempts, '', 0, '', ''
+  local dedupeKey, debounce = '', 0
+  if ARGV[base + 2] ~= '' then
+    name, maxAttempts, options = ARGV[base + 3], ARGV[base + 4], ARGV[base + 5]
+    runAt, idemKey, fingerprint = tonumber(ARGV[base + 6]), ARGV[base + 7], ARGV[base + 8]
+    dedupeKey, debounce = ARGV[base + 9], tonumber(ARGV[base + 10])
+  end
   local handled = false
   if idemKey ~= '' then
     local existing = redis.call('GET', idemPrefix .. idemKey)
