@@ -94,6 +94,7 @@ export class Lease {
     try {
       const reply = parseTickReply(await runner.run(tickCall(keys, { workerId, leaseMs, maxStalls, deadTtlMs })));
       this.failures = 0;
+      this.options.observer?.ticked?.({ queue: keys.queue, nextSchedule: reply.nextSchedule });
       if (reply.reaped > 0 || reply.dead > 0) {
         log.warn({ queue: keys.queue, reaped: reply.reaped, dead: reply.dead }, "reaped jobs of an expired worker");
         this.options.observer?.stalled?.({ queue: keys.queue, reaped: reply.reaped, dead: reply.dead });

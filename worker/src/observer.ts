@@ -46,6 +46,8 @@ export interface WorkerObserver {
   settled?(event: SettledEvent): void;
   popped?(event: { queue: string; entry: string }): void;
   stalled?(event: { queue: string; reaped: number; dead: number }): void;
+  /** A lease tick answered; `nextSchedule` is the queue's earliest schedule fire (scheduler.ts listens). */
+  ticked?(event: { queue: string; nextSchedule?: number }): void;
   recovered?(event: { queue: string; count: number }): void;
   redisError?(event: { queue?: string; op: RedisOp | "connection"; error: unknown }): void;
   reconnecting?(event: { connection: string }): void;
@@ -56,7 +58,7 @@ type Hooks = Required<WorkerObserver>;
 /** One observer that calls each given one in turn; hooks nobody implements cost nothing. */
 export function combineObservers(observers: readonly WorkerObserver[]): WorkerObserver {
   const combined: WorkerObserver = {};
-  const names: (keyof Hooks)[] = ["claimed", "started", "settled", "popped", "stalled", "recovered", "redisError", "reconnecting"];
+  const names: (keyof Hooks)[] = ["claimed", "started", "settled", "popped", "stalled", "ticked", "recovered", "redisError", "reconnecting"];
   for (const name of names) {
     const hooks = observers.map((o) => o[name]?.bind(o)).filter((hook) => hook !== undefined) as ((event: never) => void)[];
     if (hooks.length === 1) (combined as Record<string, unknown>)[name] = hooks[0];

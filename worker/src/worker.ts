@@ -19,6 +19,7 @@ import { createConnection } from "./redis-connections";
 import type { AnyHandler } from "./run";
 import { Slots } from "./slots";
 import { createThreadPool, type ThreadPool } from "./thread-pool";
+import { Scheduler } from "./scheduler";
 
 /** Quick jobs at low concurrency gain the most from claiming ahead: 10 runs per round trip at concurrency 1. */
 const DEFAULT_MIN_CLAIM_AHEAD = 10;
@@ -96,6 +97,12 @@ export function createWorker(options: WorkerOptions): Worker {
     }
   }
 
+  // Recurring schedules: one timer per served queue (scheduler.ts), told the earliest fire by its queue's ticks.
+  const schedulers = new Map(
+    queueNames.map((name) => [name, new Scheduler({ keys: queueKeys(name, options.prefix), runner, definition: options.registry[name]!, log })]),
+  );
+  const queueObserver = combineObservers([observer, { ticked: (e) => schedulers.get(e.queue)?.heard(e.nextSchedule) }]);
+
   const blockingConnections: Redis[] = [];
   const queues = queueNames.map((name) => {
     const blocking = createConnection(options.redisUrl, `offload:${id}:blocking:${name}`);
@@ -117,7 +124,7 @@ export function createWorker(options: WorkerOptions): Worker {
       blockSeconds: options.blockSeconds ?? 60,
       hardStop,
       claimAheadLimit: options.prefetch ?? Math.max(DEFAULT_MIN_CLAIM_AHEAD, options.concurrency),
-      observer,
+      observer: queueObserver,
       redisDown,
       log,
     });
@@ -128,6 +135,7 @@ export function createWorker(options: WorkerOptions): Worker {
     commands,
     async start() {
       const registered = await Promise.all(queues.map((q) => q.start()));
+      await Promise.all([...schedulers.values()].map((scheduler) => scheduler.start()));
       const fields = { queues: queueNames, concurrency: options.concurrency, redis: reachability.address };
       if (registered.every(Boolean)) log.info(fields, "worker started");
       // Not "started" as if all were well: the loops keep retrying, and jobs start once Redis answers.
@@ -135,6 +143,7 @@ export function createWorker(options: WorkerOptions): Worker {
     },
     async stop() {
       log.info("stopping: no new jobs; waiting for running jobs");
+      for (const scheduler of schedulers.values()) scheduler.stop();
       await Promise.all(queues.map((q) => q.stopFetching()));
       const grace = setTimeout(() => {
         log.warn({ running: slots.inUse }, "shutdown grace period over; handing running jobs back");
