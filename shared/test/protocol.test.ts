@@ -22,6 +22,7 @@ import { startRedisServer, type RedisServerHandle } from "../../infra/test/redis
 import { RUNNERS, type RunnerHandle } from "./runners";
 import { adminCases } from "./admin-cases";
 import { scheduleCases } from "./schedule-cases";
+import { dedupeCases } from "./dedupe-cases";
 
 const job = defineJob({ name: "proto", schema: z.object({ n: z.number() }), maxAttempts: 3 });
 const T0 = 1_800_000_000_000;
@@ -56,6 +57,11 @@ describe.each(Object.keys(RUNNERS))("protocol over %s", (runnerName) => {
   // Operator operations (pause, listing, replay …): shared/test/admin-cases.ts.
   describe("admin operations", () => {
     adminCases({ runner: () => runner, keys: () => keys, direct: () => direct, redisUrl: () => server.url, runnerName });
+  });
+
+  // Dedupe keys and debounce in the enqueue script: shared/test/dedupe-cases.ts.
+  describe("dedupe and debounce", () => {
+    dedupeCases({ runner: () => runner, keys: () => keys, direct: () => direct, redisUrl: () => server.url, runnerName });
   });
 
   // Recurring schedules (upsert, fire by compare-and-set, catch-up): shared/test/schedule-cases.ts.

@@ -4,7 +4,7 @@ import { EXPIRY_MARGIN_MS, nextTickAt, tickRetryDelayMs } from "./lease";
 
 const NOW = 1_000_000;
 const LEASE = 30_000;
-const idle = { nextDue: -1, earliestOtherExpiry: -1, reaped: 0, dead: 0 };
+const idle = { nextDue: -1, earliestOtherExpiry: -1, reaped: 0, dead: 0, nextSchedule: -1 };
 
 describe("nextTickAt", () => {
   it("is the heartbeat, half a lease on, when nothing else is due", () => {

@@ -10,7 +10,7 @@
  * leaves the gauges at their last values and counts a Redis error, rather than failing the whole scrape.
  *
  * Names (every one a test scrapes from a real worker, and infra/prometheus/alerts.yml uses only these):
- *   offload_queue_{waiting,delayed,active,dead,workers}{queue}   gauges from the stats call
+ *   offload_queue_{waiting,delayed,active,dead,workers,paused}{queue}   gauges from the stats call
  *   offload_job_run_duration_seconds{queue}                      histogram of the settlements' runMs
  *   offload_jobs_total{queue,outcome}                            outcome: completed|retried|dead|stalled|handed_back
  *   offload_claim_duration_seconds{queue}                        claim round trip
@@ -42,6 +42,8 @@ export interface WorkerMetrics {
 }
 
 export const OUTCOME_OF_KIND = { completed: "completed", retry: "retried", dead: "dead", handBack: "handed_back" } as const;
+/** A scrape waits at most this long for the stats calls (Redis down: ioredis may hold them until it gives up). */
+const STATS_TIMEOUT_MS = 2_000;
 const RUN_BUCKETS = [0.001, 0.005, 0.025, 0.1, 0.5, 1, 5, 15, 60, 300];
 const ROUND_TRIP_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.1, 0.5, 2];
 
@@ -106,13 +108,17 @@ export function createMetrics(options: { statsCacheMs?: number } = {}): WorkerMe
     },
   });
 
-  // Depth gauges: one stats call per queue per scrape, shared by the five gauges and by scrapes within the cache.
+  // Depth gauges: one stats call per queue per scrape, shared by the six gauges and by scrapes within the cache.
   let cached: { at: number; stats: Promise<QueueStats[] | undefined> } | undefined;
   const readStats = (): Promise<QueueStats[] | undefined> => {
     if (!source) return Promise.resolve([]);
     const now = Date.now();
     if (!cached || now - cached.at > statsCacheMs) {
-      const stats = source.readStats().catch(() => {
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error("stats call timed out")), STATS_TIMEOUT_MS);
+      });
+      const stats = Promise.race([source.readStats(), timeout]).finally(() => clearTimeout(timer)).catch(() => {
         redisErrors.inc({ op: "stats" });
         cached = undefined;
         return undefined;
@@ -121,19 +127,21 @@ export function createMetrics(options: { statsCacheMs?: number } = {}): WorkerMe
     }
     return cached.stats;
   };
-  for (const field of ["waiting", "delayed", "active", "dead", "workers"] as const) {
+  const gaugeHelp = {
+    workers: "Live workers serving the queue (unexpired leases), as Redis counts them.",
+    paused: "1 while the queue is paused (enqueues are accepted, no worker starts a job), else 0.",
+  } as Record<string, string>;
+  for (const field of ["waiting", "delayed", "active", "dead", "workers", "paused"] as const) {
     new Gauge({
       name: `offload_queue_${field}`,
       help:
-        field === "workers"
-          ? "Live workers serving the queue (unexpired leases), as Redis counts them."
-          : `Jobs ${field} in the queue, as Redis counts them (every worker reports the same value: aggregate with max).`,
+        gaugeHelp[field] ?? `Jobs ${field} in the queue, as Redis counts them (every worker reports the same value: aggregate with max).`,
       labelNames: ["queue"],
       registers,
       async collect() {
         const stats = await readStats();
         // Redis unreachable: keep the last values rather than report an empty queue.
-        for (const queue of stats ?? []) this.set({ queue: queue.name }, queue[field]);
+        for (const queue of stats ?? []) this.set({ queue: queue.name }, Number(queue[field]));
       },
     });
   }

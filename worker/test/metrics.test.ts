@@ -99,9 +99,10 @@ describe("worker metrics", () => {
     expect(sample(text, "offload_queue_waiting", { queue: "work" })).toBe(0);
     expect(sample(text, "offload_queue_dead", { queue: "work" })).toBe(1);
     expect(sample(text, "offload_queue_workers", { queue: "work" })).toBe(1);
+    expect(sample(text, "offload_queue_paused", { queue: "work" })).toBe(0);
     expect(sample(text, "offload_jobs_running")).toBe(0);
     expect(sample(text, "offload_worker_nodejs_eventloop_lag_seconds")).toEqual(expect.any(Number));
-    // Five gauges and several scrapes within the cache window: one stats call.
+    // Six gauges and several scrapes within the cache window: one stats call.
     expect(statsCalls).toBe(1);
   });
 

@@ -44,6 +44,11 @@ describe("a worker whose Redis is unreachable", () => {
     expect(down.status).toBe(503);
     expect(down.body).toMatchObject({ status: "redis_unavailable", redis: url });
     expect(down.body.cause).toMatch(/connection refused/);
+    // Metrics still answer (Prometheus must see the outage); the depth gauges' failed stats call counts as a Redis
+    // error (in the next scrape: a scrape's counters are read while its gauges still wait for Redis).
+    await waitFor(async () => /^offload_redis_errors_total\{op="stats"\} [1-9]/m.test(await worker.metrics()), {
+      what: "a failed stats call counted",
+    });
 
     const server = await startRedisServer({ port });
     servers.push(server);

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { Redis } from "ioredis";
 import { pino } from "pino";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { queueKeys, type QueueKeys } from "../../shared/src/keys";
+import { minuteOf, queueKeys, type QueueKeys } from "../../shared/src/keys";
 import { getStatus, parseStatsReply, statsCall } from "../../shared/src/ops/read";
 import { enqueue, prepareJob } from "../../shared/src/ops/enqueue";
 import { ioredisRunner } from "../../shared/src/runners/ioredis-runner";
@@ -117,6 +117,16 @@ describe("worker runtime", () => {
     const ofFailing = settlements.find((s) => s.entry === failing)!;
     expect(ofFailing.kind).toBe("retry");
     expect(ofFailing.runMs).toEqual(expect.any(Number));
+    // The run times reach the queue's per-minute history (three attempts ran; the buckets may straddle a minute).
+    const minute = minuteOf(Date.now());
+    let runCount = 0;
+    let runSum = 0;
+    for (const m of [minute - 1, minute]) {
+      runCount += Number((await redis.hget(keys.history(m), "runCount")) ?? 0);
+      runSum += Number((await redis.hget(keys.history(m), "runSum")) ?? 0);
+    }
+    expect(runCount).toBe(3);
+    expect(runSum).toBeGreaterThanOrEqual(39);
   });
 
   it("retries with backoff, then dead-letters with the last error after maxAttempts", async () => {
