@@ -21,7 +21,9 @@
  *     once, learning the new expiry, and then ticks at each expiry of ours while we stay busy (what a busy
  *     worker's heartbeat costs anyway). Cost per idle -> busy transition: ZSCORE + ZADD + RPUSH inside the claim,
  *     and 3 commands of the woken peer (its claim, its tick, its next BLMOVE). A peer that is not blocked at that
- *     moment is busy (it ticks every half lease and watches us) or about to block (its BLMOVE returns the marker).
+ *     moment is busy (it ticks every half lease and watches us) or about to block (its BLMOVE returns the marker;
+ *     a BLMOVE that timed out is re-issued without a claim in between, so no claim of an idle peer drops the
+ *     marker unseen, except the first claim after start, a one-round-trip window then covered by its idle tick).
  *   - Delayed jobs and schedules keep their own clocks: a producer's marker wakes a blocked worker for an earlier
  *     delayed job and the claim's nextDue schedules the tick that promotes it; the scheduler has its own timer.
  *     What gets slower: a schedule made through the API reaches an idle worker's timer within one idle heartbeat.

@@ -173,7 +173,10 @@ export class QueueWorker {
         if (claimed > 0) this.signalWork();
         else if (claimed === 0 && !this.stopping) {
           if (lane === 0) {
-            await this.pop.block();
+            // A BLMOVE that timed out moved nothing from a list that stayed empty: block again without a claim.
+            // Saves a command per timeout, and a claim here could drop a busy peer's marker without us ticking.
+            do await this.pop.block();
+            while (this.pop.moved === undefined && !this.pop.needsRecovery && !this.stopping);
             if (this.pop.moved !== undefined) this.signalWork();
           } else await Promise.race([this.nextWork(), this.stoppedSignal]);
         }
