@@ -4,10 +4,13 @@
  * workers — in one prefixed log, then a banner with the URL, the local keys and a curl to try.
  *
  * Ctrl-C or SIGTERM stops every child (workers gracefully) and exits 0; a second Ctrl-C kills them at once.
- * If a child dies on its own, everything is stopped and the exit code is 1. Knobs: see config.ts.
+ * A worker that dies is restarted (with backoff; see supervise.ts); if Redis, the REST endpoint or the edge dies
+ * on its own, or no worker is left (each gave up after crashing at start), everything is stopped and the exit
+ * code is 1. Knobs: see config.ts.
  */
 import { DevConfigError, readDevConfig, type DevStackOptions } from "./config";
 import { createPrefixedWriter, shouldColor } from "./log";
+import { DEFAULT_REDIS_URL } from "../cli/connect";
 import { startDevStack, type DevStack } from "./stack";
 
 const color = shouldColor(process.stdout, process.env);
@@ -69,8 +72,8 @@ try {
 }
 
 printBanner(stack);
-void stack.failed.then(async (exit) => {
-  say(`${exit.name} exited on its own (${exit.signal ?? `exit ${exit.code}`}): stopping everything`);
+void stack.failed.then(async (failure) => {
+  for (const line of failure.reason.split("\n")) say(line);
   await stack?.stop();
   finish(1);
 });
@@ -86,14 +89,25 @@ function printBanner(ready: DevStack): void {
     `  admin key  ${ready.adminKey}`,
     `  Redis      ${ready.redisUrl}${ready.ownRedis ? "   (own redis-server, AOF on)" : "   (from REDIS_URL)"}`,
     `  REST       ${ready.restUrl}   (local Upstash-compatible endpoint, token ${ready.restToken})`,
-    `  workers    ${options.workers}${ready.workerMetricsUrls.length > 0 ? `   metrics: ${ready.workerMetricsUrls.join(" ")}` : ""}`,
+    `  workers    ${options.workers} (pid ${ready.workerPids().join(", ")})${ready.workerMetricsUrls.length > 0 ? `   metrics: ${ready.workerMetricsUrls.join(" ")}` : ""}`,
+    `  CLI        ${cliEnv(ready)}npx offload stats   (npx offload --help)`,
     "",
     "Enqueue a job, then poll it with the id from the answer:",
     `  curl -sS -X POST ${ready.edgeUrl}/v1/jobs/noop ${auth} -H 'Content-Type: application/json' -d '{"hello":"world"}'`,
     `  curl -sS ${ready.edgeUrl}/v1/jobs/<id> ${auth}`,
     "",
+    "A worker that dies is restarted: kill -9 one while a job runs and watch another worker finish it after the lease.",
     "Ctrl-C stops everything.",
     "",
   ];
   process.stdout.write(`${lines.join("\n")}\n`);
+}
+
+/** What the CLI needs set to find this stack's Redis and keys; nothing when the defaults already match. */
+function cliEnv(ready: DevStack): string {
+  const vars = [
+    ...(ready.redisUrl.replace(/\/$/, "") === DEFAULT_REDIS_URL ? [] : [`REDIS_URL=${ready.redisUrl}`]),
+    ...(process.env.REDIS_PREFIX ? [`REDIS_PREFIX=${process.env.REDIS_PREFIX}`] : []),
+  ];
+  return vars.length > 0 ? `${vars.join(" ")} ` : "";
 }

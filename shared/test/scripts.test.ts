@@ -10,7 +10,9 @@ import { settleCall } from "../src/ops/settle";
 import { tickCall } from "../src/ops/tick";
 import { cancelCall, deadListCall, progressCall, statsCall, statusCall } from "../src/ops/read";
 import { recoverCall } from "../src/ops/recover";
-import { listJobsCall, pauseCall, purgeDeadCall, queueDetailCall, replayDeadCall, resumeCall } from "../src/ops/admin";
+import {
+  listJobsCall, pauseCall, promoteJobCall, purgeDeadCall, queueDetailCall, replayDeadCall, resumeCall, retryJobCall,
+} from "../src/ops/admin";
 import { scheduleDeleteCall, scheduleFireCall, scheduleReadCall, scheduleUpsertCall } from "../src/ops/schedules";
 import type { ScriptCall } from "../src/script-runner";
 import { keySlot } from "../../infra/test/crc16";
@@ -37,6 +39,8 @@ const calls: ScriptCall[] = [
   listJobsCall(keys, "waiting", 50),
   replayDeadCall(keys, { all: true }),
   purgeDeadCall(keys),
+  retryJobCall(keys, id),
+  promoteJobCall(keys, id),
   // Recurring schedules.
   scheduleUpsertCall(keys, ["code", 0]),
   scheduleDeleteCall(keys, "nightly"),

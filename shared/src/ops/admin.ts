@@ -16,24 +16,11 @@
  *                               completed, failed, dead, waiting (last depth seen by a tick or claim),
  *                               runSum (ms), runCount, rb<i> run-time histogram bins (see HISTORY_BINS_MS)
  */
-import type { QueueKeys } from "../keys";
-import type { ScriptRunner } from "../script-runner";
-import type { MoveOutcome } from "./admin/types";
-
 export * from "./admin/types";
 export { pauseCall, resumeCall, setPaused } from "./admin/pause";
 export { getQueueDetail, queueDetailCall, p95FromBins } from "./admin/queue-detail";
-export { LIST_LIMIT_MAX, listJobs, listJobsCall } from "./admin/list-jobs";
+export { LIST_LIMIT_MAX, LIST_PAGE_BYTES, listJobs, listJobsCall, parseListJobsReply } from "./admin/list-jobs";
 export { getJobDetail, recordToJobDetail } from "./admin/job-detail";
 export { replayDead, replayDeadCall } from "./admin/replay";
 export { purgeDead, purgeDeadCall } from "./admin/purge";
-
-export async function retryJob(runner: ScriptRunner, keys: QueueKeys, localId: string, now?: number): Promise<MoveOutcome> {
-  void runner; void keys; void localId; void now;
-  throw new Error("retryJob: not implemented yet");
-}
-
-export async function promoteJob(runner: ScriptRunner, keys: QueueKeys, localId: string, now?: number): Promise<MoveOutcome> {
-  void runner; void keys; void localId; void now;
-  throw new Error("promoteJob: not implemented yet");
-}
+export { parseMoveReply, promoteJob, promoteJobCall, retryJob, retryJobCall } from "./admin/move";

@@ -12,8 +12,19 @@ import { recordToJobDetail } from "./job-detail";
 import type { JobDetail, JobPage } from "./types";
 
 export const LIST_LIMIT_MAX = 500;
+/**
+ * A page ends early (with a cursor) once its records pass this many bytes of field values: 500 jobs of large
+ * payloads would otherwise be one reply of hundreds of MB through a Worker. Costs an extra page for big jobs.
+ */
+export const LIST_PAGE_BYTES = 1_048_576;
 
-export function listJobsCall(keys: QueueKeys, state: JobState, limit: number, after: CursorParts = { a: "", b: "" }): ScriptCall {
+export function listJobsCall(
+  keys: QueueKeys,
+  state: JobState,
+  limit: number,
+  after: CursorParts = { a: "", b: "" },
+  maxBytes: number = LIST_PAGE_BYTES,
+): ScriptCall {
   return scriptCall(
     "list_jobs",
     {
@@ -26,7 +37,7 @@ export function listJobsCall(keys: QueueKeys, state: JobState, limit: number, af
       completed: keys.completed,
       cancelled: keys.cancelled,
     },
-    [keys.jobPrefix, keys.activePrefix, state, limit, after.a, after.b],
+    [keys.jobPrefix, keys.activePrefix, state, limit, after.a, after.b, maxBytes],
   );
 }
 

@@ -1,0 +1,22 @@
+--[[ promote_job: an operator's "run it now" for one delayed job (scheduled, or waiting out a retry backoff):
+  out of the delayed set, runAt set to now, onto the consuming end of the ready list, as a due job would be
+  promoted (so it is next in line, and a worker blocked on wait wakes). Any other state is reported, not
+  changed. The wake key may still name the old runAt: a worker waking then finds nothing due and reschedules.
+  KEYS[1] job       HASH  the job record
+  KEYS[2] delayed   ZSET  local id -> runAt
+  KEYS[3] meta      HASH  `paused` = "1" while paused
+  KEYS[4] wait      LIST  waiting local ids
+  KEYS[5] paused    LIST  waiting local ids while paused
+  ARGV[1] local id
+  ARGV[2] now (ms)
+  returns { outcome, state }: "moved" with the new state | "conflict" with the current state | "missing"
+]]
+-- @include prelude
+-- @include ready_list
+local state = redis.pcall('HGET', KEYS[1], F.state)
+if type(state) ~= 'string' then return { 'missing', '' } end
+if state ~= 'delayed' then return { 'conflict', state } end
+redis.call('ZREM', KEYS[2], ARGV[1])
+redis.call('HSET', KEYS[1], F.state, 'waiting', F.runAt, ARGV[2])
+redis.call('RPUSH', readyList({ meta = KEYS[3], wait = KEYS[4], paused = KEYS[5] }), ARGV[1])
+return { 'moved', 'waiting' }

@@ -1,0 +1,29 @@
+--[[ retry_job: an operator's "run it again" for one dead or cancelled job: back to waiting with the same id, at
+  the back of the line like a new job, attempt and stall count reset, finishedAt cleared, the record persistent
+  again (it carried its retention), its errors kept (e, h), removed from its listing index. Any other state is
+  reported, not changed.
+  KEYS[1] job       HASH  the job record
+  KEYS[2] dead      ZSET  dead-lettered local ids
+  KEYS[3] cancelled ZSET  recently cancelled local ids
+  KEYS[4] meta      HASH  `paused` = "1" while paused
+  KEYS[5] wait      LIST  waiting local ids
+  KEYS[6] paused    LIST  waiting local ids while paused
+  ARGV[1] local id
+  returns { outcome, state }: "moved" with the new state | "conflict" with the current state | "missing"
+]]
+-- @include prelude
+-- @include ready_list
+local state = redis.pcall('HGET', KEYS[1], F.state)
+if type(state) ~= 'string' then return { 'missing', '' } end
+if state == 'dead' then
+  redis.call('ZREM', KEYS[2], ARGV[1])
+elseif state == 'cancelled' then
+  redis.call('ZREM', KEYS[3], ARGV[1])
+else
+  return { 'conflict', state }
+end
+redis.call('HSET', KEYS[1], F.state, 'waiting')
+redis.call('HDEL', KEYS[1], F.attempt, F.stalls, F.finishedAt)
+redis.call('PERSIST', KEYS[1])
+redis.call('LPUSH', readyList({ meta = KEYS[4], wait = KEYS[5], paused = KEYS[6] }), ARGV[1])
+return { 'moved', 'waiting' }
