@@ -20,6 +20,7 @@ import { pino } from "pino";
 import { JOBS } from "../../shared/src/jobs/index";
 import type { JobContext } from "../../worker/src/handler";
 import { createHandlers } from "../../worker/src/handlers/index";
+import type { WorkerObserver } from "../../worker/src/observer";
 import { createWorker } from "../../worker/src/worker";
 import { EFFECT_KEY_PREFIX, EFFECTS_APPLIED_KEY, EFFECT_WRITES_KEY, EXECUTIONS_KEY, RUN_LOG_PREFIX, RUNS_BY_WORKER_KEY } from "./evidence";
 
@@ -54,9 +55,10 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
+const observers: WorkerObserver[] = [];
 if (env.CHAOS_TRACE === "1") {
-  const { traceFetchLoop } = await import("./worker-trace");
-  traceFetchLoop((line) => process.stderr.write(`TRACE ${process.pid} ${line}\n`));
+  const { traceObserver } = await import("./worker-trace");
+  observers.push(traceObserver((line) => process.stderr.write(`TRACE ${process.pid} ${line}\n`)));
 }
 
 const log = pino({ level: env.LOG_LEVEL ?? "warn", base: { pid: process.pid } });
@@ -85,6 +87,7 @@ const worker = createWorker({
   leaseMs: number("LEASE_MS", 2_000),
   shutdownGraceMs: number("GRACE_MS", 5_000),
   blockSeconds: number("BLOCK_SECONDS", 5),
+  observers,
   log,
 });
 workerId = worker.id;

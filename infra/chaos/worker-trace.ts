@@ -1,25 +1,23 @@
 /**
- * Optional tracing for the chaos worker (CHAOS_TRACE=1): logs every fetch-loop step of the real QueueWorker
- * (claim, recover, blocking pop, pause: enter / exit / throw) with what the process holds at that moment, so a
- * duplicate or a loss can be traced to the step that caused it. Patches the prototype; changes no behaviour.
+ * Optional tracing for the chaos worker (CHAOS_TRACE=1): one line per step the real worker reports through its
+ * observer (worker/src/observer.ts) — claims with the entries they moved, blocking pops, starts, settlements
+ * landing (applied or dropped), reaps and recoveries, failed Redis calls — so a duplicate or a loss can be traced
+ * to the step that caused it. Only listens; changes no behaviour.
  */
-import { QueueWorker } from "../../worker/src/queue-worker";
+import type { WorkerObserver } from "../../worker/src/observer";
 
-export function traceFetchLoop(write: (line: string) => void): void {
-  const prototype = QueueWorker.prototype as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
-  for (const name of ["recover", "claim", "blockForWork", "pause"]) {
-    const original = prototype[name]!;
-    prototype[name] = async function (this: { running: Map<string, unknown>; moved: string }, ...args: unknown[]) {
-      const held = () => `running=[${[...this.running.keys()].join(",")}] moved=${this.moved}`;
-      write(`${Date.now()} ${name} enter ${held()}`);
-      try {
-        const result = await original.apply(this, args);
-        write(`${Date.now()} ${name} exit ${typeof result === "number" ? result : ""} ${held()}`);
-        return result;
-      } catch (error) {
-        write(`${Date.now()} ${name} throw ${(error as Error).message}`);
-        throw error;
-      }
-    };
-  }
+export function traceObserver(write: (line: string) => void): WorkerObserver {
+  const line = (text: string) => write(`${Date.now()} ${text}`);
+  return {
+    claimed: ({ queue, entries, started, ms }) =>
+      line(`claim ${queue} got=${entries.length} started=${started} ms=${ms.toFixed(1)} [${entries.join(",")}]`),
+    popped: ({ queue, entry }) => line(`pop ${queue} moved=${entry}`),
+    started: ({ queue, entry }) => line(`start ${queue} ${entry}`),
+    settled: ({ queue, settlements, applied, via }) =>
+      line(`settled ${queue} via=${via} ${settlements.map((s, i) => `${s.entry}:${s.kind}:${applied[i] ? "applied" : "dropped"}`).join(",")}`),
+    stalled: ({ queue, reaped, dead }) => line(`reaped ${queue} reaped=${reaped} dead=${dead}`),
+    recovered: ({ queue, count }) => line(`recover ${queue} handedBack=${count}`),
+    redisError: ({ queue, op, error }) => line(`error ${queue ?? "-"} ${op} ${(error as Error)?.message ?? String(error)}`),
+    reconnecting: ({ connection }) => line(`reconnecting ${connection}`),
+  };
 }

@@ -16,7 +16,7 @@ import { freePort } from "../test/free-port";
 import { REPO_ROOT } from "./config";
 import { startDevStack } from "./stack";
 import { Webhook } from "standardwebhooks";
-import { startTestReceiver } from "../../worker/src/handlers/webhook/test-receiver";
+import { startTestReceiver } from "../../worker/test/support/webhook-receiver";
 
 const dirs: string[] = [];
 function dataDir(): string {

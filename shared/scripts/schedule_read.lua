@@ -6,7 +6,8 @@
           "due" (those due at ARGV[2] = now (ms), at most ARGV[3]: what a worker's timer reads)
   ARGV[2] schedule id (one) or now (due)
   ARGV[3] limit (due)
-  returns flat groups of 4: schedule id, spec JSON, next fire (ms, -1 none), last run ("" none)
+  returns { earliest next fire of the queue (ms, -1 none), flat groups of 4: schedule id, spec JSON, next fire
+            (ms, -1 none), last run ("" none) }
 ]]
 local ids = {}
 if ARGV[1] == 'all' then
@@ -26,4 +27,5 @@ for _, id in ipairs(ids) do
     out[#out + 1] = redis.call('HGET', KEYS[3], id) or ''
   end
 end
-return out
+local head = redis.call('ZRANGE', KEYS[2], 0, 0, 'WITHSCORES')
+return { tonumber(head[2] or '-1'), out }

@@ -20,3 +20,4 @@ export * from "./ops/schedules";
 export * from "./schedules/spec";
 export * from "./schedules/times";
 export * from "./schedules/ids";
+export * from "./schedules/validate";

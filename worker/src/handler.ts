@@ -22,6 +22,3 @@ export type Handler<N extends JobName> = (data: PayloadOf<N>, ctx: JobContext) =
 
 /** A handler for every job in the registry: a missing one is a type error, not a runtime surprise. */
 export type HandlerMap = { [N in JobName]: Handler<N> };
-
-/** Handlers for job types outside the shipped registry (tests, benchmarks, custom builds). */
-export type LooseHandlerMap = Record<string, (data: any, ctx: JobContext) => unknown>;

@@ -6,10 +6,6 @@ export class HardStop {
   private readonly listeners = new Set<() => void>();
   private stopped = false;
 
-  get aborted(): boolean {
-    return this.stopped;
-  }
-
   abort(): void {
     if (this.stopped) return;
     this.stopped = true;

@@ -10,6 +10,29 @@ import type { Logger } from "pino";
 import type { QueueKeys } from "../../shared/src/keys";
 import { parseTickReply, tickCall, type TickReply } from "../../shared/src/ops/tick";
 import type { ScriptRunner } from "../../shared/src/script-runner";
+import type { WorkerObserver } from "./observer";
+
+/** How long after another worker's lease expiry we tick: its lease must have lapsed by Redis's clock too. */
+export const EXPIRY_MARGIN_MS = 25;
+
+/**
+ * When to tick next after a tick answered `reply` at `now`: the heartbeat (half a lease: one missed tick is
+ * survivable), the next delayed job, and another worker's expiry when that comes first. The earliest one wins.
+ */
+export function nextTickAt(reply: TickReply, now: number, leaseMs: number): number {
+  const candidates = [now + leaseMs / 2];
+  if (reply.nextDue >= 0) candidates.push(reply.nextDue);
+  if (reply.earliestOtherExpiry > 0) candidates.push(reply.earliestOtherExpiry + EXPIRY_MARGIN_MS);
+  return Math.min(...candidates);
+}
+
+/**
+ * How long to wait before retrying the `failures`-th failed tick in a row: doubling from 500 ms, but never more
+ * than a quarter lease, so a Redis that comes back within the lease sees the heartbeat again before it lapses.
+ */
+export function tickRetryDelayMs(failures: number, leaseMs: number): number {
+  return Math.min(250 * 2 ** failures, leaseMs / 4);
+}
 
 export interface LeaseOptions {
   keys: QueueKeys;
@@ -18,8 +41,10 @@ export interface LeaseOptions {
   leaseMs: number;
   maxStalls: number;
   deadTtlMs: number;
+  observer?: WorkerObserver;
+  /** True while the outage is already reported (reachability.ts): failed ticks then log at debug only. */
+  redisDown?: () => boolean;
   log: Logger;
-  onTick?: (reply: TickReply) => void;
 }
 
 export class Lease {
@@ -31,9 +56,10 @@ export class Lease {
 
   constructor(private readonly options: LeaseOptions) {}
 
-  /** Registers this worker (first tick) before any job is claimed. */
-  async start(): Promise<void> {
+  /** Registers this worker (first tick) before any job is claimed; false if that tick failed (it is retried). */
+  async start(): Promise<boolean> {
     await this.tick();
+    return this.failures === 0;
   }
 
   /** Asks for a tick at `at` (ms since epoch) unless one is already due earlier. */
@@ -64,22 +90,22 @@ export class Lease {
 
   private async runTick(): Promise<void> {
     const { keys, workerId, runner, leaseMs, maxStalls, deadTtlMs, log } = this.options;
-    const heartbeatAt = Date.now() + leaseMs / 2;
+    const sentAt = Date.now();
     try {
       const reply = parseTickReply(await runner.run(tickCall(keys, { workerId, leaseMs, maxStalls, deadTtlMs })));
       this.failures = 0;
+      this.options.observer?.ticked?.({ queue: keys.queue, nextSchedule: reply.nextSchedule });
       if (reply.reaped > 0 || reply.dead > 0) {
         log.warn({ queue: keys.queue, reaped: reply.reaped, dead: reply.dead }, "reaped jobs of an expired worker");
+        this.options.observer?.stalled?.({ queue: keys.queue, reaped: reply.reaped, dead: reply.dead });
       }
-      this.options.onTick?.(reply);
-      this.wakeAt(heartbeatAt);
-      this.wakeAt(reply.nextDue);
-      // A little after the expiry, so the other worker's lease has really lapsed by Redis's clock too.
-      if (reply.earliestOtherExpiry > 0) this.wakeAt(reply.earliestOtherExpiry + 25);
+      this.wakeAt(nextTickAt(reply, sentAt, leaseMs));
     } catch (error) {
       this.failures += 1;
-      log.warn({ err: error, queue: keys.queue }, "lease tick failed; retrying");
-      this.wakeAt(Date.now() + Math.min(250 * 2 ** this.failures, leaseMs / 4));
+      const level = this.options.redisDown?.() ? "debug" : "warn";
+      log[level]({ err: error, queue: keys.queue }, "lease tick failed; retrying");
+      this.options.observer?.redisError?.({ queue: keys.queue, op: "tick", error });
+      this.wakeAt(Date.now() + tickRetryDelayMs(this.failures, leaseMs));
     }
   }
 }

@@ -4,6 +4,7 @@
  */
 import { pino, type Logger } from "pino";
 import { assertRegistry, JOBS } from "../../shared/src/jobs/index";
+import { assertSchedules } from "../../shared/src/schedules/validate";
 import { ConfigError, parseWorkerEnv, type WorkerEnv } from "./config";
 import { createHandlers } from "./handlers/index";
 import { startHealthServer } from "./health";
@@ -14,6 +15,7 @@ function loadConfig(): { env: WorkerEnv; queues: string[]; handlers: ReturnType<
   try {
     const env = parseWorkerEnv(process.env);
     assertRegistry(JOBS); // a key that is not its job's name would serve a queue no producer enqueues into
+    assertSchedules(JOBS); // a bad cron, time zone or schedule data: one line naming job, schedule and path
     const queues = env.WORKER_QUEUES ? env.WORKER_QUEUES.split(",").map((q) => q.trim()).filter(Boolean) : Object.keys(JOBS);
     for (const queue of queues) {
       if (!Object.hasOwn(JOBS, queue)) throw new ConfigError(`invalid config: WORKER_QUEUES: unknown job "${queue}"`);
@@ -43,14 +45,14 @@ const worker = createWorker({
   shutdownGraceMs: env.WORKER_SHUTDOWN_GRACE,
   threads: env.WORKER_THREADS,
   threadFile: new URL("./thread.js", import.meta.url),
-  metrics,
+  observers: [metrics.observer],
   log,
 });
+metrics.attach(worker);
 
 const health = env.HEALTH_PORT > 0
-  ? await startHealthServer({ port: env.HEALTH_PORT, host: env.HEALTH_HOST, isHealthy: worker.isHealthy, metrics })
+  ? await startHealthServer({ port: env.HEALTH_PORT, host: env.HEALTH_HOST, health: worker.health, metrics })
   : undefined;
-setInterval(() => metrics.setActive(worker.activeCount()), 5_000).unref();
 
 let stopping = false;
 function onSignal(signal: NodeJS.Signals): void {

@@ -6,7 +6,7 @@
  *   failed          → retry after backoff (full jitter, or the handler's Retry-After if longer) until
  *                     maxAttempts, then dead with reason "max_attempts"
  *   unrecoverable   → dead at once (UnrecoverableError, payload failing its schema, unknown job name)
- *   interrupted     → back to the front of the wait list with the attempt given back (shutdown)
+ *   handBack        → hand back: first in line again with the attempt given back (shutdown)
  *   poison          → an entry or record that cannot be read at all: dead at once with the reason and raw text
  */
 import { backoffDelay } from "../../shared/src/backoff";
@@ -20,7 +20,7 @@ export type RunOutcome =
   | { kind: "completed"; result: unknown }
   | { kind: "failed"; error: Error; retryAfterMs?: number }
   | { kind: "unrecoverable"; error: Error; reason: string }
-  | { kind: "interrupted" }
+  | { kind: "handBack" }
   | { kind: "poison"; reason: string; message: string; raw: string };
 
 export const MAX_RESULT_BYTES = 64 * 1024;
@@ -47,38 +47,49 @@ export function resultJson(result: unknown): string {
 }
 
 /**
+ * `runMs` is how long the handler ran; give it only when a handler did run (not for poison or an unknown job),
+ * so the run-time history is not diluted by zeros. A hand back never carries it: the attempt does not count.
  * @example
- * planSettlement({ kind: "failed", error }, target, Date.now()) // { kind: "retry", runAt: …, … }
+ * planSettlement({ kind: "failed", error }, target, Date.now(), 12) // { kind: "retry", runAt: …, runMs: 12, … }
  */
-export function planSettlement(outcome: RunOutcome, target: SettleTarget, now: number): Settlement {
+export function planSettlement(outcome: RunOutcome, target: SettleTarget, now: number, runMs?: number): Settlement {
   const { entry, envelope, definition } = target;
   const retention = definition?.retention ?? JOB_DEFAULTS.retention;
-  const base = { entry, recordId: entry, runAt: 0, ttlMs: retention.completedMs };
+  // Built as literals, one shape for all kinds (no spreads): this runs once per job on the hot path.
+  let settlement: Settlement;
   switch (outcome.kind) {
     case "completed":
-      return { ...base, kind: "completed", payload: resultJson(outcome.result) };
-    case "interrupted":
-      return { ...base, kind: "handBack", payload: "" };
+      settlement = { entry, recordId: entry, kind: "completed", payload: resultJson(outcome.result), runAt: 0, ttlMs: retention.completedMs };
+      break;
+    case "handBack":
+      // The attempt does not count, so neither does its run time.
+      return { entry, recordId: entry, kind: "handBack", payload: "", runAt: 0, ttlMs: retention.completedMs };
     case "unrecoverable":
-      return { ...base, kind: "dead", payload: storedError(outcome.error, outcome.reason), ttlMs: retention.deadMs };
+      settlement = { entry, recordId: entry, kind: "dead", payload: storedError(outcome.error, outcome.reason), runAt: 0, ttlMs: retention.deadMs };
+      break;
     case "poison": {
       // An entry that is not even a valid id gets a fresh record id, so its dead-letter is readable by id.
       const recordId = isLocalId(entry) ? entry : newLocalId(now);
       const stored: StoredError = { message: outcome.message, reason: outcome.reason, raw: outcome.raw.slice(0, MAX_RAW_CHARS) };
-      return { ...base, recordId, kind: "dead", payload: JSON.stringify(stored), ttlMs: retention.deadMs };
+      settlement = { entry, recordId, kind: "dead", payload: JSON.stringify(stored), runAt: 0, ttlMs: retention.deadMs };
+      break;
     }
     case "failed": {
       const attempt = envelope?.attempt ?? 1;
       const maxAttempts = envelope?.maxAttempts ?? 1;
       if (attempt >= maxAttempts) {
-        return { ...base, kind: "dead", payload: storedError(outcome.error, "max_attempts"), ttlMs: retention.deadMs };
+        settlement = { entry, recordId: entry, kind: "dead", payload: storedError(outcome.error, "max_attempts"), runAt: 0, ttlMs: retention.deadMs };
+        break;
       }
       const policy = {
         baseMs: envelope?.options.backoffMs ?? definition?.backoff.baseMs ?? JOB_DEFAULTS.backoff.baseMs,
         maxMs: definition?.backoff.maxMs ?? JOB_DEFAULTS.backoff.maxMs,
       };
       const delay = Math.max(backoffDelay(policy, attempt), outcome.retryAfterMs ?? 0);
-      return { ...base, kind: "retry", payload: storedError(outcome.error), runAt: now + delay };
+      settlement = { entry, recordId: entry, kind: "retry", payload: storedError(outcome.error), runAt: now + delay, ttlMs: retention.completedMs };
+      break;
     }
   }
+  if (runMs !== undefined) settlement.runMs = runMs;
+  return settlement;
 }

@@ -8,10 +8,11 @@ import type { Logger } from "pino";
 import type { QueueKeys } from "../../shared/src/keys";
 import { parseSettleReply, settleCall, type Settlement } from "../../shared/src/ops/settle";
 import type { ScriptRunner } from "../../shared/src/script-runner";
+import type { SettledEvent, WorkerObserver } from "./observer";
 
 interface Pending {
   settlement: Settlement;
-  done: (applied: boolean) => void;
+  done: ((applied: boolean) => void) | undefined;
 }
 
 export interface TakenSettlements {
@@ -34,14 +35,23 @@ export class Settler {
     private readonly workerId: string,
     private readonly runner: ScriptRunner,
     private readonly log: Logger,
+    private readonly observer: WorkerObserver = {},
+    /** True while the outage is already reported (reachability.ts): failed sends then log at debug only. */
+    private readonly redisDown: () => boolean = () => false,
   ) {}
 
   /** Resolves true once applied, false if the job was no longer ours (our lease had expired and it was reaped). */
   add(settlement: Settlement): Promise<boolean> {
-    return new Promise((done) => {
-      this.pending.push({ settlement, done });
-      this.scheduleFlush(0);
-    });
+    return new Promise((done) => this.queue(settlement, done));
+  }
+
+  /**
+   * As add(), without a promise per settlement (the job runner's path: only retries need to know when theirs
+   * landed). `done` is called with true once applied, false if the job was no longer ours.
+   */
+  queue(settlement: Settlement, done?: (applied: boolean) => void): void {
+    this.pending.push({ settlement, done });
+    this.scheduleFlush(0);
   }
 
   /** Entries whose settlement has not landed yet: still ours, though no longer running. */
@@ -53,20 +63,24 @@ export class Settler {
     return this.pending.length + this.inFlight.size;
   }
 
-  take(): TakenSettlements | undefined {
+  /** Hands the pending settlements to a call about to be sent (`via` says which: a claim, or a settle of its own). */
+  take(via: SettledEvent["via"] = "claim"): TakenSettlements | undefined {
     if (this.pending.length === 0) return undefined;
     const batch = this.pending;
     this.pending = [];
     for (const p of batch) this.inFlight.add(p.settlement.entry);
+    const settlements = batch.map((p) => p.settlement);
+    const takenAt = performance.now();
     return {
-      settlements: batch.map((p) => p.settlement),
+      settlements,
       complete: (applied) => {
+        this.observer.settled?.({ queue: this.keys.queue, settlements, applied, ms: performance.now() - takenAt, via });
         batch.forEach((p, i) => {
           this.inFlight.delete(p.settlement.entry);
           if (!applied[i]) {
             this.log.warn({ entry: p.settlement.entry, kind: p.settlement.kind }, "settlement dropped: lease lost, job was reaped");
           }
-          p.done(applied[i] ?? false);
+          p.done?.(applied[i] ?? false);
         });
         this.retryDelayMs = 100;
       },
@@ -85,7 +99,7 @@ export class Settler {
    */
   async drain(): Promise<void> {
     while (this.size > 0) {
-      const taken = this.take();
+      const taken = this.take("settle");
       if (taken) await this.send(taken);
       else if (this.sending.size > 0) await Promise.all(this.sending);
       // A batch carried by a claim still on its way: give its reply a turn of the event loop.
@@ -97,7 +111,8 @@ export class Settler {
     const sent = this.runner.run(settleCall(this.keys, this.workerId, taken.settlements)).then(
       (reply) => taken.complete(parseSettleReply(reply)),
       (error: unknown) => {
-        this.log.warn({ err: error }, "settle failed; retrying");
+        this.log[this.redisDown() ? "debug" : "warn"]({ err: error, queue: this.keys.queue }, "settle failed; retrying");
+        this.observer.redisError?.({ queue: this.keys.queue, op: "settle", error });
         taken.fail();
       },
     );
@@ -110,7 +125,7 @@ export class Settler {
     this.flushScheduled = true;
     const flush = () => {
       this.flushScheduled = false;
-      const taken = this.take();
+      const taken = this.take("settle");
       if (taken) void this.send(taken);
     };
     // setImmediate runs after the promise callbacks of this turn, so the fetch loop gets the first chance to

@@ -36,9 +36,4 @@ export class Slots {
     if (this.free > 0) return Promise.resolve();
     return new Promise((resolve) => this.waiters.push(resolve));
   }
-
-  /** Resolves when no slot is in use (every job finished or was handed back). */
-  async drained(): Promise<void> {
-    while (this.used > 0) await new Promise<void>((resolve) => this.waiters.push(resolve));
-  }
 }

@@ -11,15 +11,18 @@ import type { Registry } from "../../shared/src/jobs/index";
 import { queueKeys } from "../../shared/src/keys";
 import { ioredisRunner } from "../../shared/src/runners/ioredis-runner";
 import { HardStop } from "./hard-stop";
-import type { WorkerMetrics } from "./metrics";
+import { parseStatsReply, statsCall, type QueueStats } from "../../shared/src/ops/read";
+import { combineObservers, type WorkerObserver } from "./observer";
 import { QueueWorker } from "./queue-worker";
+import { RedisReachability, redactingErrSerializer } from "./reachability";
 import { createConnection } from "./redis-connections";
 import type { AnyHandler } from "./run";
 import { Slots } from "./slots";
 import { createThreadPool, type ThreadPool } from "./thread-pool";
+import { Scheduler } from "./scheduler";
 
 /** Quick jobs at low concurrency gain the most from claiming ahead: 10 runs per round trip at concurrency 1. */
-const DEFAULT_MIN_PREFETCH = 10;
+const DEFAULT_MIN_CLAIM_AHEAD = 10;
 
 export interface WorkerOptions {
   redisUrl: string;
@@ -30,7 +33,10 @@ export interface WorkerOptions {
   /** Queues (job names) to serve; default: every job that has a handler. */
   queues?: readonly string[];
   concurrency: number;
-  /** Jobs a queue may claim ahead while runs are quick (default: the concurrency, at least 10; 0 turns it off). */
+  /**
+   * Claim-ahead limit (WORKER_PREFETCH): jobs a queue may claim beyond its free slots while runs are quick
+   * (claim-ahead.ts). Default: the concurrency, at least 10; 0 turns it off.
+   */
   prefetch?: number;
   leaseMs: number;
   shutdownGraceMs: number;
@@ -39,7 +45,8 @@ export interface WorkerOptions {
   threads?: number;
   /** The thread bundle (dist/worker/thread.js); required when a served job runs in threads. */
   threadFile?: URL | string;
-  metrics?: WorkerMetrics;
+  /** Who hears what the worker does (metrics.ts's observer, the chaos trace, the bench); see observer.ts. */
+  observers?: readonly WorkerObserver[];
   log: Logger;
 }
 
@@ -50,15 +57,27 @@ export interface Worker {
   stop(): Promise<void>;
   /** Second signal: hand running jobs back now (the lease still protects anything not handed back). */
   abortRunning(): void;
-  isHealthy(): boolean;
+  /** Healthy while the command connection to Redis is ready; otherwise why not (for /healthz). */
+  health(): { healthy: boolean; redis: string; cause?: string };
   activeCount(): number;
+  /** One `stats` call per served queue (for the metrics' depth gauges; never per job). */
+  readStats(): Promise<QueueStats[]>;
 }
 
 export function createWorker(options: WorkerOptions): Worker {
   const id = `${hostname().replace(/[^A-Za-z0-9-]/g, "")}-${process.pid}-${newLocalId().slice(-6)}`;
-  const log = options.log.child({ workerId: id });
+  // Every error a Redis call produced may carry its command; an AUTH's carries the password (reachability.ts).
+  const log = options.log.child({ workerId: id }, { serializers: { err: redactingErrSerializer } });
+  const observer = combineObservers(options.observers ?? []);
   const commands = createConnection(options.redisUrl, `offload:${id}:commands`);
-  commands.on("error", (error) => log.debug({ err: error }, "redis command connection error"));
+  commands.on("error", (error) => {
+    log.debug({ err: error }, "redis command connection error");
+    observer.redisError?.({ op: "connection", error });
+  });
+  commands.on("reconnecting", () => observer.reconnecting?.({ connection: "commands" }));
+  const reachability = new RedisReachability({ url: options.redisUrl, log });
+  reachability.watch(commands);
+  const redisDown = () => reachability.down;
   const runner = ioredisRunner(commands);
   const slots = new Slots(options.concurrency);
   const hardStop = new HardStop();
@@ -78,11 +97,18 @@ export function createWorker(options: WorkerOptions): Worker {
     }
   }
 
+  // Recurring schedules: one timer per served queue (scheduler.ts), told the earliest fire by its queue's ticks.
+  const schedulers = new Map(
+    queueNames.map((name) => [name, new Scheduler({ keys: queueKeys(name, options.prefix), runner, definition: options.registry[name]!, log })]),
+  );
+  const queueObserver = combineObservers([observer, { ticked: (e) => schedulers.get(e.queue)?.heard(e.nextSchedule) }]);
+
   const blockingConnections: Redis[] = [];
   const queues = queueNames.map((name) => {
     const blocking = createConnection(options.redisUrl, `offload:${id}:blocking:${name}`);
     blockingConnections.push(blocking);
     blocking.on("error", (error) => log.debug({ err: error, queue: name }, "redis blocking connection error"));
+    blocking.on("reconnecting", () => observer.reconnecting?.({ connection: "blocking" }));
     return new QueueWorker({
       keys: queueKeys(name, options.prefix),
       workerId: id,
@@ -97,8 +123,9 @@ export function createWorker(options: WorkerOptions): Worker {
       leaseMs: options.leaseMs,
       blockSeconds: options.blockSeconds ?? 60,
       hardStop,
-      prefetch: options.prefetch ?? Math.max(DEFAULT_MIN_PREFETCH, options.concurrency),
-      metrics: options.metrics,
+      claimAheadLimit: options.prefetch ?? Math.max(DEFAULT_MIN_CLAIM_AHEAD, options.concurrency),
+      observer: queueObserver,
+      redisDown,
       log,
     });
   });
@@ -107,11 +134,16 @@ export function createWorker(options: WorkerOptions): Worker {
     id,
     commands,
     async start() {
-      await Promise.all(queues.map((q) => q.start()));
-      log.info({ queues: queueNames, concurrency: options.concurrency }, "worker started");
+      const registered = await Promise.all(queues.map((q) => q.start()));
+      await Promise.all([...schedulers.values()].map((scheduler) => scheduler.start()));
+      const fields = { queues: queueNames, concurrency: options.concurrency, redis: reachability.address };
+      if (registered.every(Boolean)) log.info(fields, "worker started");
+      // Not "started" as if all were well: the loops keep retrying, and jobs start once Redis answers.
+      else log.warn(fields, `worker waiting for Redis at ${reachability.address} (${reachability.cause ?? "no answer yet"})`);
     },
     async stop() {
       log.info("stopping: no new jobs; waiting for running jobs");
+      for (const scheduler of schedulers.values()) scheduler.stop();
       await Promise.all(queues.map((q) => q.stopFetching()));
       const grace = setTimeout(() => {
         log.warn({ running: slots.inUse }, "shutdown grace period over; handing running jobs back");
@@ -126,7 +158,12 @@ export function createWorker(options: WorkerOptions): Worker {
       log.info("worker stopped");
     },
     abortRunning: () => hardStop.abort(),
-    isHealthy: () => commands.status === "ready",
+    health: () => {
+      const healthy = commands.status === "ready";
+      return healthy ? { healthy, redis: reachability.address } : { healthy, redis: reachability.address, cause: reachability.cause ?? commands.status };
+    },
     activeCount: () => slots.inUse,
+    readStats: () =>
+      Promise.all(queues.map(async (q) => parseStatsReply(q.keys, await runner.run(statsCall(q.keys))))),
   };
 }

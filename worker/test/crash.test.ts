@@ -62,13 +62,15 @@ describe("crash safety", () => {
     expect((await getStatus(runner(), keys, id))!.state).toBe("active");
 
     const rescuer = await spawnWorker();
+    const readyAt = Date.now();
     expect(await rescuer.nextStart()).toBe(`work.${id}`);
-    const pickedUpAfterMs = Date.now() - killedAt;
+    const pickedUpAt = Date.now();
     const status = await waitForState(runner(), keys, id, "completed");
     expect(status).toMatchObject({ stalls: 1, attempt: 1, result: { tag: "survivor" } });
     expect(await executions(id)).toBe(2);
-    // Back in line once the dead worker's lease lapsed, not "eventually".
-    expect(pickedUpAfterMs).toBeLessThan(LEASE_MS + 3_000);
+    // Back in line once the dead worker's lease lapsed, not "eventually": soon after the later of the lease's
+    // expiry and the rescuer being ready (on a busy machine, starting a process alone can outlast the lease).
+    expect(pickedUpAt - Math.max(killedAt + LEASE_MS, readyAt)).toBeLessThan(3_000);
     expect(await redis.exists(keys.active(doomed.workerId))).toBe(0);
   });
 

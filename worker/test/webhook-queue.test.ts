@@ -12,7 +12,7 @@ import { ioredisRunner } from "../../shared/src/runners/ioredis-runner";
 import { startRedisServer, type RedisServerHandle } from "../../infra/test/redis-server";
 import { createWorker, type Worker } from "../src/worker";
 import { createWebhookHandler } from "../src/handlers/webhook";
-import { startTestReceiver, type TestReceiver } from "../src/handlers/webhook/test-receiver";
+import { startTestReceiver, type TestReceiver } from "./support/webhook-receiver";
 import { enqueueOne, waitForState } from "./support";
 
 const SECRET = `whsec_${Buffer.from("offload-test-secret-0123456789").toString("base64")}`;

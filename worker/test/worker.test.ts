@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { Redis } from "ioredis";
 import { pino } from "pino";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { queueKeys, type QueueKeys } from "../../shared/src/keys";
+import { minuteOf, queueKeys, type QueueKeys } from "../../shared/src/keys";
 import { getStatus, parseStatsReply, statsCall } from "../../shared/src/ops/read";
 import { enqueue, prepareJob } from "../../shared/src/ops/enqueue";
 import { ioredisRunner } from "../../shared/src/runners/ioredis-runner";
@@ -17,6 +17,7 @@ import { startRedisServer, type RedisServerHandle } from "../../infra/test/redis
 import { buildWorker } from "../../infra/scripts/build-worker";
 import { createWorker, type Worker } from "../src/worker";
 import type { JobContext } from "../src/handler";
+import type { SettledEvent, WorkerObserver } from "../src/observer";
 import { EXECUTIONS_KEY, TEST_REGISTRY, createWorkHandler, workJob } from "./fixtures/test-jobs";
 import { enqueueOne, waitForState } from "./support";
 import { waitFor } from "../../infra/test/wait-for";
@@ -51,6 +52,7 @@ function startWorker(
     work?: (data: unknown, ctx: JobContext) => unknown;
     /** Runs once the queue's keys are known, before the worker starts (e.g. to pre-fill the queue). */
     beforeStart?: () => Promise<void>;
+    observers?: WorkerObserver[];
   } = {},
 ) {
   prefix = `w${++prefixCounter}`;
@@ -65,6 +67,7 @@ function startWorker(
     leaseMs: 5_000,
     shutdownGraceMs: 2_000,
     threadFile,
+    observers: options.observers,
     log: pino({ level: "silent" }),
   });
   workers.push(worker);
@@ -78,6 +81,52 @@ describe("worker runtime", () => {
     const status = await waitForState(runner(), keys, id, "completed");
     expect(status).toMatchObject({ result: { tag: "hello", attempt: 1 }, attempt: 1, error: null });
     expect(status.startedAt).not.toBeNull();
+  });
+
+  it("tells its observer claimed → started → settled, and each settlement carries how long the attempt ran", async () => {
+    const events: string[] = [];
+    const settled: SettledEvent[] = [];
+    let landed!: () => void;
+    const allLanded = new Promise<void>((resolve) => (landed = resolve));
+    await startWorker({
+      observers: [
+        {
+          claimed: ({ entries }) => entries.forEach((entry) => events.push(`claimed ${entry}`)),
+          started: ({ entry }) => events.push(`started ${entry}`),
+          settled: (event) => {
+            settled.push(event);
+            event.settlements.forEach((s, i) => events.push(`settled ${s.entry} ${s.kind} ${event.applied[i]}`));
+            if (settled.flatMap((e) => e.settlements).filter((s) => s.kind === "completed").length === 2) landed();
+          },
+        },
+      ],
+    });
+    const slow = await enqueueOne(runner(), keys, workJob, { ms: 40 });
+    const failing = await enqueueOne(runner(), keys, workJob, { failTimes: 1 });
+    await allLanded;
+    for (const id of [slow, failing]) {
+      const own = events.filter((e) => e.includes(id)).map((e) => e.split(" ")[0]);
+      expect(own.slice(0, 3)).toEqual(["claimed", "started", "settled"]);
+    }
+    const settlements = settled.flatMap((e) => e.settlements);
+    const ofSlow = settlements.find((s) => s.entry === slow)!;
+    expect(ofSlow.kind).toBe("completed");
+    // A lower bound only: the handler slept 40 ms, so the attempt cannot have taken less.
+    expect(ofSlow.runMs).toBeGreaterThanOrEqual(39);
+    expect(events.filter((e) => e.includes(failing)).map((e) => e.split(" ")[0])).toHaveLength(6); // a retry, then done
+    const ofFailing = settlements.find((s) => s.entry === failing)!;
+    expect(ofFailing.kind).toBe("retry");
+    expect(ofFailing.runMs).toEqual(expect.any(Number));
+    // The run times reach the queue's per-minute history (three attempts ran; the buckets may straddle a minute).
+    const minute = minuteOf(Date.now());
+    let runCount = 0;
+    let runSum = 0;
+    for (const m of [minute - 1, minute]) {
+      runCount += Number((await redis.hget(keys.history(m), "runCount")) ?? 0);
+      runSum += Number((await redis.hget(keys.history(m), "runSum")) ?? 0);
+    }
+    expect(runCount).toBe(3);
+    expect(runSum).toBeGreaterThanOrEqual(39);
   });
 
   it("retries with backoff, then dead-letters with the last error after maxAttempts", async () => {

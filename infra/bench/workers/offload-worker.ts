@@ -2,53 +2,20 @@
  * Offload's benchmark worker: the real `createWorker` (production defaults) with a no-op handler.
  *
  * A completion counts when Redis's reply saying so reaches this process, as BullMQ's `completed` and bee-queue's
- * `succeeded` events do for them. Offload has no such event, so the worker's command connection is watched:
- * settlements land either in a `claim` call (which carries pending settlements) or in a `settle` call, and both
- * replies are read with the shared parsers. Should the protocol move settlements elsewhere, the hook would see
- * nothing: then, once every handler has run, the stats counter is polled instead and a warning says to fix this.
+ * `succeeded` events do for them: the worker's observer (worker/src/observer.ts) reports every batch of
+ * settlements that landed, inside a claim or a settle, with which were applied. Should that ever report nothing,
+ * then, once every handler has run, the stats counter is polled instead and a warning says to fix this.
  */
-import { Redis, type Command } from "ioredis";
+import { Redis } from "ioredis";
 import { pino } from "pino";
-import { SCRIPTS } from "../../../shared/src/generated/scripts";
 import { queueKeys } from "../../../shared/src/keys";
-import { parseClaimReply } from "../../../shared/src/ops/claim";
 import { parseStatsReply, statsCall } from "../../../shared/src/ops/read";
-import { parseSettleReply } from "../../../shared/src/ops/settle";
 import { ioredisRunner } from "../../../shared/src/runners/ioredis-runner";
 import { createWorker } from "../../../worker/src/worker";
 import { BENCH_REGISTRY, PREFIX, QUEUE, type BenchPayload } from "../bench-job";
 import { runBenchWorker } from "./harness";
 
 const FALLBACK_AFTER_MS = 2_000;
-
-/** Which script a command runs, by sha1 (EVALSHA) or body (EVAL after NOSCRIPT). */
-function scriptOf(command: Command): "claim" | "settle" | undefined {
-  if (command.name !== "evalsha" && command.name !== "eval") return undefined;
-  const first = String(command.args[0]);
-  for (const name of ["claim", "settle"] as const) {
-    if (first === SCRIPTS[name].sha1 || first === SCRIPTS[name].source) return name;
-  }
-  return undefined;
-}
-
-/** Calls `onApplied(n)` with the number of settlements each claim or settle reply reports as applied. */
-function watchSettlements(redis: Redis, onApplied: (count: number) => void): void {
-  const send = redis.sendCommand.bind(redis) as (...args: unknown[]) => unknown;
-  redis.sendCommand = ((command: Command, ...rest: unknown[]) => {
-    const script = scriptOf(command);
-    if (script) {
-      command.promise.then(
-        (reply) => {
-          const settled = script === "claim" ? parseClaimReply(reply).settled : parseSettleReply(reply);
-          const applied = settled.filter(Boolean).length;
-          if (applied > 0) onApplied(applied);
-        },
-        () => {},
-      );
-    }
-    return send(command, ...rest);
-  }) as Redis["sendCommand"];
-}
 
 await runBenchWorker(async (spec, hooks) => {
   let calls = 0;
@@ -91,12 +58,18 @@ await runBenchWorker(async (spec, hooks) => {
     // The production defaults (WORKER_LEASE 30s; BLMOVE blocks 60 s; prefetch as createWorker chooses).
     leaseMs: 30_000,
     shutdownGraceMs: 5_000,
+    observers: [
+      {
+        settled({ applied }) {
+          const count = applied.filter(Boolean).length;
+          if (count === 0) return;
+          seen += count;
+          if (seen >= spec.expected) clearTimeout(fallback);
+          hooks.completed(count);
+        },
+      },
+    ],
     log: pino({ level: "warn" }),
-  });
-  watchSettlements(worker.commands, (count) => {
-    seen += count;
-    if (seen >= spec.expected) clearTimeout(fallback);
-    hooks.completed(count);
   });
   await worker.start();
   return { stop: () => worker.stop() };

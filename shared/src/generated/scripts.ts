@@ -99,8 +99,8 @@ export const SCRIPTS = {
   schedule_read: {
     name: "schedule_read",
     keys: ["schedules","due","runs"],
-    sha1: "0082fc49e6b1924b8d6dfbd63354229b5ed639d0",
-    source: "-- schedule_read: generated from shared/scripts/schedule_read.lua\nlocal ids = {}\nif ARGV[1] == 'all' then\n  ids = redis.call('HKEYS', KEYS[1])\nelseif ARGV[1] == 'one' then\n  ids = { ARGV[2] }\nelse\n  ids = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', ARGV[2], 'LIMIT', 0, tonumber(ARGV[3]))\nend\nlocal out = {}\nfor _, id in ipairs(ids) do\n  local spec = redis.call('HGET', KEYS[1], id)\n  if spec then\n    out[#out + 1] = id\n    out[#out + 1] = spec\n    out[#out + 1] = tonumber(redis.call('ZSCORE', KEYS[2], id) or '-1')\n    out[#out + 1] = redis.call('HGET', KEYS[3], id) or ''\n  end\nend\nreturn out",
+    sha1: "e3c1c5dc327338bf6079d87d7b71929dcfc66ec7",
+    source: "-- schedule_read: generated from shared/scripts/schedule_read.lua\nlocal ids = {}\nif ARGV[1] == 'all' then\n  ids = redis.call('HKEYS', KEYS[1])\nelseif ARGV[1] == 'one' then\n  ids = { ARGV[2] }\nelse\n  ids = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', ARGV[2], 'LIMIT', 0, tonumber(ARGV[3]))\nend\nlocal out = {}\nfor _, id in ipairs(ids) do\n  local spec = redis.call('HGET', KEYS[1], id)\n  if spec then\n    out[#out + 1] = id\n    out[#out + 1] = spec\n    out[#out + 1] = tonumber(redis.call('ZSCORE', KEYS[2], id) or '-1')\n    out[#out + 1] = redis.call('HGET', KEYS[3], id) or ''\n  end\nend\nlocal head = redis.call('ZRANGE', KEYS[2], 0, 0, 'WITHSCORES')\nreturn { tonumber(head[2] or '-1'), out }",
   },
   schedule_upsert: {
     name: "schedule_upsert",

@@ -69,7 +69,16 @@ export type ScheduleRead = { mode: "all" } | { mode: "one"; id: string } | { mod
 
 /** Spec JSON that no longer parses (written by another version, or by hand) is skipped, not thrown. */
 export async function readSchedules(runner: ScriptRunner, keys: QueueKeys, read: ScheduleRead): Promise<StoredSchedule[]> {
-  const flat = (await runner.run(scheduleReadCall(keys, read))) as unknown[];
+  return (await readSchedulesWithEarliest(runner, keys, read)).schedules;
+}
+
+/** The same read, with the queue's earliest next fire (-1 none): what a worker's timer waits for next. */
+export async function readSchedulesWithEarliest(
+  runner: ScriptRunner,
+  keys: QueueKeys,
+  read: ScheduleRead,
+): Promise<{ earliest: number; schedules: StoredSchedule[] }> {
+  const [earliest, flat] = (await runner.run(scheduleReadCall(keys, read))) as [unknown, unknown[]];
   const out: StoredSchedule[] = [];
   for (let i = 0; i + 3 < flat.length; i += 4) {
     const parsed = ScheduleSpecSchema.safeParse(safeJson(String(flat[i + 1])));
@@ -84,7 +93,7 @@ export async function readSchedules(runner: ScriptRunner, keys: QueueKeys, read:
       lastRun: last && localId ? { at: Number(at), jobId: jobId(keys.queue, localId) } : null,
     });
   }
-  return out;
+  return { earliest: Number(earliest), schedules: out };
 }
 
 function safeJson(text: string): unknown {

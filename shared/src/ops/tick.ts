@@ -16,7 +16,7 @@ export interface TickReply {
   reaped: number;
   dead: number;
   /** The queue's earliest schedule fire time (ms), -1 when it has no schedule: the scheduler's timer. */
-  nextSchedule: number;
+  nextSchedule?: number;
 }
 
 export function tickCall(keys: QueueKeys, params: TickParams, now: number = Date.now()): ScriptCall {

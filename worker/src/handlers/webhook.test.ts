@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { JobContext } from "../handler";
 import { RetryAfterError, UnrecoverableError } from "../job-errors";
 import { createWebhookHandler, type WebhookHandlerConfig } from "./webhook";
-import { startTestReceiver, type TestReceiver } from "./webhook/test-receiver";
+import { startTestReceiver, type TestReceiver } from "../../test/support/webhook-receiver";
 
 const secret = `whsec_${randomBytes(32).toString("base64")}`;
 const jobId = "webhook.01JTESTJOB";

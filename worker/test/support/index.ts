@@ -3,13 +3,13 @@ import { fork, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { join } from "node:path";
 import type { z } from "zod";
-import type { JobDefinition } from "../../shared/src/job-definition";
-import type { QueueKeys } from "../../shared/src/keys";
-import { enqueue, prepareJob, type EnqueueOptions } from "../../shared/src/ops/enqueue";
-import { getStatus } from "../../shared/src/ops/read";
-import type { JobState, JobStatus } from "../../shared/src/record";
-import type { ScriptRunner } from "../../shared/src/script-runner";
-import { waitFor } from "../../infra/test/wait-for";
+import type { JobDefinition } from "../../../shared/src/job-definition";
+import type { QueueKeys } from "../../../shared/src/keys";
+import { enqueue, prepareJob, type EnqueueOptions } from "../../../shared/src/ops/enqueue";
+import { getStatus } from "../../../shared/src/ops/read";
+import type { JobState, JobStatus } from "../../../shared/src/record";
+import type { ScriptRunner } from "../../../shared/src/script-runner";
+import { waitFor } from "../../../infra/test/wait-for";
 
 export async function enqueueOne<S extends z.ZodType>(
   runner: ScriptRunner,
@@ -49,7 +49,7 @@ export interface ChildWorker {
 
 /** Forks the test worker process (real createWorker over real Redis) and waits until it says it is ready. */
 export async function forkWorker(env: Record<string, string>): Promise<ChildWorker> {
-  const child = fork(join(import.meta.dirname, "fixtures/test-worker.ts"), [], {
+  const child = fork(join(import.meta.dirname, "../fixtures/test-worker.ts"), [], {
     execArgv: ["--import", "tsx"],
     env: { ...process.env, ...env },
     stdio: ["ignore", "inherit", "inherit", "ipc"],

@@ -1,0 +1,156 @@
+/**
+ * The blocking pop of one queue, and the recovery that makes it safe. Lane 0 of the fetch loop (queue-worker.ts)
+ * calls `block()` when a claim found nothing: one BLMOVE from the wait list into our in-flight list, on a
+ * connection of its own, which parks until a producer pushes (an idle worker sends one command a minute). The
+ * entry it moves is claimed by lane 0's next claim call (`moved`).
+ *
+ * What can go wrong, and the answer to each:
+ *   - The connection dies silently (a half-open TCP connection never answers): a watchdog a little longer than
+ *     the block timeout declares it dead and reconnects.
+ *   - The connection closes on our side while Redis still holds the BLMOVE open: Redis could move a job into our
+ *     list long after we stopped waiting. We learn each connection's server-side id (`CLIENT ID`) and end stale
+ *     ones on the server (`CLIENT KILL ID`) before recovering, and the current one at stop.
+ *   - Any call whose reply is lost (claim, BLMOVE) may have moved entries into our in-flight list that this
+ *     process does not know about. `recover()` hands back every entry there that is not running, held, pending
+ *     settlement or the moved one, attempt given back. It is exclusive: it waits out claims in flight and holds
+ *     new claims until done, because a claim landing between "these are the ids I know" and the script (a
+ *     NOSCRIPT retry is one such gap) would have its fresh jobs handed back while they run.
+ */
+import type { Redis } from "ioredis";
+import type { Logger } from "pino";
+import type { QueueKeys } from "../../shared/src/keys";
+import { recoverCall } from "../../shared/src/ops/recover";
+import { closeGuard } from "../../shared/src/runners/close-guard";
+import type { ScriptRunner } from "../../shared/src/script-runner";
+import type { WorkerObserver } from "./observer";
+
+/** How much longer than the block timeout the watchdog waits before it declares the connection dead. */
+const WATCHDOG_GRACE_MS = 5_000;
+
+export interface BlockingPopOptions {
+  keys: QueueKeys;
+  workerId: string;
+  runner: ScriptRunner;
+  /** A connection of its own: it spends its life inside BLMOVE. */
+  blocking: Redis;
+  /** `CLIENT KILL ID` on the command connection. */
+  killClient(id: number): Promise<void>;
+  /** How long one BLMOVE may block (seconds). */
+  blockSeconds: number;
+  /** Resolves when the queue stops fetching: a pending BLMOVE is abandoned. */
+  stopped: Promise<"stopped">;
+  isStopping(): boolean;
+  observer: WorkerObserver;
+  log: Logger;
+}
+
+export class BlockingPop {
+  /** Set after any call whose reply was lost; lane 0 recovers before its next claim. */
+  needsRecovery = false;
+  /** An entry BLMOVE moved into our in-flight list, to be claimed by lane 0's next call. */
+  private movedEntry: string | undefined;
+  /** Server-side client id of the blocking connection, and of earlier ones that closed on our side. */
+  private blockingId: number | undefined;
+  private readonly staleBlockingIds: number[] = [];
+  private recovering: Promise<void> | undefined;
+
+  constructor(private readonly o: BlockingPopOptions) {
+    o.blocking.on("close", () => {
+      if (this.blockingId !== undefined) this.staleBlockingIds.push(this.blockingId);
+      this.blockingId = undefined;
+    });
+  }
+
+  get moved(): string | undefined {
+    return this.movedEntry;
+  }
+
+  /** The claim that carried `moved` returned (or failed: then recovery covers it). */
+  clearMoved(): void {
+    this.movedEntry = undefined;
+  }
+
+  /** Resolves once no recovery is running; claims call it first. */
+  async recovered(): Promise<void> {
+    while (this.recovering) await this.recovering;
+  }
+
+  /** One BLMOVE, raced against a watchdog: a silently dead connection must not park the loop forever. */
+  async block(): Promise<void> {
+    const { keys, workerId, blocking, blockSeconds } = this.o;
+    let watchdog: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<"watchdog">((resolve) => {
+      watchdog = setTimeout(() => resolve("watchdog"), blockSeconds * 1_000 + WATCHDOG_GRACE_MS);
+    });
+    try {
+      if (blocking.status === "end") blocking.connect().catch(() => {});
+      // Learn this connection's id once per connection, so a later recovery or stop can end it server-side.
+      this.blockingId ??= Number(await closeGuard(blocking)(blocking.client("ID")));
+      const result = await Promise.race([
+        closeGuard(blocking)(blocking.blmove(keys.wait, keys.active(workerId), "RIGHT", "LEFT", blockSeconds)),
+        timedOut,
+        this.o.stopped,
+      ]);
+      if (result === "stopped") return;
+      if (result === "watchdog") {
+        this.o.log.warn({ queue: keys.queue }, "blocking connection unresponsive; reconnecting");
+        blocking.disconnect(true);
+        this.needsRecovery = true;
+        return;
+      }
+      if (result !== null) {
+        this.movedEntry = result;
+        this.o.observer.popped?.({ queue: keys.queue, entry: result });
+      }
+    } catch (error) {
+      if (this.o.isStopping()) return;
+      this.o.observer.redisError?.({ queue: keys.queue, op: "pop", error });
+      // The BLMOVE may have moved an id before the connection died: recovery hands it back.
+      this.needsRecovery = true;
+      throw error;
+    } finally {
+      clearTimeout(watchdog);
+    }
+  }
+
+  /**
+   * Hands back what sits in our in-flight list unknown to this process. Runs on lane 0 only, never during its own
+   * BLMOVE. `known` is read after the claims in flight have landed, so it includes what they started or held.
+   */
+  async recover(claimsInFlight: Iterable<Promise<unknown>>, known: () => string[]): Promise<void> {
+    let done!: () => void;
+    this.recovering = new Promise<void>((resolve) => (done = resolve));
+    try {
+      await Promise.allSettled([...claimsInFlight]);
+      await this.killBlockingClients(false);
+      const entries = known();
+      if (this.movedEntry !== undefined) entries.push(this.movedEntry);
+      const count = Number(await this.o.runner.run(recoverCall(this.o.keys, this.o.workerId, entries)));
+      this.needsRecovery = false;
+      this.o.observer.recovered?.({ queue: this.o.keys.queue, count });
+      if (count > 0) this.o.log.warn({ queue: this.o.keys.queue, handedBack: count }, "handed back entries whose claim reply was lost");
+    } finally {
+      this.recovering = undefined;
+      done();
+    }
+  }
+
+  /**
+   * At stop. Closing our socket is not enough: Redis may keep the BLMOVE blocked a moment longer and move what the
+   * stop tick hands back straight into a list nobody will reap. Killing the client on the server ends it for sure.
+   */
+  async stop(): Promise<void> {
+    await this.killBlockingClients(true);
+    this.o.blocking.disconnect(false);
+  }
+
+  /**
+   * Ends, on the server, blocking connections that are gone on our side (or, at stop, the current one): a
+   * half-open connection's BLMOVE could otherwise still move a job into our list long after we stopped waiting.
+   */
+  private async killBlockingClients(includeCurrent: boolean): Promise<void> {
+    const ids = this.staleBlockingIds.splice(0);
+    if (includeCurrent && this.blockingId !== undefined) ids.push(this.blockingId);
+    await Promise.all(ids.map((id) => this.o.killClient(id).catch(() => {})));
+  }
+}

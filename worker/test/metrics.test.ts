@@ -1,0 +1,153 @@
+/**
+ * Worker metrics: the counters and gauges say what happened on a real worker over a real redis-server; the depth
+ * gauges cost one stats call per queue per scrape (cached briefly); and every metric an alert rule in
+ * infra/prometheus/alerts.yml uses is one a real worker process exports on /metrics.
+ */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { Redis } from "ioredis";
+import { pino } from "pino";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import { startRedisServer, type RedisServerHandle } from "../../infra/test/redis-server";
+import { waitFor } from "../../infra/test/wait-for";
+import { JOBS } from "../../shared/src/jobs/index";
+import { queueKeys } from "../../shared/src/keys";
+import { ioredisRunner } from "../../shared/src/runners/ioredis-runner";
+import { createMetrics } from "../src/metrics";
+import { createWorker, type Worker } from "../src/worker";
+import { TEST_REGISTRY, createWorkHandler, workJob } from "./fixtures/test-jobs";
+import { enqueueOne, waitForState } from "./support";
+import { startWorkerProcess, stopWorkerProcesses } from "./support/main-process";
+
+let server: RedisServerHandle;
+let redis: Redis;
+const workers: Worker[] = [];
+
+beforeAll(async () => {
+  server = await startRedisServer();
+  redis = new Redis(server.url, { protocol: 2 });
+});
+afterEach(async () => {
+  await Promise.all(workers.splice(0).map((worker) => worker.stop()));
+  await stopWorkerProcesses();
+});
+afterAll(async () => {
+  redis.disconnect();
+  await server.stop();
+});
+
+/** The value of one sample line (`name{labels} value`) of Prometheus text, or undefined. */
+function sample(text: string, name: string, labels: Record<string, string> = {}): number | undefined {
+  for (const line of text.split("\n")) {
+    if (!line.startsWith(`${name}{`) && !line.startsWith(`${name} `)) continue;
+    const body = /\{(.*)\}/.exec(line)?.[1] ?? "";
+    if (Object.entries(labels).every(([k, v]) => body.includes(`${k}="${v}"`))) return Number(line.split(" ").at(-1));
+  }
+  return undefined;
+}
+
+describe("worker metrics", () => {
+  it("count outcomes and run times, and report queue depth from one cached stats call per scrape", async () => {
+    const prefix = "metrics";
+    const keys = queueKeys("work", prefix);
+    const metrics = createMetrics({ statsCacheMs: 60_000 });
+    const worker = createWorker({
+      redisUrl: server.url,
+      prefix,
+      registry: TEST_REGISTRY,
+      handlers: { work: createWorkHandler(redis) },
+      queues: ["work"],
+      concurrency: 4,
+      leaseMs: 5_000,
+      shutdownGraceMs: 2_000,
+      observers: [metrics.observer],
+      log: pino({ level: "silent" }),
+    });
+    workers.push(worker);
+    let statsCalls = 0;
+    metrics.attach({
+      activeCount: worker.activeCount,
+      readStats: () => {
+        statsCalls += 1;
+        return worker.readStats();
+      },
+    });
+    await worker.start();
+    const r = ioredisRunner(redis);
+    const ok = await Promise.all([1, 2, 3].map((i) => enqueueOne(r, keys, workJob, { tag: String(i) })));
+    const retried = await enqueueOne(r, keys, workJob, { failTimes: 1 });
+    const dead = await enqueueOne(r, keys, workJob, { unrecoverable: true });
+    const delayed = await enqueueOne(r, keys, workJob, {}, { delayMs: 3_600_000 });
+    for (const id of [...ok, retried]) await waitForState(r, keys, id, "completed");
+    await waitForState(r, keys, dead, "dead");
+    void delayed;
+
+    // The settlement that made a job "completed" may still be on its way back: wait for the counter itself.
+    const scrape = () => metrics.registry.metrics();
+    await waitFor(async () => sample(await scrape(), "offload_jobs_total", { queue: "work", outcome: "completed" }) === 4, {
+      what: "4 completions counted",
+    });
+    const text = await scrape();
+    expect(sample(text, "offload_jobs_total", { queue: "work", outcome: "retried" })).toBe(1);
+    expect(sample(text, "offload_jobs_total", { queue: "work", outcome: "dead" })).toBe(1);
+    // Six attempts ran a handler: 3 quick ones, 2 for the retried job, 1 for the unrecoverable one.
+    expect(sample(text, "offload_job_run_duration_seconds_count", { queue: "work" })).toBe(6);
+    expect(sample(text, "offload_claim_duration_seconds_count", { queue: "work" })).toBeGreaterThan(0);
+    expect(sample(text, "offload_settle_duration_seconds_count", { queue: "work" })).toBeGreaterThan(0);
+    expect(sample(text, "offload_queue_delayed", { queue: "work" })).toBe(1);
+    expect(sample(text, "offload_queue_waiting", { queue: "work" })).toBe(0);
+    expect(sample(text, "offload_queue_dead", { queue: "work" })).toBe(1);
+    expect(sample(text, "offload_queue_workers", { queue: "work" })).toBe(1);
+    expect(sample(text, "offload_queue_paused", { queue: "work" })).toBe(0);
+    expect(sample(text, "offload_jobs_running")).toBe(0);
+    expect(sample(text, "offload_worker_nodejs_eventloop_lag_seconds")).toEqual(expect.any(Number));
+    // Six gauges and several scrapes within the cache window: one stats call.
+    expect(statsCalls).toBe(1);
+  });
+
+  it("every metric an alert rule uses is exported by a real worker process", async () => {
+    const worker = await startWorkerProcess(server.url, { REDIS_PREFIX: "alerts", LOG_LEVEL: "warn" });
+    // One job through, so the labelled series exist as well as their declarations.
+    const keys = queueKeys("noop", "alerts");
+    const r = ioredisRunner(redis);
+    const id = await enqueueOne(r, keys, JOBS.noop, {});
+    await waitForState(r, keys, id, "completed");
+    const text = await worker.metrics();
+
+    const exported = new Set<string>();
+    for (const match of text.matchAll(/^# TYPE (\S+) (\S+)$/gm)) {
+      const [, name, type] = match as unknown as [string, string, string];
+      exported.add(name);
+      if (type === "histogram") for (const suffix of ["_bucket", "_sum", "_count"]) exported.add(name + suffix);
+      if (type === "summary") for (const suffix of ["_sum", "_count"]) exported.add(name + suffix);
+    }
+    expect(exported.has("offload_queue_waiting")).toBe(true);
+
+    const rules = parse(readFileSync(join(import.meta.dirname, "../../infra/prometheus/alerts.yml"), "utf8")) as {
+      groups: { rules: { alert: string; expr: string; for?: string }[] }[];
+    };
+    const all = rules.groups.flatMap((group) => group.rules);
+    expect(all.map((rule) => rule.alert)).toEqual(
+      expect.arrayContaining(["OffloadQueueDepthGrowing", "OffloadDeadLettersGrowing", "OffloadFailureRateHigh", "OffloadNoLiveWorkers"]),
+    );
+    const used = new Set<string>();
+    for (const rule of all) {
+      // Drop label matchers, grouping clauses and ranges; what is left are functions, keywords and metric names.
+      const stripped = rule.expr.replace(/\{[^}]*\}/g, " ").replace(/\b(by|without)\s*\([^)]*\)/g, " ").replace(/\[[^\]]*\]/g, " ");
+      for (const [name] of stripped.matchAll(/[a-zA-Z_:][a-zA-Z0-9_:]*/g)) {
+        if (PROMQL_WORDS.has(name)) continue;
+        used.add(name);
+      }
+    }
+    expect([...used].filter((name) => !exported.has(name))).toEqual([]);
+    expect(used.size).toBeGreaterThanOrEqual(4);
+  });
+});
+
+/** Functions, aggregators and keywords the rules use (anything else in an expression must be a metric). */
+const PROMQL_WORDS = new Set([
+  "sum", "max", "min", "avg", "count", "rate", "increase", "deriv", "delta", "absent", "absent_over_time",
+  "max_over_time", "min_over_time", "histogram_quantile", "and", "or", "unless", "offset", "bool", "on", "ignoring",
+  "group_left", "group_right",
+]);
