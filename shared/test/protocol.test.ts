@@ -8,7 +8,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { defineJob } from "../src/job-definition";
 import { minuteOf, queueKeys, type QueueKeys } from "../src/keys";
-import { errorsHistory } from "../src/record";
+import { errorsHistory, FIELD } from "../src/record";
 import { COMPLETED_INDEX_MAX } from "../src/ops/admin";
 import { prepareJob, enqueue, enqueueCall } from "../src/ops/enqueue";
 import { claimCall, parseClaimReply } from "../src/ops/claim";
@@ -128,6 +128,32 @@ describe.each(Object.keys(RUNNERS))("protocol over %s", (runnerName) => {
     const results = await enqueue(runner, keys, jobs, T0);
     expect(results.map((r) => r.outcome)).toEqual(["created", "existing", "created"]);
     expect(await direct.llen(keys.wait)).toBe(3);
+  });
+
+  it("one call mixes short-form jobs with jobs that carry a delay, attempts, options or an idempotency key", async () => {
+    const jobs = await Promise.all([
+      prepareJob(job, { n: 1 }),
+      prepareJob(job, { n: 2 }, { delayMs: 5_000 }),
+      prepareJob(job, { n: 3 }, { maxAttempts: 7 }),
+      prepareJob(job, { n: 4 }, { idempotencyKey: "mixed-1" }),
+      prepareJob(job, { n: 5 }, { timeoutMs: 1_000 }),
+      prepareJob(job, { n: 6 }),
+    ]);
+    const results = await enqueue(runner, keys, jobs, T0);
+    expect(results.map((r) => [r.localId, r.state, r.outcome])).toEqual(
+      jobs.map((j, i) => [j.localId, i === 1 ? "delayed" : "waiting", "created"]),
+    );
+    const record = (i: number) => direct.hgetall(keys.job(jobs[i]!.localId));
+    expect(await record(0)).toMatchObject({ [FIELD.data]: '{"n":1}', [FIELD.maxAttempts]: "3", [FIELD.createdAt]: String(T0) });
+    expect(await record(1)).toMatchObject({ [FIELD.data]: '{"n":2}', [FIELD.runAt]: String(T0 + 5_000) });
+    expect(await record(2)).toMatchObject({ [FIELD.data]: '{"n":3}', [FIELD.maxAttempts]: "7" });
+    expect(await record(4)).toMatchObject({ [FIELD.data]: '{"n":5}', [FIELD.options]: '{"timeoutMs":1000}' });
+    expect((await record(5))[FIELD.options]).toBeUndefined();
+    // Waiting jobs in first-in first-out order (workers take from the right); the delayed one is not among them,
+    // the marker that wakes a worker for it is (rightmost: taken first).
+    expect(await direct.lrange(keys.wait, 0, -1)).toEqual([...[5, 4, 3, 2, 0].map((i) => jobs[i]!.localId), "~"]);
+    const again = await enqueue(runner, keys, [await prepareJob(job, { n: 4 }, { idempotencyKey: "mixed-1" })], T0);
+    expect(again[0]).toMatchObject({ localId: jobs[3]!.localId, outcome: "existing" });
   });
 
   it("the same local id twice in one call is one job", async () => {

