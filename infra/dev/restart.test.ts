@@ -11,11 +11,11 @@ import { join } from "node:path";
 import { Redis } from "ioredis";
 import { afterEach, describe, expect, it } from "vitest";
 import { queueKeys } from "../../shared/src/keys";
-import { startTestReceiver } from "../../worker/src/handlers/webhook/test-receiver";
+import { startTestReceiver } from "../../worker/test/support/webhook-receiver";
 import { freePort } from "../test/free-port";
 import { REPO_ROOT, type DevStackOptions } from "./config";
 import { startDevStack } from "./stack";
-import { MAX_CRASHES_AT_START } from "./supervise";
+import { MAX_CRASHES_AT_START } from "../../shared/src/process/restart";
 
 const dirs: string[] = [];
 afterEach(() => {
