@@ -169,6 +169,42 @@ describe("WORKER_PROCESSES", () => {
     }
   });
 
+  it("a second SIGTERM is passed on: the children hand their running job back at once and everything exits", async () => {
+    const receiver = await startTestReceiver();
+    const supervisor = startSupervisor({
+      WORKER_PROCESSES: "2",
+      WORKER_QUEUES: "webhook",
+      HEALTH_PORT: "0",
+      WORKER_SHUTDOWN_GRACE: "5m", // the first signal alone would wait this long for the hanging job
+      WEBHOOK_SECRET: `whsec_${randomBytes(32).toString("base64")}`,
+      WEBHOOK_ALLOW_PRIVATE_NETWORKS: "true",
+    });
+    const pids: number[] = [];
+    try {
+      pids.push(...((await supervisor.line((l) => l.msg === "supervisor started")).pids as number[]));
+      for (const pid of pids) await supervisor.line((l) => l.msg === "worker started" && fromPid(l, pid), 0);
+      receiver.reply("hang");
+      const keys = queueKeys("webhook");
+      const localId = await enqueueOne(ioredisRunner(redis), keys, JOBS.webhook, { url: `${receiver.origin}/hooks`, body: {} });
+      await receiver.nextDelivery();
+
+      supervisor.child.kill("SIGTERM");
+      // Both children have begun their graceful stop (and wait for the hanging job) before the second signal.
+      await supervisor.line((l) => l.msg === "graceful shutdown" && supervisor.lines.filter((m) => m.msg === "graceful shutdown").length === 2, 0);
+      supervisor.child.kill("SIGTERM");
+      const exit = await supervisor.exited;
+      expect(exit.signal).toBeNull();
+      expect(supervisor.lines.some((l) => l.msg === "second signal: passing it on (running jobs are handed back at once)")).toBe(true);
+      expect(pids.filter(alive)).toEqual([]);
+      const status = await waitForState(ioredisRunner(redis), keys, localId, "waiting");
+      expect(status.attempt).toBe(0); // handed back: its attempt given back
+    } finally {
+      if (supervisor.child.exitCode === null) supervisor.child.kill("SIGKILL");
+      for (const pid of pids) if (alive(pid)) process.kill(-pid, "SIGKILL");
+      await receiver.close();
+    }
+  });
+
   it.each(["0", "abc"])("WORKER_PROCESSES=%s stops at start with one line naming the variable", (value) => {
     const result = spawnSync(process.execPath, ["--import", "tsx", MAIN], {
       env: { ...process.env, REDIS_URL: server.url, WORKER_PROCESSES: value, HEALTH_PORT: "0" },
