@@ -84,5 +84,6 @@ function onSignal(signal: NodeJS.Signals): void {
 process.on("SIGTERM", onSignal);
 process.on("SIGINT", onSignal);
 
+const supervisor = answerSupervisor({ health: worker.health, registry: metrics.registry }); // only under supervisor.ts
 await worker.start();
-answerSupervisor({ health: worker.health, registry: metrics.registry }); // only when started by supervisor.ts
+supervisor.ready();

@@ -27,15 +27,17 @@ export type ChildMessage = z.infer<typeof ChildMessage>;
 export const SUPERVISED_ENV = "OFFLOAD_SUPERVISED";
 
 /**
- * In a worker started by the supervisor: says `ready`, answers its requests, and stops gracefully (as on
- * SIGTERM) if the supervisor goes away without stopping it (SIGKILL, OOM), so no worker outlives it unseen.
- * Does nothing in a worker that was started on its own (WORKER_PROCESSES=1).
+ * In a worker started by the supervisor: answers its requests, says `ready` when told to, and stops gracefully
+ * (as on SIGTERM) if the supervisor goes away without stopping it (SIGKILL, OOM), so no worker outlives it
+ * unseen — from the start, not only once ready (a worker still connecting would otherwise be orphaned). Does
+ * nothing in a worker that was started on its own (WORKER_PROCESSES=1).
  * @example
+ * const supervisor = answerSupervisor({ health: worker.health, registry: metrics.registry });
  * await worker.start();
- * answerSupervisor({ health: worker.health, registry: metrics.registry });
+ * supervisor.ready();
  */
-export function answerSupervisor(options: { health: () => z.input<typeof ChildHealth>; registry: Registry }): void {
-  if (process.env[SUPERVISED_ENV] !== "1" || !process.send) return;
+export function answerSupervisor(options: { health: () => z.input<typeof ChildHealth>; registry: Registry }): { ready(): void } {
+  if (process.env[SUPERVISED_ENV] !== "1" || !process.send) return { ready() {} };
   const send = (message: ChildMessage) => process.connected && process.send!(message, undefined, {}, () => {});
   process.on("message", async (raw: unknown) => {
     const request = SupervisorRequest.safeParse(raw);
@@ -45,5 +47,5 @@ export function answerSupervisor(options: { health: () => z.input<typeof ChildHe
     else send({ type, id, metrics: await options.registry.getMetricsAsJSON() });
   });
   process.once("disconnect", () => process.kill(process.pid, "SIGTERM"));
-  send({ type: "ready" });
+  return { ready: () => send({ type: "ready" }) };
 }

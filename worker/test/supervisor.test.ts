@@ -14,6 +14,7 @@ import { JOBS } from "../../shared/src/jobs/index";
 import { queueKeys } from "../../shared/src/keys";
 import { ioredisRunner } from "../../shared/src/runners/ioredis-runner";
 import { startRedisServer, type RedisServerHandle } from "../../infra/test/redis-server";
+import { waitFor } from "../../infra/test/wait-for";
 import { enqueueOne, waitForState } from "./support";
 import { pidHolding, pidOfWorkerId } from "./support/holding-pid";
 import { startWorkerProcess, stopWorkerProcesses, type LogLine } from "./support/main-process";
@@ -138,6 +139,18 @@ describe("WORKER_PROCESSES", () => {
     } finally {
       await receiver.close();
     }
+  });
+
+  it("a SIGKILLed supervisor leaves no worker behind: the children see its IPC channel close and stop gracefully", async () => {
+    const supervisor = await startSupervisor({});
+    started.push(...supervisor.pids);
+    const keys = queueKeys("webhook");
+    expect(await redis.zcard(keys.workers)).toBe(2);
+    supervisor.process.kill("SIGKILL");
+    await supervisor.exited;
+    // Not our children: their end can only be watched for, not awaited.
+    await waitFor(() => supervisor.pids.every((pid) => !alive(pid)), { what: "the orphaned worker processes to exit" });
+    expect(await redis.zcard(keys.workers)).toBe(0); // a graceful stop: each gave its lease up
   });
 
   it.each(["0", "abc"])("WORKER_PROCESSES=%s stops at start with one line naming the variable", (value) => {
