@@ -18,11 +18,15 @@ import { withConfig } from "./middleware/config";
 import { problemHandler, problemNotFound, type ProblemHandlerOptions } from "./middleware/problem";
 import { rateLimit } from "./middleware/rate-limit";
 import { adminRoutes } from "./routes/admin";
+import { adminJobRoutes } from "./routes/admin-jobs";
+import { adminQueueRoutes } from "./routes/admin-queues";
 import { batchRoutes } from "./routes/batch";
+import { dashboardRoutes } from "./dashboard/index";
 import { docsRoutes } from "./routes/docs";
 import { healthRoutes } from "./routes/health";
 import { jobRoutes } from "./routes/jobs";
 import { queueRoutes } from "./routes/queues";
+import { scheduleRoutes } from "./routes/schedules";
 import type { StorageOptions } from "./storage";
 import { validationHook } from "./validation";
 
@@ -58,6 +62,10 @@ export function createApp(options: CreateAppOptions = {}): OpenAPIHono<AppEnv> {
   app.route("/", batchRoutes(jobs));
   app.route("/", queueRoutes(jobs));
   app.route("/", adminRoutes(jobs));
+  app.route("/", adminQueueRoutes(jobs));
+  app.route("/", adminJobRoutes(jobs));
+  app.route("/", dashboardRoutes(jobs, { storage: options.storage, log: options.log }));
+  app.route("/", scheduleRoutes(jobs));
   docsRoutes(app, jobs);
   return app;
 }

@@ -3,7 +3,7 @@
  * ranges, cloud metadata, credentials in the URL) is a 400 now rather than a dead letter later. The worker checks
  * again against the addresses the host resolves to when it connects; this check alone proves nothing about DNS.
  */
-import { JOBS, type JobDefinition, type ProblemIssue } from "../../shared/src/index";
+import { JOBS, OffloadError, type JobDefinition, type ProblemIssue } from "../../shared/src/index";
 import { checkWebhookUrl, type SsrfPolicy } from "../../shared/src/ssrf";
 
 /**
@@ -23,4 +23,13 @@ export function destinationIssues(
   if (typeof url !== "string") return [];
   const reason = checkWebhookUrl(url, policy);
   return reason ? [{ path: [...prefix, "url"].map(String).join("."), message: reason }] : [];
+}
+
+/**
+ * Throws the 400 `forbidden_destination` problem listing every refused destination; returns when there is none.
+ * @example
+ * assertDestinationsAllowed(items.flatMap((item, i) => destinationIssues(definition, item.data, policy, [i, "data"])));
+ */
+export function assertDestinationsAllowed(issues: readonly ProblemIssue[]): void {
+  if (issues.length) throw new OffloadError("forbidden_destination", issues[0]!.message, { issues: [...issues] });
 }

@@ -79,6 +79,83 @@ export const DeadPageSchema = z
   })
   .openapi("DeadJobs");
 
+// ---- admin API (issue 11): what /v1/admin/queues/* and /v1/admin/jobs/* answer and accept ----
+
+export const QueueNameParamSchema = z.object({
+  name: z.string().openapi({ param: { name: "name", in: "path" }, example: "webhook", description: "A job type (one queue per type)." }),
+});
+
+const count = z.number().int();
+
+export const QueueDetailSchema = z
+  .object({
+    name: z.string(),
+    paused: z.boolean(),
+    counts: z.object(Object.fromEntries(JOB_STATES.map((state) => [state, count])) as Record<(typeof JOB_STATES)[number], typeof count>).openapi({
+      description: "Jobs per state now. completed and cancelled count the listable index (the newest 10,000).",
+    }),
+    totals: z.object({ completed: count, failed: count, dead: count, stalled: count }).openapi({ description: "All-time counters." }),
+    workers: z.array(z.object({ id: z.string(), leaseExpiresAt: z.string(), inFlight: count })),
+    history: z
+      .array(
+        z.object({
+          minute: z.string().openapi({ description: "ISO start of the minute." }),
+          completed: count,
+          failed: count.openapi({ description: "Failed attempts (retried or dead)." }),
+          dead: count,
+          waiting: count.nullable().openapi({ description: "Waiting depth last seen in that minute; null when unobserved." }),
+          runMsMean: z.number().nullable(),
+          runMsP95: z.number().nullable().openapi({ description: "Upper bound of the run-time histogram bin holding the 95th percentile." }),
+        }),
+      )
+      .openapi({ description: "One bucket per minute, oldest first, ending with the current minute." }),
+  })
+  .openapi("QueueDetail");
+
+export const JobDetailSchema = JobStatusSchema.extend({
+  data: z.unknown().openapi({ description: "The payload as validated at enqueue." }),
+  options: z.record(z.string(), z.unknown()).openapi({ description: "Per-job option overrides as stored." }),
+  errors: z
+    .array(StoredErrorSchema.extend({ attempt: z.number().int().optional(), at: z.string().optional() }))
+    .openapi({ description: "Errors of the last few failed attempts, oldest first (stacks included: admin keys only)." }),
+}).openapi("JobDetail");
+
+export const JobPageSchema = z
+  .object({
+    jobs: z.array(JobDetailSchema),
+    nextCursor: z.string().nullable().openapi({ description: "Pass back as `cursor` for the next page; null on the last page." }),
+  })
+  .openapi("JobPage");
+
+export const PausedSchema = z.object({ name: z.string(), paused: z.boolean() }).openapi("QueuePaused");
+
+/** Ids in one replay request; more go as `{ all: true }` or several requests. */
+export const REPLAY_IDS_MAX = 10_000;
+
+// One object with both fields optional rather than a union, so a bad body gets issues at `ids.3` or `all`
+// instead of one "invalid input" at the root.
+export const ReplayBodySchema = z
+  .strictObject({
+    ids: z.array(z.string().min(1).max(200)).min(1, "send at least one id").max(REPLAY_IDS_MAX).optional(),
+    all: z.literal(true, { error: "must be true" }).optional(),
+  })
+  .refine((body) => (body.ids === undefined) !== (body.all === undefined), {
+    message: 'send either "ids" or "all": true',
+    path: ["ids"],
+  })
+  .openapi("ReplayRequest", { description: '`{ "ids": ["<job id>", …] }` or `{ "all": true }`, not both.' });
+
+export const ReplayResultSchema = z
+  .object({
+    replayed: count,
+    skipped: z.array(z.object({ id: z.string(), reason: z.string().openapi({ example: "not_dead" }) })),
+  })
+  .openapi("ReplayResult");
+
+export const PurgedSchema = z.object({ purged: count }).openapi("Purged");
+
+export const MovedSchema = z.object({ id: JobId, state: z.enum(JOB_STATES) }).openapi("JobMoved");
+
 export const HealthSchema = z.object({ status: z.literal("ok"), redisMs: z.number() }).openapi("Health");
 
 export const ProblemSchema = z

@@ -137,7 +137,11 @@ describe("documentation", () => {
     const response = await stack.request("/docs", { key: null });
     expect(response.headers.get("Content-Type")).toMatch(/^text\/html/);
     const html = await response.text();
-    expect(html).toContain('url: "/openapi.json"');
     expect(html).toContain("swagger-ui");
+    // Served by the Worker (static assets), never from a CDN; the initializer is a file too (strict CSP).
+    expect(html).not.toMatch(/https?:\/\//);
+    const init = await stack.request("/dashboard/static/swagger-init.js", { key: null });
+    expect(await init.text()).toContain('url: "/openapi.json"');
+    expect((await stack.request("/docs/swagger-ui/swagger-ui-bundle.js", { key: null })).status).toBe(200);
   });
 });

@@ -33,6 +33,22 @@ export const ERROR_CODES = {
 
 export type ErrorCode = keyof typeof ERROR_CODES;
 
+/**
+ * The code a bare HTTP status means when a library raises it without one (Hono's JSON validator answers 400 for
+ * a body that does not parse, hence malformed_json). Statuses shared by several codes map to the generic one.
+ */
+export const STATUS_CODES: Partial<Record<number, ErrorCode>> = {
+  400: "malformed_json",
+  401: "unauthorized",
+  403: "forbidden",
+  404: "not_found",
+  405: "method_not_allowed",
+  413: "payload_too_large",
+  415: "unsupported_media_type",
+  429: "rate_limited",
+  503: "redis_unavailable",
+};
+
 export interface ProblemIssue {
   path: string;
   message: string;

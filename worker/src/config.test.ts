@@ -69,7 +69,7 @@ describe("the worker process", () => {
   });
 
   it("stops at start with one line when a registry key is not its job's name", () => {
-    const preload = pathToFileURL(join(import.meta.dirname, "fixtures/miskeyed-registry.ts")).href;
+    const preload = pathToFileURL(join(import.meta.dirname, "../test/fixtures/miskeyed-registry.ts")).href;
     const result = spawnSync(process.execPath, ["--import", "tsx", "--import", preload, join(import.meta.dirname, "main.ts")], {
       env: { ...process.env, REDIS_URL: "redis://127.0.0.1:1", WORKER_QUEUES: "noop" },
       encoding: "utf8",

@@ -5,25 +5,9 @@
  */
 import type { Context, ErrorHandler, NotFoundHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
-import { OffloadError, toProblem, type ErrorCode } from "../../../shared/src/index";
+import { OffloadError, STATUS_CODES, toProblem } from "../../../shared/src/index";
 
 export const PROBLEM_CONTENT_TYPE = "application/problem+json";
-
-/**
- * Hono and @hono/zod-openapi raise HTTPException themselves in a few places (the JSON validator on a body that
- * does not parse, its media-type gate); these are the codes those statuses mean here.
- */
-const HTTP_EXCEPTION_CODES: Partial<Record<number, ErrorCode>> = {
-  400: "malformed_json",
-  401: "unauthorized",
-  403: "forbidden",
-  404: "not_found",
-  405: "method_not_allowed",
-  413: "payload_too_large",
-  415: "unsupported_media_type",
-  429: "rate_limited",
-  503: "redis_unavailable",
-};
 
 export interface ProblemHandlerOptions {
   /** Where unexpected errors and storage failures are reported. Never given request headers or bodies. */
@@ -38,7 +22,9 @@ export interface ProblemHandlerOptions {
 export function toOffloadError(error: unknown): OffloadError {
   if (error instanceof OffloadError) return error;
   if (error instanceof HTTPException) {
-    const code = HTTP_EXCEPTION_CODES[error.status];
+    // Hono and @hono/zod-openapi raise HTTPException themselves in a few places (the JSON validator on a body
+    // that does not parse, its media-type gate): a bare status, mapped through the shared table.
+    const code = STATUS_CODES[error.status];
     if (code) return new OffloadError(code, error.message || String(error.status), { cause: error });
   }
   // Recursive schemas (a webhook's `body: z.json()`) validate by recursion: a body nested a few thousand levels

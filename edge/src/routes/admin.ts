@@ -3,18 +3,12 @@
  * dead letters, most recent first, with each job's last error.
  */
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
-import { findJob, listDead, queueKeys, unknownJob, type Registry } from "../../../shared/src/index";
+import { listDead, type Registry } from "../../../shared/src/index";
 import type { AppEnv } from "../context";
+import { locateQueue } from "../locate";
+import { wholeQuery } from "../query";
 import { requireAdmin } from "../middleware/auth";
 import { DeadPageSchema, problem } from "../schemas";
-
-const pageNumber = (fallback: number, min: number, max: number) =>
-  z
-    .string()
-    .regex(/^\d+$/, "expected a whole number")
-    .transform(Number)
-    .pipe(z.number().int().min(min).max(max))
-    .default(fallback);
 
 const deadRoute = createRoute({
   method: "get",
@@ -26,8 +20,8 @@ const deadRoute = createRoute({
   request: {
     params: z.object({ name: z.string().openapi({ param: { name: "name", in: "path" }, example: "webhook" }) }),
     query: z.strictObject({
-      offset: pageNumber(0, 0, 1_000_000).openapi({ description: "Skip this many, most recent first. Default 0." }),
-      limit: pageNumber(50, 1, 500).openapi({ description: "Page size, 1 to 500. Default 50." }),
+      offset: wholeQuery(0, 0, 1_000_000).openapi({ description: "Skip this many, most recent first. Default 0." }),
+      limit: wholeQuery(50, 1, 500).openapi({ description: "Page size, 1 to 500. Default 50." }),
     }),
   },
   responses: {
@@ -49,8 +43,7 @@ export function adminRoutes(jobs: Registry): OpenAPIHono<AppEnv> {
   app.openapi(deadRoute, async (c) => {
     const { name } = c.req.valid("param");
     const { offset, limit } = c.req.valid("query");
-    if (!findJob(jobs, name)) throw unknownJob(name);
-    const page = await listDead(c.var.storage.runner, queueKeys(name, c.var.config.redisPrefix), { offset, count: limit });
+    const page = await listDead(c.var.storage.runner, locateQueue(jobs, name, c.var.config.redisPrefix), { offset, count: limit });
     return c.json(page, 200);
   });
   return app;

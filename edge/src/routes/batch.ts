@@ -10,7 +10,7 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { enqueue, OffloadError, prepareJob, queueKeys, unknownJob, type JobDefinition, type Registry } from "../../../shared/src/index";
 import type { AppEnv } from "../context";
-import { destinationIssues } from "../destination";
+import { assertDestinationsAllowed, destinationIssues } from "../destination";
 import { bodyLimit } from "../middleware/body-limit";
 import { requireJson } from "../middleware/content-type";
 import { ItemOptionsSchema, toEnqueueOptions } from "../options";
@@ -73,7 +73,7 @@ export function batchRoutes(jobs: Registry): OpenAPIHono<AppEnv> {
       }
       const policy = { allowPrivateNetworks: config.webhookAllowPrivateNetworks };
       const forbidden = items.flatMap((item, index) => destinationIssues(definition, item.data, policy, [index, "data"]));
-      if (forbidden.length) throw new OffloadError("forbidden_destination", forbidden[0]!.message, { issues: forbidden });
+      assertDestinationsAllowed(forbidden);
 
       const prepared = await Promise.all(
         items.map((item) => prepareJob(definition, item.data, toEnqueueOptions(item.options ?? {}))),

@@ -1,12 +1,29 @@
 /**
  * `GET /openapi.json`, generated from the same zod schemas the routes validate with, and `GET /docs`, which
- * renders it with Swagger UI from a CDN (the Worker bundle stays small; the page needs the network anyway).
+ * renders it with Swagger UI served by this Worker: its files are static assets copied from the
+ * `swagger-ui-dist` package at build time (edge/build/static-assets.mjs, run by wrangler dev/deploy and the
+ * tests), so the page works offline and behind firewalls that block CDNs, and none of Swagger UI's ~1.6 MB
+ * counts against the Worker bundle. Rendering the document server-side instead would mean writing and
+ * maintaining a second renderer for OpenAPI in the Worker, and losing "Try it out".
  */
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { Registry } from "../../../shared/src/index";
 import type { AppEnv } from "../context";
 
-const SWAGGER_UI = "https://cdn.jsdelivr.net/npm/swagger-ui-dist@5";
+const SWAGGER_UI = "/docs/swagger-ui";
+
+// No inline script: the initializer is a static file too, so the page runs under a CSP of 'self' only.
+// Swagger UI sets element styles from script and ships inline SVG styles, hence 'unsafe-inline' for styles.
+const CSP = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' data:",
+  "connect-src 'self'",
+  "form-action 'self'",
+  "frame-ancestors 'none'",
+  "base-uri 'none'",
+].join("; ");
 
 const page = `<!doctype html>
 <html lang="en">
@@ -14,14 +31,13 @@ const page = `<!doctype html>
   <meta charset="utf-8">
   <meta name="viewport" content="width=device-width, initial-scale=1">
   <title>Offload API</title>
+  <link rel="icon" href="${SWAGGER_UI}/favicon-32x32.png">
   <link rel="stylesheet" href="${SWAGGER_UI}/swagger-ui.css">
 </head>
 <body>
   <div id="docs"></div>
-  <script src="${SWAGGER_UI}/swagger-ui-bundle.js" crossorigin></script>
-  <script>
-    window.ui = SwaggerUIBundle({ url: "/openapi.json", dom_id: "#docs", persistAuthorization: true });
-  </script>
+  <script src="${SWAGGER_UI}/swagger-ui-bundle.js"></script>
+  <script src="/dashboard/static/swagger-init.js"></script>
 </body>
 </html>
 `;
@@ -93,5 +109,9 @@ export function docsRoutes(app: OpenAPIHono<AppEnv>, jobs: Registry): void {
     });
     return c.json(document);
   });
-  app.get("/docs", (c) => c.html(page));
+  app.get("/docs", (c) => {
+    c.header("Content-Security-Policy", CSP);
+    c.header("X-Content-Type-Options", "nosniff");
+    return c.html(page);
+  });
 }

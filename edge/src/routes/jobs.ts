@@ -9,12 +9,9 @@ import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import {
   cancelJob,
   enqueue,
-  findJob,
   getStatus,
   jobNotFound,
-  OffloadError,
   outcomeError,
-  parseJobId,
   prepareJob,
   queueKeys,
   unknownJob,
@@ -22,11 +19,12 @@ import {
   type Registry,
 } from "../../../shared/src/index";
 import type { AppEnv } from "../context";
-import { destinationIssues } from "../destination";
+import { assertDestinationsAllowed, destinationIssues } from "../destination";
 import { bodyLimit } from "../middleware/body-limit";
 import { requireJson } from "../middleware/content-type";
 import { EnqueueQuerySchema, toEnqueueOptions } from "../options";
 import { CancelledSchema, JobAcceptedSchema, JobIdParamSchema, JobStatusSchema, problem } from "../schemas";
+import { locateJob } from "../locate";
 import { statusFor } from "../views";
 import { accepted, statusPath } from "./accepted";
 
@@ -110,13 +108,6 @@ const cancelRoute = createRoute({
   },
 });
 
-/** Resolves `{id}` to its queue's keys, or 404: a malformed id or unknown queue is simply not a job. */
-function locate(jobs: Registry, id: string, prefix: string) {
-  const parsed = parseJobId(id);
-  if (!parsed || !findJob(jobs, parsed.queue)) throw jobNotFound(id);
-  return { keys: queueKeys(parsed.queue, prefix), localId: parsed.localId };
-}
-
 /**
  * @example
  * app.route("/", jobRoutes(JOBS));
@@ -130,7 +121,7 @@ export function jobRoutes(jobs: Registry): OpenAPIHono<AppEnv> {
       const idempotencyKey = c.req.valid("header")["idempotency-key"];
       const { config, storage } = c.var;
       const forbidden = destinationIssues(definition, data, { allowPrivateNetworks: config.webhookAllowPrivateNetworks });
-      if (forbidden.length) throw new OffloadError("forbidden_destination", forbidden[0]!.message, { issues: forbidden });
+      assertDestinationsAllowed(forbidden);
 
       const job = await prepareJob(definition, data, toEnqueueOptions(c.req.valid("query"), idempotencyKey));
       const [result] = await enqueue(storage.runner, queueKeys(definition.name, config.redisPrefix), [job]);
@@ -138,7 +129,8 @@ export function jobRoutes(jobs: Registry): OpenAPIHono<AppEnv> {
       if (result.outcome === "conflict") throw outcomeError("enqueue", { outcome: "conflict" }, result.id);
       // Another job id than the one we prepared: the key pointed at an earlier job. (A re-sent request after a
       // network error reports our own id as "existing"; to the client that is simply the job it asked for.)
-      if (idempotencyKey !== undefined && result.localId !== job.localId) c.header("Idempotent-Replayed", "true");
+      // Likewise for a dedupe key held by a job that has not started.
+      if ((idempotencyKey !== undefined || job.dedupeKey) && result.localId !== job.localId) c.header("Idempotent-Replayed", "true");
       c.header("Location", statusPath(result.id));
       return c.json(accepted(c, definition.name, result), 202);
     });
@@ -150,7 +142,7 @@ export function jobRoutes(jobs: Registry): OpenAPIHono<AppEnv> {
   });
 
   app.openapi(getRoute, async (c) => {
-    const { keys, localId } = locate(jobs, c.req.valid("param").id, c.var.config.redisPrefix);
+    const { keys, localId } = locateJob(jobs, c.req.valid("param").id, c.var.config.redisPrefix);
     const status = await getStatus(c.var.storage.runner, keys, localId);
     if (!status) throw jobNotFound(c.req.valid("param").id);
     return c.json(statusFor(c.var.principal.role, status), 200);
@@ -158,7 +150,7 @@ export function jobRoutes(jobs: Registry): OpenAPIHono<AppEnv> {
 
   app.openapi(cancelRoute, async (c) => {
     const { id } = c.req.valid("param");
-    const { keys, localId } = locate(jobs, id, c.var.config.redisPrefix);
+    const { keys, localId } = locateJob(jobs, id, c.var.config.redisPrefix);
     const outcome = await cancelJob(c.var.storage.runner, keys, localId);
     if (outcome.outcome !== "cancelled") throw outcomeError("cancel", outcome, id);
     return c.json({ id, state: "cancelled" as const, previousState: outcome.previousState as "waiting" | "delayed" }, 200);

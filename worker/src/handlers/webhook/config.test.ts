@@ -26,7 +26,7 @@ describe("parseWebhookConfig", () => {
     [{ WEBHOOK_SECRET: "hunter2" }, /^invalid config: WEBHOOK_SECRET: expected whsec_ followed by base64; /],
     [{ WEBHOOK_SECRET: `whsec_${randomBytes(8).toString("base64")}` }, /^invalid config: WEBHOOK_SECRET: expected at least 24 random bytes; /],
     [{ WEBHOOK_SECRET: secret, WEBHOOK_ALLOW_PRIVATE_NETWORKS: "yes" }, /^invalid config: WEBHOOK_ALLOW_PRIVATE_NETWORKS: expected true or false, got "yes"$/],
-    [{ WEBHOOK_SECRET: secret, WEBHOOK_MAX_RETRY_AFTER: "a while" }, /^invalid config: WEBHOOK_MAX_RETRY_AFTER: expected a duration such as 30s, 5m or 1h, got "a while"$/],
+    [{ WEBHOOK_SECRET: secret, WEBHOOK_MAX_RETRY_AFTER: "a while" }, /^invalid config: WEBHOOK_MAX_RETRY_AFTER: expected a duration such as 30s, 5m or 1500 \(ms\), got "a while"$/],
   ])("rejects %j with one line naming the variable", (env, message) => {
     expect(() => parseWebhookConfig(env)).toThrow(message);
     try {

@@ -5,8 +5,7 @@
  */
 import { Webhook } from "standardwebhooks";
 import { z } from "zod";
-import { parseDuration } from "../../../../shared/src/duration";
-import { ConfigError } from "../../config";
+import { envDuration, envFlag, parseEnv } from "../../../../shared/src/env/index";
 
 /** Standard Webhooks asks for 24–64 random bytes; fewer makes the HMAC key guessable. */
 const MIN_SECRET_BYTES = 24;
@@ -28,37 +27,13 @@ const secret = z
     return text.trim();
   });
 
-const flag = z
-  .string()
-  .default("false")
-  .transform((text, ctx) => {
-    const value = text.trim().toLowerCase();
-    if (value === "true" || value === "1") return true;
-    if (value === "false" || value === "0" || value === "") return false;
-    ctx.addIssue({ code: "custom", message: `expected true or false, got "${text}"` });
-    return z.NEVER;
-  });
-
-const duration = (fallback: string) =>
-  z
-    .string()
-    .default(fallback)
-    .transform((text, ctx) => {
-      const ms = parseDuration(text);
-      if (ms === undefined) {
-        ctx.addIssue({ code: "custom", message: `expected a duration such as 30s, 5m or 1h, got "${text}"` });
-        return z.NEVER;
-      }
-      return ms;
-    });
-
 export const WebhookEnvSchema = z
   .object({
     WEBHOOK_SECRET: secret,
     /** Local development only: lets jobs reach loopback and private addresses (never cloud metadata). */
-    WEBHOOK_ALLOW_PRIVATE_NETWORKS: flag,
+    WEBHOOK_ALLOW_PRIVATE_NETWORKS: envFlag(false),
     /** Longest `Retry-After` honoured; a receiver asking for longer is retried after this instead. */
-    WEBHOOK_MAX_RETRY_AFTER: duration("1h"),
+    WEBHOOK_MAX_RETRY_AFTER: envDuration({ fallback: "1h", minMs: 1_000 }),
   })
   .transform((env) => ({
     secret: env.WEBHOOK_SECRET,
@@ -74,8 +49,5 @@ export type WebhookConfig = z.output<typeof WebhookEnvSchema>;
  * parseWebhookConfig({}) // throws ConfigError("invalid config: WEBHOOK_SECRET: required when the webhook job is enabled; …")
  */
 export function parseWebhookConfig(env: Record<string, string | undefined>): WebhookConfig {
-  const parsed = WebhookEnvSchema.safeParse(env);
-  if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0]!;
-  throw new ConfigError(`invalid config: ${issue.path.join(".")}: ${issue.message}`);
+  return parseEnv(WebhookEnvSchema, env);
 }

@@ -1,0 +1,2 @@
+// Starts Swagger UI on /docs (a file, not an inline script, so the page's CSP needs no 'unsafe-inline').
+window.ui = SwaggerUIBundle({ url: "/openapi.json", dom_id: "#docs", persistAuthorization: true });
