@@ -106,7 +106,7 @@ export function createWorker(options: WorkerOptions): Worker {
 
   // Recurring schedules: one timer per served queue (scheduler.ts), told the earliest fire by its queue's ticks.
   const schedulers = new Map(
-    queueNames.map((name) => [name, new Scheduler({ keys: queueKeys(name, options.prefix), runner, definition: options.registry[name]!, log })]),
+    queueNames.map((name) => [name, new Scheduler({ keys: queueKeys(name, options.prefix), runner, definition: options.registry[name]!, log, redisDown })]),
   );
   const queueObserver = combineObservers([observer, { ticked: (e) => schedulers.get(e.queue)?.heard(e.nextSchedule) }]);
 
