@@ -30,6 +30,8 @@ export interface BenchConfig {
   idleRuns: number;
   /** Scenario 6. */
   lifecycleJobs: number;
+  /** Scenario 8 (WORKER_PROCESSES 1 vs 2): no-op jobs drained by the production worker per run. */
+  processesJobs: number;
   /** Scenario 7. */
   edgeDurationS: number;
   edgeConnections: number;
@@ -57,6 +59,7 @@ export const FULL: BenchConfig = {
   idleWindowMs: 60_000,
   idleRuns: 5,
   lifecycleJobs: 1_000,
+  processesJobs: 200_000,
   edgeDurationS: 20,
   edgeConnections: 50,
   edgeRuns: 5,
@@ -82,6 +85,7 @@ export const QUICK: BenchConfig = {
   idleWindowMs: 3_000,
   idleRuns: 1,
   lifecycleJobs: 100,
+  processesJobs: 20_000,
   edgeDurationS: 2,
   edgeConnections: 50,
   edgeRuns: 1,

@@ -44,7 +44,17 @@ export function removeShippedBundle(): void {
   built = undefined;
 }
 
-export async function startShippedWorker(redisUrl: string, options: { concurrency?: number; readyTimeoutMs?: number } = {}): Promise<ShippedWorker> {
+export async function startShippedWorker(
+  redisUrl: string,
+  options: {
+    concurrency?: number;
+    readyTimeoutMs?: number;
+    /** More environment (WORKER_PROCESSES, WORKER_QUEUES: scenarios/processes.ts). */
+    env?: Record<string, string>;
+    /** "worker started" lines to wait for: one per process under WORKER_PROCESSES' supervisor. Default 1. */
+    readyLines?: number;
+  } = {},
+): Promise<ShippedWorker> {
   const dir = await bundle();
   const child = spawn(process.execPath, [join(dir, "main.js")], {
     env: {
@@ -54,6 +64,7 @@ export async function startShippedWorker(redisUrl: string, options: { concurrenc
       WEBHOOK_SECRET: `whsec_${randomBytes(32).toString("base64")}`,
       HEALTH_PORT: "0",
       LOG_LEVEL: "info",
+      ...options.env,
     },
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -62,10 +73,16 @@ export async function startShippedWorker(redisUrl: string, options: { concurrenc
   let queues: string[] | undefined;
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => fail(new Error(`production worker: no "worker started" within ${options.readyTimeoutMs ?? 30_000} ms:\n${output}`)), options.readyTimeoutMs ?? 30_000);
+    let started = 0;
+    let partial = "";
     const onData = (chunk: Buffer) => {
       output = (output + chunk.toString()).slice(-4_000);
-      const line = output.split("\n").find((l) => l.includes('"msg":"worker started"'));
-      if (line === undefined) return;
+      const complete = (partial + chunk.toString()).split("\n");
+      partial = complete.pop()!;
+      const starts = complete.filter((l) => l.includes('"msg":"worker started"'));
+      started += starts.length;
+      const line = starts.at(-1);
+      if (line === undefined || started < (options.readyLines ?? 1)) return;
       try {
         const parsed = (JSON.parse(line) as { queues?: unknown }).queues;
         queues = Array.isArray(parsed) ? parsed.map(String) : undefined;

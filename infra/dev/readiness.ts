@@ -4,7 +4,7 @@
  * if the child exits first.
  */
 import { Redis } from "ioredis";
-import type { ChildHandle } from "./processes";
+import type { ChildHandle } from "../../shared/src/process/children";
 
 export class NotReadyError extends Error {
   override readonly name = "NotReadyError";

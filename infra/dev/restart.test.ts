@@ -11,11 +11,12 @@ import { join } from "node:path";
 import { Redis } from "ioredis";
 import { afterEach, describe, expect, it } from "vitest";
 import { queueKeys } from "../../shared/src/keys";
+import { pidHolding } from "../../worker/test/support/holding-pid";
 import { startTestReceiver } from "../../worker/test/support/webhook-receiver";
 import { freePort } from "../test/free-port";
 import { REPO_ROOT, type DevStackOptions } from "./config";
 import { startDevStack } from "./stack";
-import { MAX_CRASHES_AT_START } from "./supervise";
+import { MAX_CRASHES_AT_START } from "../../shared/src/process/restart";
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -76,16 +77,6 @@ async function until<T>(check: () => Promise<T | undefined>, timeoutMs: number, 
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000}s waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-}
-
-/** Pid of the worker process whose in-flight list holds `localId` (worker ids are `<host>-<pid>-<random>`). */
-async function pidHolding(redis: Redis, queue: string, localId: string): Promise<number | undefined> {
-  const keys = queueKeys(queue);
-  const [, found] = await redis.scan("0", "MATCH", `${keys.activePrefix}*`, "COUNT", 1000);
-  for (const key of found) {
-    if ((await redis.lrange(key, 0, -1)).includes(localId)) return Number(key.slice(keys.activePrefix.length).split("-").at(-2));
-  }
-  return undefined;
 }
 
 describe("the dev stack restarts a worker that dies", () => {

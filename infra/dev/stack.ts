@@ -27,10 +27,10 @@ import { loadDevKeys } from "./keys";
 import { createPrefixedWriter, formatPinoLine, shouldColor } from "./log";
 import { freePort } from "../test/free-port";
 import { isPortFree, preferPort } from "./ports";
-import { spawnChild, type ChildExit, type ChildHandle } from "./processes";
+import { spawnChild, type ChildExit, type ChildHandle } from "../../shared/src/process/children";
 import { NotReadyError, pingRedis, redactUrl, waitForHttpOk, waitForLine } from "./readiness";
 import { startReaper } from "./reaper";
-import { superviseWorker, type SupervisedWorker } from "./supervise";
+import { superviseWorker, type SupervisedWorker } from "../../shared/src/process/restart";
 
 export interface DevStack {
   /** e.g. `http://127.0.0.1:8787` */
@@ -289,7 +289,7 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
       const worker = superviseWorker({
         name,
         start: () => launch(spec),
-        isReady: (line) => line.includes('"msg":"worker started"'),
+        watchReady: (child, ready) => child.subscribe((line) => line.includes('"msg":"worker started"') && ready()),
         onExit: (child) => {
           child.kill(); // whatever its group still holds
           reaper.untrack(child.pid);

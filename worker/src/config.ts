@@ -4,11 +4,14 @@
  * (`invalid config: WORKER_CONCURRENCY: expected a whole number from 1 to 1000, got "lots"`); a blank variable
  * means its default.
  */
+import { availableParallelism } from "node:os";
 import { z } from "zod";
 import { ConfigError, envDuration, envPrefix, envWholeNumber, parseEnv } from "../../shared/src/env/index";
 import { DEFAULT_PREFIX } from "../../shared/src/keys";
 
 export { ConfigError };
+
+const PROCESS_COUNT = envWholeNumber({ fallback: 1, min: 1, max: 256 });
 
 export const WorkerEnvSchema = z.object({
   REDIS_URL: z
@@ -29,6 +32,20 @@ export const WorkerEnvSchema = z.object({
   WORKER_LEASE: envDuration({ fallback: "30s", minMs: 1_000 }),
   /** Time running jobs get to finish on SIGTERM; 0 is not allowed (it would hand every job back at once). */
   WORKER_SHUTDOWN_GRACE: envDuration({ fallback: "25s", minMs: 100 }),
+  /**
+   * Worker processes on this machine (one saturates one core): `auto` = one per CPU, default 1 (no supervisor
+   * process at all; see supervisor.ts).
+   */
+  WORKER_PROCESSES: z
+    .string()
+    .optional()
+    .transform((text, ctx) => {
+      if (text?.trim().toLowerCase() === "auto") return availableParallelism();
+      const parsed = PROCESS_COUNT.safeParse(text);
+      if (parsed.success) return parsed.data;
+      ctx.addIssue({ code: "custom", message: `expected auto or a whole number from 1 to 256, got ${JSON.stringify(text?.trim().slice(0, 40))}` });
+      return z.NEVER;
+    }),
   WORKER_THREADS: envWholeNumber({ fallback: 2, min: 1, max: 64 }),
   HEALTH_PORT: envWholeNumber({ fallback: 9091, min: 0, max: 65535 }),
   HEALTH_HOST: z.string().default("0.0.0.0"),

@@ -9,6 +9,8 @@ import { ConfigError, parseWorkerEnv, type WorkerEnv } from "./config";
 import { createHandlers } from "./handlers/index";
 import { startHealthServer } from "./health";
 import { createMetrics } from "./metrics";
+import { superviseWorkers } from "./supervisor";
+import { answerSupervisor } from "./supervisor-ipc";
 import { createWorker } from "./worker";
 
 function loadConfig(): { env: WorkerEnv; queues: string[]; handlers: ReturnType<typeof createHandlers>; log: Logger } {
@@ -32,6 +34,10 @@ function loadConfig(): { env: WorkerEnv; queues: string[]; handlers: ReturnType<
 }
 
 const { env, queues, handlers, log } = loadConfig();
+// WORKER_PROCESSES > 1: this process only supervises that many copies of itself and never reaches the code below.
+// With 1 (the default) the worker runs right here: no supervisor in between, so no extra process's memory and
+// no hop for logs, signals and health checks when one core is all the machine has or needs.
+if (env.WORKER_PROCESSES > 1) await superviseWorkers(env, log);
 const metrics = createMetrics();
 const worker = createWorker({
   redisUrl: env.REDIS_URL,
@@ -78,4 +84,6 @@ function onSignal(signal: NodeJS.Signals): void {
 process.on("SIGTERM", onSignal);
 process.on("SIGINT", onSignal);
 
+const supervisor = answerSupervisor({ health: worker.health, registry: metrics.registry }); // only under supervisor.ts
 await worker.start();
+supervisor.ready();

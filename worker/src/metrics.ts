@@ -138,6 +138,8 @@ export function createMetrics(options: { statsCacheMs?: number } = {}): WorkerMe
         gaugeHelp[field] ?? `Jobs ${field} in the queue, as Redis counts them (every worker reports the same value: aggregate with max).`,
       labelNames: ["queue"],
       registers,
+      // Every process reads the same Redis value: WORKER_PROCESSES' supervisor (AggregatorRegistry) takes the max, not the sum.
+      aggregator: "max",
       async collect() {
         const stats = await readStats();
         // Redis unreachable: keep the last values rather than report an empty queue.

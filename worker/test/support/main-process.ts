@@ -66,6 +66,7 @@ export async function startWorkerProcess(redisUrl: string, env: Record<string, s
   });
   exited.catch(() => {});
   return {
+    process: child,
     lines,
     healthUrl: `http://127.0.0.1:${healthPort}`,
     output: () => output,

@@ -1,5 +1,7 @@
 /**
- * Keeps one worker of the dev stack running, as Fly's `[[restart]] policy = "always"` does in production: when
+ * Keeps one worker process running — a worker of the dev stack (infra/dev/stack.ts), or one of a machine's
+ * WORKER_PROCESSES under the worker's supervisor (worker/src/supervisor.ts) — as Fly's `[[restart]] policy =
+ * "always"` does for a whole machine in production: when
  * the process dies (SIGKILL, a crash, even exit 0) it is started again after a backoff, with one log line that
  * says which worker, how it ended and what happens to its jobs (they stay in its in-flight list and are handed
  * back by any worker's tick once its lease expires — that is the crash recovery a user wants to watch).
@@ -12,7 +14,7 @@
  * Backoff: RESTART_BASE_MS doubled per crash at start, capped at RESTART_MAX_MS. The cost: a worker killed by
  * hand is back after half a second, not at once — enough to keep a crash loop from eating a core.
  */
-import type { ChildExit, ChildHandle } from "./processes";
+import type { ChildExit, ChildHandle } from "./children";
 
 export const MAX_CRASHES_AT_START = 5;
 export const RESTART_BASE_MS = 500;
@@ -27,8 +29,11 @@ export interface SupervisorOptions {
   name: string;
   /** Starts a fresh process (the stack's launch: log prefix, reaper tracking). */
   start(): ChildHandle;
-  /** The line by which a process says it is ready. */
-  isReady(line: string): boolean;
+  /**
+   * Calls `ready` once the process says it is ready (a log line in the dev stack, an IPC message under the
+   * worker's supervisor); returns what stops watching.
+   */
+  watchReady(child: ChildHandle, ready: () => void): () => void;
   /** A process is gone (exited or killed): the stack untracks its group. */
   onExit(child: ChildHandle, exit: ChildExit): void;
   say(line: string): void;
@@ -56,7 +61,7 @@ const describeExit = (exit: ChildExit) => (exit.signal ? `killed by ${exit.signa
 
 /**
  * @example
- * const worker = superviseWorker({ name: "worker-1", start: () => launch(spec), isReady: (l) => l.includes("worker started"), … });
+ * const worker = superviseWorker({ name: "worker-1", start: () => launch(spec), watchReady: (child, ready) => child.subscribe((l) => l.includes("worker started") && ready()), … });
  * await worker.ready;
  * await worker.stop(30_000);
  */
@@ -78,8 +83,8 @@ export function superviseWorker(options: SupervisorOptions): SupervisedWorker {
     for (;;) {
       const child = current;
       let becameReady = false;
-      const unsubscribe = child.subscribe((line) => {
-        if (becameReady || !options.isReady(line)) return;
+      const unsubscribe = options.watchReady(child, () => {
+        if (becameReady) return;
         becameReady = true;
         crashesAtStart = 0;
         resolveReady();

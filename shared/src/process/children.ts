@@ -1,5 +1,6 @@
 /**
- * The stack's child processes. Each is spawned as the leader of its own process group (`detached: true`) and
+ * Child processes of a supervisor (the dev stack, infra/dev/stack.ts; the worker's WORKER_PROCESSES supervisor,
+ * worker/src/supervisor.ts). Each is spawned as the leader of its own process group (`detached: true`) and
  * always signalled as a group, for two reasons:
  * - a child's own children go with it (wrangler's workerd and esbuild would otherwise outlive `wrangler dev`);
  * - a terminal's Ctrl-C reaches the supervisor only, which then stops the children in order (workers first,
@@ -23,6 +24,8 @@ export interface ChildSpec {
   env: NodeJS.ProcessEnv;
   /** Every line the child writes on stdout or stderr. */
   onLine(line: string): void;
+  /** Opens an IPC channel (`process.send` in the child); its messages reach `onMessage` listeners. */
+  ipc?: boolean;
 }
 
 export interface ChildHandle {
@@ -34,6 +37,10 @@ export interface ChildHandle {
   readonly hasExited: () => boolean;
   /** Calls `listener` for each new line until the returned function is called. */
   subscribe(listener: (line: string) => void): () => void;
+  /** Calls `listener` for each IPC message (spec.ipc) until the returned function is called. */
+  onMessage(listener: (message: unknown) => void): () => void;
+  /** Sends an IPC message (spec.ipc); false if the channel is closed. */
+  send(message: unknown): boolean;
   /** The last lines of output, for error messages. */
   tail(): string;
   /**
@@ -57,7 +64,7 @@ export function spawnChild(spec: ChildSpec): ChildHandle {
     cwd: spec.cwd,
     env: spec.env,
     detached: true,
-    stdio: ["ignore", "pipe", "pipe"],
+    stdio: spec.ipc ? ["ignore", "pipe", "pipe", "ipc"] : ["ignore", "pipe", "pipe"],
   });
   const listeners = new Set<(line: string) => void>();
   const recent: string[] = [];
@@ -76,7 +83,7 @@ export function spawnChild(spec: ChildSpec): ChildHandle {
     });
   });
 
-  for (const stream of [child.stdout, child.stderr]) {
+  for (const stream of [child.stdout!, child.stderr!]) {
     createInterface({ input: stream, crlfDelay: Infinity }).on("line", (line) => {
       recent.push(line);
       if (recent.length > TAIL_LINES) recent.shift();
@@ -97,6 +104,11 @@ export function spawnChild(spec: ChildSpec): ChildHandle {
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
+    onMessage(listener) {
+      child.on("message", listener);
+      return () => child.off("message", listener);
+    },
+    send: (message) => child.connected && child.send(message as object, () => {}),
     tail: () => recent.join("\n"),
     async stop(signal, graceMs) {
       if (pid > 0 && exit === undefined) signalGroup(pid, signal);
