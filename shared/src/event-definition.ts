@@ -33,12 +33,18 @@ export interface EventDefinitionInput<N extends string, S extends z.ZodType, F e
   fanOut: F & FanOut<z.output<S>>;
 }
 
+/**
+ * One mapping function as the registry holds it. Declared as a method so that a definition for a precise
+ * schema is still an `EventDefinition` (method parameters are bivariant): the precise check is `defineEvent`'s.
+ */
+export type FanOutFunction<E> = { map(event: E): unknown }["map"];
+
 export interface EventDefinition<N extends string = string, S extends z.ZodType = z.ZodType> {
   name: N;
   schema: S;
   description: string;
   /** Target job name → mapping function; the order of the keys is the order targets are enqueued in. */
-  fanOut: Readonly<Record<string, (event: z.output<S>) => unknown>>;
+  fanOut: Readonly<Record<string, FanOutFunction<z.output<S>>>>;
 }
 
 /**
@@ -53,7 +59,7 @@ export function defineEvent<const N extends string, S extends z.ZodType, F exten
   input: EventDefinitionInput<N, S, F>,
 ): EventDefinition<N, S> {
   if (!QUEUE_NAME.test(input.name)) throw new Error(`Invalid event name "${input.name}": use [a-z][a-z0-9-]*`);
-  const fanOut = input.fanOut as unknown as Record<string, (event: z.output<S>) => unknown>;
+  const fanOut = input.fanOut as unknown as Record<string, FanOutFunction<z.output<S>>>;
   if (Object.keys(fanOut).length === 0) throw new Error(`Event "${input.name}": fanOut needs at least one target`);
   return { name: input.name, schema: input.schema, description: input.description ?? "", fanOut };
 }
