@@ -10,7 +10,7 @@
  * Every error, thrown anywhere, leaves through `problemHandler` as problem+json.
  */
 import { OpenAPIHono } from "@hono/zod-openapi";
-import { assertRegistry, JOBS, type Registry } from "../../shared/src/index";
+import { assertEventRegistry, assertRegistry, EVENTS, JOBS, type EventRegistry, type Registry } from "../../shared/src/index";
 import { allowedMethods } from "./allowed-methods";
 import type { AppEnv } from "./context";
 import { bearerAuth } from "./middleware/auth";
@@ -23,6 +23,7 @@ import { adminQueueRoutes } from "./routes/admin-queues";
 import { batchRoutes } from "./routes/batch";
 import { dashboardRoutes } from "./dashboard/index";
 import { docsRoutes } from "./routes/docs";
+import { eventRoutes } from "./routes/events";
 import { healthRoutes } from "./routes/health";
 import { jobRoutes } from "./routes/jobs";
 import { queueRoutes } from "./routes/queues";
@@ -33,6 +34,8 @@ import { validationHook } from "./validation";
 export interface CreateAppOptions {
   /** Job types served. Default: the shared registry. */
   jobs?: Registry;
+  /** Events published through `POST /v1/events/{name}`. Default: the shared event registry. */
+  events?: EventRegistry;
   /** Upstash client timeout and retries. */
   storage?: StorageOptions;
   log?: ProblemHandlerOptions["log"];
@@ -48,6 +51,8 @@ export function createApp(options: CreateAppOptions = {}): OpenAPIHono<AppEnv> {
   // At isolate start (index.ts builds the app at module scope), so a registry key that is not its job's name
   // fails the deploy instead of answering 202 for jobs no worker serves.
   assertRegistry(jobs);
+  const events = options.events ?? EVENTS;
+  assertEventRegistry(events, jobs);
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
   app.onError(problemHandler({ log: options.log }));
   // A wrong method on a known path is 405 with Allow; the route table is read on the first miss, when it is complete.
@@ -60,6 +65,7 @@ export function createApp(options: CreateAppOptions = {}): OpenAPIHono<AppEnv> {
   app.route("/", healthRoutes());
   app.route("/", jobRoutes(jobs));
   app.route("/", batchRoutes(jobs));
+  app.route("/", eventRoutes(events));
   app.route("/", queueRoutes(jobs));
   app.route("/", adminRoutes(jobs));
   app.route("/", adminQueueRoutes(jobs));

@@ -5,7 +5,7 @@
 import { z } from "@hono/zod-openapi";
 import { JOB_STATES } from "../../shared/src/index";
 
-const JobId = z.string().openapi({ example: "webhook.mfz3k2x9q1a8b7c6" });
+export const JobId = z.string().openapi({ example: "webhook.mfz3k2x9q1a8b7c6" });
 
 export const JobIdParamSchema = z.object({
   id: z.string().openapi({ param: { name: "id", in: "path" }, example: "webhook.mfz3k2x9q1a8b7c6" }),

@@ -38,7 +38,7 @@ describe("GET /v1/queues", () => {
     expect(response.status).toBe(200);
     expect(stack.upstash.requestCount()).toBe(1);
     const { queues } = await response.json() as any;
-    expect(queues.map((queue: { name: string }) => queue.name)).toEqual(["webhook", "noop", "digest"]);
+    expect(queues.map((queue: { name: string }) => queue.name)).toEqual(["webhook", "noop", "digest", "event"]);
     const byName = Object.fromEntries(queues.map((queue: { name: string }) => [queue.name, queue]));
     expect(byName.noop).toEqual({
       name: "noop",

@@ -6,18 +6,26 @@
   KEYS[1] schedules HASH  schedule id -> spec JSON
   KEYS[2] due       ZSET  schedule id -> next fire (ms)
   KEYS[3] runs      HASH  schedule id -> "<last tick ms> <last local id>"
+  KEYS[4] wait      LIST  waiting local ids: an API change pushes the marker here, waking a blocked worker, whose
+          tick then reads the new earliest fire (an idle worker otherwise ticks only every idle heartbeat)
+  KEYS[5] meta      HASH  queue settings (`paused`)
+  KEYS[6] paused    LIST  the marker goes here while paused (nothing blocks on it: the change is seen at the next tick)
   ARGV[1] mode: "code" (the full code-defined set) | "api" (the given schedules only)
   ARGV[2] number of schedules N
   ARGV[3..] N groups of 3: schedule id, spec JSON, first fire (ms; -1 = never fires)
   returns { earliest next fire of the queue (ms, -1 none), schedules removed }
 ]]
+-- @include prelude
+-- @include ready_list
 local n = tonumber(ARGV[2])
+local changed = false
 local given = {}
 for i = 0, n - 1 do
   local id, spec, first = ARGV[3 + i * 3], ARGV[4 + i * 3], tonumber(ARGV[5 + i * 3])
   given[id] = true
   local unchanged = redis.call('HGET', KEYS[1], id) == spec and redis.call('ZSCORE', KEYS[2], id)
   if not unchanged then
+    changed = true
     redis.call('HSET', KEYS[1], id, spec)
     if first >= 0 then redis.call('ZADD', KEYS[2], first, id) else redis.call('ZREM', KEYS[2], id) end
   end
@@ -39,6 +47,10 @@ if ARGV[1] == 'code' then
       end
     end
   end
+end
+
+if changed and ARGV[1] == 'api' then
+  redis.call('RPUSH', readyList({ meta = KEYS[5], wait = KEYS[4], paused = KEYS[6] }), MARKER)
 end
 
 local head = redis.call('ZRANGE', KEYS[2], 0, 0, 'WITHSCORES')

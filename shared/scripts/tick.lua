@@ -10,7 +10,7 @@
   KEYS[8] paused    LIST  waiting local ids while the queue is paused (reaped jobs go here then)
   KEYS[9] history   HASH  this minute's history bucket: `waiting` (ready-list depth), stall deaths
   KEYS[10] schedulesDue ZSET schedule id -> next fire (ms): its head is returned, so a worker's schedule timer
-          learns of schedules made or changed through the API within one heartbeat, at no extra command
+          learns the earliest fire at no extra command (API changes also push the marker: schedule_upsert)
   ARGV[1] now (ms)
   ARGV[2] this worker's id
   ARGV[3] lease (ms); "0" = clean shutdown: leave the registry and hand back whatever is still in this

@@ -18,6 +18,7 @@ export const ERROR_CODES = {
   not_found: { status: 404, title: "Not found" },
   method_not_allowed: { status: 405, title: "Method not allowed on this path" },
   unknown_job: { status: 404, title: "Unknown job name" },
+  unknown_event: { status: 404, title: "Unknown event name" },
   job_not_found: { status: 404, title: "Job not found" },
   job_not_cancellable: { status: 409, title: "Job can no longer be cancelled" },
   job_not_retryable: { status: 409, title: "Only a dead or cancelled job can be retried" },
@@ -132,6 +133,14 @@ const quote = (text: string) => JSON.stringify(text.slice(0, 100));
  */
 export function unknownJob(name: string): OffloadError {
   return new OffloadError("unknown_job", `No job named ${quote(name)}`);
+}
+
+/**
+ * @example
+ * throw unknownEvent("order-shipped"); // 404 unknown_event: No event named "order-shipped"
+ */
+export function unknownEvent(name: string): OffloadError {
+  return new OffloadError("unknown_event", `No event named ${quote(name)}`);
 }
 
 /**

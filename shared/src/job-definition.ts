@@ -33,6 +33,11 @@ export interface JobDefinitionInput<N extends string, S extends z.ZodType> {
   runIn?: "main" | "thread";
   /** Recurring schedules, upserted by workers at start; code is their source of truth. */
   schedules?: readonly JobSchedule<S>[];
+  /**
+   * Created by Offload itself, never by a producer: no `POST /v1/jobs/{name}` route (the built-in `event` job,
+   * which a worker expands into an event's target jobs, is published through `POST /v1/events/{name}`).
+   */
+  internal?: boolean;
 }
 
 export interface JobDefinition<N extends string = string, S extends z.ZodType = z.ZodType> {
@@ -46,6 +51,7 @@ export interface JobDefinition<N extends string = string, S extends z.ZodType = 
   maxStalls: number;
   runIn: "main" | "thread";
   schedules: readonly JobSchedule<S>[];
+  internal: boolean;
 }
 
 export const JOB_DEFAULTS = {
@@ -85,5 +91,6 @@ export function defineJob<const N extends string, S extends z.ZodType>(
     maxStalls: input.maxStalls ?? JOB_DEFAULTS.maxStalls,
     runIn: input.runIn ?? "main",
     schedules: input.schedules ?? [],
+    internal: input.internal ?? false,
   };
 }

@@ -7,8 +7,9 @@
  * fleet creates exactly one job per tick.
  *
  * Not polling: an idle worker's only schedule-related work between fires is reading the head of
- * `{q}:schedules:due` inside the lease's tick it already runs (heard() gets it), which is how a schedule made
- * or changed through the API is picked up within half a lease. What a tick costs: per worker, one read and one
+ * `{q}:schedules:due` inside the lease's tick it already runs (heard() gets it). A schedule made or changed
+ * through the API pushes the wake marker, and a worker handed a marker ticks at once, so even an idle worker
+ * (which otherwise ticks every idle heartbeat) learns of it within a round trip. What a tick costs: per worker, one read and one
  * fire call (W workers: 2W commands, W-1 of them losing the compare).
  */
 import type { Logger } from "pino";

@@ -73,7 +73,8 @@ function batchRoute(definition: JobDefinition) {
 export function batchRoutes(jobs: Registry): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>();
 
-  for (const definition of Object.values(jobs)) {
+  // Internal jobs (the built-in `event`) are created by Offload, never posted: they fall through to the 404.
+  for (const definition of Object.values(jobs).filter((job) => !job.internal)) {
     app.openapi(batchRoute(definition), async (c) => {
       const { config, storage } = c.var;
       const idempotencyKey = c.req.valid("header")["idempotency-key"];

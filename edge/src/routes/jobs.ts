@@ -115,7 +115,8 @@ const cancelRoute = createRoute({
 export function jobRoutes(jobs: Registry): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>();
 
-  for (const definition of Object.values(jobs)) {
+  // Internal jobs (the built-in `event`) are created by Offload, never posted: they fall through to the 404.
+  for (const definition of Object.values(jobs).filter((job) => !job.internal)) {
     app.openapi(enqueueRoute(definition), async (c) => {
       const data = c.req.valid("json");
       const idempotencyKey = c.req.valid("header")["idempotency-key"];

@@ -11,6 +11,7 @@ import type { z } from "zod";
 import { ConfigError } from "../env/index";
 import type { JobDefinition } from "../job-definition";
 import { digestJob } from "./digest";
+import { eventJob } from "./event";
 import { noopJob } from "./noop";
 import { webhookJob } from "./webhook";
 
@@ -51,6 +52,8 @@ export const JOBS = defineRegistry({
   webhook: webhookJob,
   noop: noopJob,
   digest: digestJob,
+  // Built in: a published event, expanded into its targets by a worker (see jobs/event.ts).
+  event: eventJob,
 });
 
 export type JobName = keyof typeof JOBS;

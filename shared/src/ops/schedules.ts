@@ -18,7 +18,7 @@ const scheduleKeys = (keys: QueueKeys) => ({
 
 /** The call builders (the scripts test checks each against its header and the slot rule). */
 export function scheduleUpsertCall(keys: QueueKeys, args: readonly (string | number)[]): ScriptCall {
-  return scriptCall("schedule_upsert", scheduleKeys(keys), args);
+  return scriptCall("schedule_upsert", { ...scheduleKeys(keys), wait: keys.wait, meta: keys.meta, paused: keys.paused }, args);
 }
 export function scheduleDeleteCall(keys: QueueKeys, id: string): ScriptCall {
   return scriptCall("schedule_delete", scheduleKeys(keys), [id]);

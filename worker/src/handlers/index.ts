@@ -3,9 +3,13 @@
  * that need configuration are built here from the environment, and only when this process serves their queue:
  * a worker that serves `webhook` without WEBHOOK_SECRET stops at start with one clear line.
  */
+import { Redis } from "ioredis";
 import type { Logger } from "pino";
+import { assertEventRegistry, EVENTS, JOBS } from "../../../shared/src/index";
+import { ioredisRunner } from "../../../shared/src/runners/ioredis-runner";
 import type { HandlerMap } from "../handler";
 import { digest } from "./digest";
+import { createEventHandler } from "./event";
 import { noop } from "./noop";
 import { createWebhookHandler, parseWebhookConfig } from "./webhook";
 
@@ -26,10 +30,20 @@ export function createHandlers(
     }
     webhook = createWebhookHandler(config);
   }
+  let event: HandlerMap["event"] = notServed("event");
+  if (queues.includes("event")) {
+    assertEventRegistry(EVENTS, JOBS); // a target no registry job serves: one line at start, not dead events later
+    // Its own connection for the targets' enqueues (the worker's are busy blocking and settling); it lives as
+    // long as the process.
+    const redis = new Redis(env.REDIS_URL ?? "redis://127.0.0.1:6379", { protocol: 2 });
+    redis.on("error", (error) => log?.warn({ err: error }, "event fan-out connection error"));
+    event = createEventHandler({ runner: ioredisRunner(redis), prefix: env.REDIS_PREFIX || undefined, jobs: JOBS, events: EVENTS });
+  }
   return {
     noop,
     // Runs in the thread pool (runIn: "thread"); this in-process binding is the type's witness.
     digest,
     webhook,
+    event,
   };
 }
