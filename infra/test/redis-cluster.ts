@@ -118,7 +118,7 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
 
   const nodes = servers.map((server) => ({ server, port: server.port, url: server.url }));
   const masters = async () => {
-    const slots = (await connection(nodes[0]!.port).cluster("SLOTS")) as [number, number, [string, number, ...unknown[]], ...unknown[]][];
+    const slots = (await connection(nodes[0]!.port).cluster("SLOTS")) as unknown as [number, number, [string, number, ...unknown[]]][];
     const byPort = new Map<number, [number, number][]>();
     for (const [from, to, [, port]] of slots) byPort.set(port, [...(byPort.get(port) ?? []), [from, to]]);
     return [...byPort].map(([port, owned]) => ({ node: nodes.find((n) => n.port === port)!, slots: owned }));
