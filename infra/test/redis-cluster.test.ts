@@ -9,7 +9,7 @@ import { startRedisCluster, type RedisClusterHandle } from "./redis-cluster";
 let cluster: RedisClusterHandle;
 beforeAll(async () => {
   cluster = await startRedisCluster();
-}, 60_000);
+}, 120_000);
 afterAll(() => cluster?.stop());
 
 it("has three masters covering all 16384 slots", async () => {

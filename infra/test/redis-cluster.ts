@@ -19,6 +19,7 @@ import { spawn, spawnSync } from "node:child_process";
 import { Redis } from "ioredis";
 import { keySlot } from "./crc16";
 import { redisServerBinary, startRedisServer, type RedisServerHandle } from "./redis-server";
+import { freePort } from "./free-port";
 import { waitFor } from "./wait-for";
 
 export interface RedisClusterOptions {
@@ -63,14 +64,21 @@ function checkTools(): void {
   }
 }
 
+/** redis-cli waits for the nodes to join with no limit of its own: a node that cannot be reached must fail. */
+const CLI_TIMEOUT_MS = 30_000;
+
 function runCli(args: string[]): Promise<string> {
   return new Promise((resolve, reject) => {
-    const proc = spawn("redis-cli", args, { stdio: ["ignore", "pipe", "pipe"] });
+    const proc = spawn("redis-cli", args, { stdio: ["ignore", "pipe", "pipe"], timeout: CLI_TIMEOUT_MS, killSignal: "SIGKILL" });
     let output = "";
     proc.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
     proc.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
     proc.once("error", reject);
-    proc.once("exit", (code) => (code === 0 ? resolve(output) : reject(new Error(`redis-cli ${args.join(" ")} exited ${code}: ${output.slice(-800)}`))));
+    proc.once("exit", (code, signal) =>
+      code === 0
+        ? resolve(output)
+        : reject(new Error(`redis-cli ${args.join(" ")} ${signal ? `killed after ${CLI_TIMEOUT_MS} ms` : `exited ${code}`}: ${output.slice(-800)}`)),
+    );
   });
 }
 
@@ -96,8 +104,11 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
 
   try {
     const args = ["--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf", "--cluster-node-timeout", String(nodeTimeout)];
-    // Started one after another so each picks a port nobody else took in the meantime.
-    for (let i = 0; i < 6; i++) servers.push(await startRedisServer({ args }));
+    // Started one after another so each picks a port nobody else took in the meantime. The cluster bus port
+    // is chosen free too: its default (port + 10000) may be taken, or above 65535 for a high free port.
+    for (let i = 0; i < 6; i++) {
+      servers.push(await startRedisServer({ args: [...args, "--cluster-port", String(await freePort())] }));
+    }
     await runCli(["--cluster", "create", ...servers.map((s) => `127.0.0.1:${s.port}`), "--cluster-replicas", "1", "--cluster-yes"]);
     await waitFor(
       async () => {

@@ -51,7 +51,7 @@ describe.each(Object.keys(RUNNERS))("protocol over %s", (runnerName) => {
   beforeAll(async () => {
     handle = await RUNNERS[runnerName]!(server.url);
     runner = handle.runner;
-  }, 60_000);
+  }, 120_000);
   afterAll(() => handle.close());
   beforeEach(async () => {
     keys = queueKeys("proto", `t-${runnerName}-${++prefixCounter}`);
