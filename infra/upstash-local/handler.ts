@@ -4,7 +4,8 @@
  *
  * Status codes as Upstash documents them: 200 with `{ result }` (or an array of `{ result }`/`{ error }` for
  * /pipeline and /multi-exec), 400 for a failed command or a bad body, 401 for a missing or wrong token, 405
- * for a method a route does not take. Added here: 400 for a pipeline spanning slots of a cluster, 404 for an unknown route, 413 for an oversized body, 503
+ * for a method a route does not take. Added here: 400 for a pipeline spanning a cluster's slots,
+ * 404 for an unknown route, 413 for an oversized body, 503
  * while Redis is unreachable, 500 for a bug.
  */
 import type { IncomingMessage, RequestListener, ServerResponse } from "node:http";
