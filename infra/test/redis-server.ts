@@ -20,6 +20,8 @@ export interface RedisServerOptions {
   /** AOF with fsync on every write: what a crash test needs to restart on the same data. */
   appendOnly?: boolean;
   port?: number;
+  /** Extra redis-server arguments (e.g. the cluster settings of redis-cluster.ts). */
+  args?: readonly string[];
 }
 
 export interface RedisServerHandle {
@@ -53,6 +55,7 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
     "--port", String(port), "--bind", "127.0.0.1", "--dir", dir, "--save", "",
     "--appendonly", options.appendOnly ? "yes" : "no", "--appendfsync", "always",
     "--logfile", "", "--daemonize", "no", "--protected-mode", "no",
+    ...(options.args ?? []),
   ];
 
   async function start(): Promise<void> {

@@ -7,13 +7,24 @@ describe("readConfig", () => {
   it("applies the defaults", () => {
     expect(readConfig({ ...base, PATH: "/usr/bin" })).toEqual({
       ok: true,
-      config: { redisUrl: base.REDIS_URL, token: "dev-token", port: 8079, host: "127.0.0.1" },
+      config: { redisUrl: base.REDIS_URL, cluster: false, token: "dev-token", port: 8079, host: "127.0.0.1" },
     });
   });
 
   it("takes a port and host", () => {
     const result = readConfig({ ...base, UPSTASH_LOCAL_PORT: "0", UPSTASH_LOCAL_HOST: "0.0.0.0" });
     expect(result).toMatchObject({ ok: true, config: { port: 0, host: "0.0.0.0" } });
+  });
+
+  it("takes Redis Cluster seed nodes with REDIS_CLUSTER=true, and refuses several nodes without it", () => {
+    const seeds = "redis://127.0.0.1:7000,redis://127.0.0.1:7001";
+    expect(readConfig({ ...base, REDIS_URL: seeds, REDIS_CLUSTER: "true" })).toMatchObject({ ok: true, config: { redisUrl: seeds, cluster: true } });
+    expect(readConfig({ ...base, REDIS_URL: seeds })).toEqual({
+      ok: false,
+      message: "REDIS_URL lists several nodes: set REDIS_CLUSTER=true to use them as Redis Cluster seeds",
+    });
+    expect(readConfig({ ...base, REDIS_CLUSTER: "yes" })).toEqual({ ok: false, message: 'REDIS_CLUSTER: expected true or false, got "yes"' });
+    expect(readConfig({ ...base, REDIS_URL: "redis://a:1,http://b" })).toMatchObject({ ok: false, message: /^REDIS_URL must be a redis:\/\// });
   });
 
   it("names the variable in one line when something is wrong", () => {

@@ -4,7 +4,8 @@
  *
  * Status codes as Upstash documents them: 200 with `{ result }` (or an array of `{ result }`/`{ error }` for
  * /pipeline and /multi-exec), 400 for a failed command or a bad body, 401 for a missing or wrong token, 405
- * for a method a route does not take. Added here: 404 for an unknown route, 413 for an oversized body, 503
+ * for a method a route does not take. Added here: 400 for a pipeline spanning a cluster's slots,
+ * 404 for an unknown route, 413 for an oversized body, 503
  * while Redis is unreachable, 500 for a bug.
  */
 import type { IncomingMessage, RequestListener, ServerResponse } from "node:http";
@@ -16,7 +17,7 @@ import type { Argv } from "./raw-command";
 import { readBody } from "./read-body";
 import type { RedisConnection } from "./redis-connection";
 import { matchRoute, type Route } from "./routes";
-import { RedisUnavailableError, runPipeline, runTransaction, type CommandOutcome } from "./run-commands";
+import { CrossSlotError, RedisUnavailableError, runPipeline, runTransaction, type CommandOutcome } from "./run-commands";
 
 export interface HandlerOptions {
   readonly connection: RedisConnection;
@@ -99,6 +100,7 @@ function encodeOutcome(outcome: CommandOutcome, encoding: ResponseEncoding): Jso
 
 function answerError(res: ServerResponse, error: unknown, connection: RedisConnection): void {
   if (error instanceof HttpError) return send(res, error.status, { error: error.message }, error.headers);
+  if (error instanceof CrossSlotError) return send(res, 400, { error: error.message });
   if (error instanceof RedisUnavailableError) {
     return send(res, 503, { error: `ERR upstash-local cannot reach Redis at ${connection.describeOutage(error.message)}` });
   }

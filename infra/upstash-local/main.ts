@@ -3,7 +3,8 @@
  *
  *   REDIS_URL=redis://127.0.0.1:6379 UPSTASH_LOCAL_TOKEN=dev-token npx tsx infra/upstash-local/main.ts
  *
- * Optional: UPSTASH_LOCAL_PORT (default 8079, 0 = any free port), UPSTASH_LOCAL_HOST (default 127.0.0.1).
+ * Optional: UPSTASH_LOCAL_PORT (default 8079, 0 = any free port), UPSTASH_LOCAL_HOST (default 127.0.0.1),
+ * REDIS_CLUSTER=true (REDIS_URL then lists Redis Cluster seed nodes, comma-separated).
  * Prints one line with its URL once listening; exits 1 with one line on bad configuration or if Redis cannot
  * be reached at start; exits 0 after closing cleanly on SIGINT or SIGTERM.
  */

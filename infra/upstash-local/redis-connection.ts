@@ -8,11 +8,16 @@
  *   drops are failed on the spot, never re-sent after reconnecting. A re-sent INCR whose first reply was lost
  *   would run twice; the caller of a REST API expects "failed", not "maybe twice".
  * - `retryStrategy`: keep reconnecting (backoff capped at 1 s, so a restarted dev Redis is picked up quickly).
+ *
+ * In front of a Redis Cluster (`cluster: true`; the URL may list several seed nodes, comma-separated) the one
+ * connection is an ioredis `Cluster` with the same settings per node: it routes each command, script and
+ * pipeline to the master owning its slot and follows MOVED/ASK. A pipeline (and so a transaction) must stay
+ * within one slot; run-commands.ts refuses one that does not.
  */
-import { Redis } from "ioredis";
+import { Cluster, Redis, type RedisOptions } from "ioredis";
 
 export interface RedisConnection {
-  readonly redis: Redis;
+  readonly redis: Redis | Cluster;
   /** Resolves once the connection is ready: now if it is, else at the next successful (re)connect. */
   ready(): Promise<void>;
   /**
@@ -32,8 +37,8 @@ const MAX_RECONNECT_DELAY_MS = 1_000;
  * @example
  * const connection = await openRedisConnection("redis://127.0.0.1:6379");
  */
-export async function openRedisConnection(redisUrl: string): Promise<RedisConnection> {
-  const redis = new Redis(redisUrl, {
+export async function openRedisConnection(redisUrl: string, options: { cluster?: boolean } = {}): Promise<RedisConnection> {
+  const settings: RedisOptions = {
     protocol: 2,
     stringNumbers: true,
     enableOfflineQueue: false,
@@ -42,7 +47,8 @@ export async function openRedisConnection(redisUrl: string): Promise<RedisConnec
     retryStrategy: (attempt) => Math.min(attempt * 100, MAX_RECONNECT_DELAY_MS),
     connectionName: "upstash-local",
     lazyConnect: true,
-  });
+  };
+  const redis = options.cluster ? openCluster(redisUrl, settings) : new Redis(redisUrl, settings);
   let lastError: string | undefined;
   // Without a listener ioredis prints every reconnect failure as an "unhandled error event".
   redis.on("error", (error: Error) => {
@@ -71,6 +77,32 @@ export async function openRedisConnection(redisUrl: string): Promise<RedisConnec
   };
 }
 
+/** `redis://[:pw@]host:port[,redis://host:port…]` → seed nodes; the first URL's password and TLS apply to all. */
+function openCluster(redisUrls: string, settings: RedisOptions): Cluster {
+  const urls = redisUrls.split(",").map((text) => new URL(text.trim()));
+  const first = urls[0]!;
+  const seeds = urls.map((url) => ({ host: url.hostname, port: Number(url.port || 6379) }));
+  // Per node the offline queue stays on: ioredis fetches the slot map through a node connection that is still
+  // connecting, and without a queue that fetch fails and start-up never becomes ready. Fail-fast is kept at the
+  // cluster level (`enableOfflineQueue: false`) and by `maxRetriesPerRequest: 0`, which fails queued commands
+  // at a node's first failed reconnect instead of holding them.
+  // Node connections are the Cluster's to open and reconnect (clusterRetryStrategy, slot refresh): with a
+  // node-level lazyConnect or retryStrategy of ours, the first slot-map fetch can stall start-up.
+  const { retryStrategy: _retry, lazyConnect: _lazy, ...nodeSettings } = settings;
+  const redisOptions: RedisOptions = { ...nodeSettings, enableOfflineQueue: true };
+  if (first.password) redisOptions.password = decodeURIComponent(first.password);
+  if (first.username) redisOptions.username = decodeURIComponent(first.username);
+  if (first.protocol === "rediss:") redisOptions.tls = {};
+  return new Cluster(seeds, {
+    redisOptions,
+    enableOfflineQueue: false,
+    lazyConnect: true,
+    // The slot map is fetched at start and after MOVED; ioredis's 1 s limit is too short on a busy machine.
+    slotsRefreshTimeout: 10_000,
+    clusterRetryStrategy: (attempt) => Math.min(attempt * 100, MAX_RECONNECT_DELAY_MS),
+  });
+}
+
 /**
  * The URL without its password, for messages.
  *
@@ -78,6 +110,7 @@ export async function openRedisConnection(redisUrl: string): Promise<RedisConnec
  * redactUrl("redis://:hunter2@localhost:6379/1"); // "redis://:***@localhost:6379/1"
  */
 export function redactUrl(redisUrl: string): string {
+  if (redisUrl.includes(",")) return redisUrl.split(",").map((one) => redactUrl(one.trim())).join(",");
   try {
     const url = new URL(redisUrl);
     if (url.password) url.password = "***";

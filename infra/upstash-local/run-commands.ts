@@ -9,7 +9,7 @@
  * failure (connection down, queue flushed on disconnect) means we do not know what happened, so the whole
  * request fails with `RedisUnavailableError` instead.
  */
-import type { Pipeline, Redis } from "ioredis";
+import type { Cluster, Pipeline, Redis } from "ioredis";
 import { refusal } from "./command-policy";
 import { isReplyError, rawCommand, type Argv, type RawReply } from "./raw-command";
 import { adaptScriptCommand } from "./upstash-script-flags";
@@ -32,13 +32,24 @@ export class RedisUnavailableError extends Error {
 }
 
 /**
+ * In front of a Redis Cluster, one request's commands span more than one slot: a pipeline goes to one node,
+ * so ioredis refuses it before sending anything (nothing ran). The handler answers 400.
+ */
+export class CrossSlotError extends Error {
+  override readonly name = "CrossSlotError";
+}
+
+/** ioredis's two wordings: keys of different commands, or of one command, in different slots. */
+const CROSS_SLOT = /keys in (the|a) pipeline.* should belong to the same slot/i;
+
+/**
  * Runs commands in order, not atomically; refused commands answer an error without reaching Redis.
  *
  * @example
  * await runPipeline(redis, [["SET", "k", "v"], ["INCR", "k"]]);
  * // [{ reply: Buffer<"OK"> }, { error: "ERR value is not an integer or out of range" }]
  */
-export async function runPipeline(redis: Redis, commands: readonly Argv[]): Promise<CommandOutcome[]> {
+export async function runPipeline(redis: Redis | Cluster, commands: readonly Argv[]): Promise<CommandOutcome[]> {
   const outcomes: CommandOutcome[] = [];
   const sent: { argv: Argv; index: number }[] = [];
   commands.forEach((argv, index) => {
@@ -61,7 +72,7 @@ export async function runPipeline(redis: Redis, commands: readonly Argv[]): Prom
  * await runTransaction(redis, [["SET", "k", "1"], ["INCR", "k"]]);
  * // { committed: [{ reply: Buffer<"OK"> }, { reply: "2" }] }
  */
-export async function runTransaction(redis: Redis, commands: readonly Argv[]): Promise<TransactionOutcome> {
+export async function runTransaction(redis: Redis | Cluster, commands: readonly Argv[]): Promise<TransactionOutcome> {
   for (const argv of commands) {
     const refused = refusal(argv);
     if (refused !== undefined) return { discarded: refused };
@@ -80,7 +91,7 @@ export async function runTransaction(redis: Redis, commands: readonly Argv[]): P
 
 type PipelineReply = [error: Error | null, reply: RawReply];
 
-async function send(redis: Redis, commands: readonly Argv[]): Promise<PipelineReply[]> {
+async function send(redis: Redis | Cluster, commands: readonly Argv[]): Promise<PipelineReply[]> {
   if (commands.length === 0) return [];
   // `pipeline()` is typed as a chain of named commands; the object is a Pipeline, which takes raw commands.
   const pipeline = redis.pipeline() as unknown as Pipeline;
@@ -90,9 +101,18 @@ async function send(redis: Redis, commands: readonly Argv[]): Promise<PipelineRe
   try {
     replies = ((await pipeline.exec()) ?? []) as PipelineReply[];
   } catch (error) {
+    if (CROSS_SLOT.test(describe(error))) {
+      throw new CrossSlotError(
+        "ERR CROSSSLOT upstash-local is in front of a Redis Cluster: the commands of one pipeline or transaction must all use keys of one slot (give them one {hash tag}); nothing ran",
+        { cause: error },
+      );
+    }
     throw new RedisUnavailableError(describe(error), { cause: error });
   }
   const failure = replies.find(([error]) => error !== null && !isReplyError(error));
+  if (failure && CROSS_SLOT.test(describe(failure[0]))) {
+    throw new CrossSlotError("ERR CROSSSLOT upstash-local is in front of a Redis Cluster: a command's keys must all be in one slot; nothing ran");
+  }
   if (failure) throw new RedisUnavailableError(describe(failure[0]), { cause: failure[0] });
   return replies.map(([error, reply], index) => [error, error ? reply : adapted[index]!.reply(reply)]);
 }

@@ -16,6 +16,11 @@ import { openRedisConnection } from "./redis-connection";
 export interface UpstashLocalOptions {
   /** e.g. `redis://127.0.0.1:6379`; `rediss://` for TLS; a password and `/db` in the URL are honoured. */
   redisUrl: string;
+  /**
+   * Redis Cluster: `redisUrl` lists one or more seed nodes, comma-separated, and each command, script and
+   * pipeline is routed to its slot's master. A pipeline or transaction spanning slots is refused (400).
+   */
+  cluster?: boolean;
   /** The token clients must present as `Authorization: Bearer <token>` (or `?_token=`). */
   token: string;
   /** 0 (the default) picks a free port. */
@@ -54,7 +59,7 @@ const DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024;
 export async function startUpstashLocal(options: UpstashLocalOptions): Promise<UpstashLocal> {
   if (options.token === "") throw new Error("upstash-local needs a non-empty token");
   const host = options.host ?? "127.0.0.1";
-  const connection = await openRedisConnection(options.redisUrl);
+  const connection = await openRedisConnection(options.redisUrl, { cluster: options.cluster ?? false });
 
   let requests = 0;
   const handle = createRequestHandler({

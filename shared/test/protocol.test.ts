@@ -23,19 +23,20 @@ import { RUNNERS, type RunnerHandle } from "./runners";
 import { adminCases } from "./admin-cases";
 import { scheduleCases } from "./schedule-cases";
 import { dedupeCases } from "./dedupe-cases";
+import { spreadCases } from "./spread-cases";
 
 const job = defineJob({ name: "proto", schema: z.object({ n: z.number() }), maxAttempts: 3 });
 const T0 = 1_800_000_000_000;
 const LEASE = 30_000;
 
 let server: RedisServerHandle;
-let direct: Redis;
+let singleDirect: Redis;
 beforeAll(async () => {
   server = await startRedisServer();
-  direct = new Redis(server.url, { protocol: 2 });
+  singleDirect = new Redis(server.url, { protocol: 2 });
 });
 afterAll(async () => {
-  direct.disconnect();
+  singleDirect.disconnect();
   await server.stop();
 });
 
@@ -44,29 +45,47 @@ describe.each(Object.keys(RUNNERS))("protocol over %s", (runnerName) => {
   let runner: ScriptRunner;
   let keys: QueueKeys;
   let prefixCounter = 0;
+  // Where this test's keys live: the shared server, or (cluster runner) the master owning the queue's slot.
+  let direct: Redis;
+  let nodeUrl: string;
 
   beforeAll(async () => {
     handle = await RUNNERS[runnerName]!(server.url);
     runner = handle.runner;
-  });
+  }, 120_000);
   afterAll(() => handle.close());
-  beforeEach(() => {
+  beforeEach(async () => {
     keys = queueKeys("proto", `t-${runnerName}-${++prefixCounter}`);
+    const node = await handle.nodeFor?.(keys.wait);
+    direct = node?.direct ?? singleDirect;
+    nodeUrl = node?.url ?? server.url;
   });
 
   // Operator operations (pause, listing, replay …): shared/test/admin-cases.ts.
   describe("admin operations", () => {
-    adminCases({ runner: () => runner, keys: () => keys, direct: () => direct, redisUrl: () => server.url, runnerName });
+    adminCases({ runner: () => runner, keys: () => keys, direct: () => direct, redisUrl: () => nodeUrl, runnerName });
+  });
+
+  // Twenty queues over every master of the cluster (on one Redis, the same calls): shared/test/spread-cases.ts.
+  describe("twenty queues", () => {
+    spreadCases({
+      runner: () => runner,
+      runnerName,
+      nodeFor: async (key) => {
+        const node = await handle.nodeFor?.(key);
+        return { direct: node?.direct ?? singleDirect, port: node?.direct.options.port ?? server.port };
+      },
+    });
   });
 
   // Dedupe keys and debounce in the enqueue script: shared/test/dedupe-cases.ts.
   describe("dedupe and debounce", () => {
-    dedupeCases({ runner: () => runner, keys: () => keys, direct: () => direct, redisUrl: () => server.url, runnerName });
+    dedupeCases({ runner: () => runner, keys: () => keys, direct: () => direct, redisUrl: () => nodeUrl, runnerName });
   });
 
   // Recurring schedules (upsert, fire by compare-and-set, catch-up): shared/test/schedule-cases.ts.
   describe("recurring schedules", () => {
-    scheduleCases({ runner: () => runner, keys: () => keys, direct: () => direct, redisUrl: () => server.url, runnerName });
+    scheduleCases({ runner: () => runner, keys: () => keys, direct: () => direct, redisUrl: () => nodeUrl, runnerName });
   });
 
   const claim = async (worker: string, max: number, now = T0, moved?: string) =>

@@ -6,11 +6,11 @@
  * promises: they would hang forever. Every call made through the guard instead rejects on `close`, so the caller
  * knows the reply is lost and runs recovery.
  */
-import type { Redis } from "ioredis";
+import type { Cluster, Redis } from "ioredis";
 
 export type ReplyGuard = <T>(pending: Promise<T>) => Promise<T>;
 
-const guards = new WeakMap<Redis, ReplyGuard>();
+const guards = new WeakMap<Redis | Cluster, ReplyGuard>();
 
 export class ConnectionClosedError extends Error {
   override readonly name = "ConnectionClosedError";
@@ -21,7 +21,7 @@ export class ConnectionClosedError extends Error {
  * const guard = closeGuard(redis);
  * const entry = await guard(redis.blmove(wait, active, "RIGHT", "LEFT", 60));
  */
-export function closeGuard(redis: Redis): ReplyGuard {
+export function closeGuard(redis: Redis | Cluster): ReplyGuard {
   const existing = guards.get(redis);
   if (existing) return existing;
   const pending = new Set<(error: Error) => void>();
