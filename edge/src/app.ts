@@ -27,6 +27,7 @@ import { eventRoutes } from "./routes/events";
 import { healthRoutes } from "./routes/health";
 import { jobRoutes } from "./routes/jobs";
 import { queueRoutes } from "./routes/queues";
+import { scheduleRoutes } from "./routes/schedules";
 import type { StorageOptions } from "./storage";
 import { validationHook } from "./validation";
 
@@ -70,6 +71,7 @@ export function createApp(options: CreateAppOptions = {}): OpenAPIHono<AppEnv> {
   app.route("/", adminQueueRoutes(jobs));
   app.route("/", adminJobRoutes(jobs));
   app.route("/", dashboardRoutes(jobs, { storage: options.storage, log: options.log }));
+  app.route("/", scheduleRoutes(jobs));
   docsRoutes(app, jobs);
   return app;
 }

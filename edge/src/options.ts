@@ -46,6 +46,18 @@ const notBoth = {
   params: { message: "use either delay or runAt, not both", path: ["runAt"] },
 };
 
+/** `debounce` says when the job of a `dedupe` key runs; alone it would mean nothing. */
+const debounceNeedsDedupe = {
+  check: (options: { dedupe?: string; debounce?: number }) => options.debounce === undefined || options.dedupe !== undefined,
+  params: { message: "debounce needs a dedupe key (dedupe=<key>)", path: ["debounce"] },
+};
+
+const dedupeKey = z.string().min(1).max(255);
+const DEDUPE_HINT =
+  "While a job enqueued with this key (up to 255 characters, per job type) is waiting or delayed, another enqueue with it returns that job (202 with `Idempotent-Replayed: true`) whatever its payload; once it has started, a new job is created.";
+const DEBOUNCE_HINT =
+  "With dedupe: the job runs this long after the LAST enqueue with the key, with the last payload (each enqueue replaces the payload and pushes the run time back), unless it has already started.";
+
 /** Query parameters of `POST /v1/jobs/{name}`. */
 export const EnqueueQuerySchema = z
   .strictObject({
@@ -64,8 +76,11 @@ export const EnqueueQuerySchema = z
     timeout: durationText(1)
       .optional()
       .openapi({ description: `Per-run timeout: ${DURATION_HINT}.`, example: "15s" }),
+    dedupe: dedupeKey.optional().openapi({ description: DEDUPE_HINT, example: "sync-user-42" }),
+    debounce: durationText(1).optional().openapi({ description: `${DEBOUNCE_HINT} ${DURATION_HINT}.`, example: "2s" }),
   })
-  .refine(notBoth.check, notBoth.params);
+  .refine(notBoth.check, notBoth.params)
+  .refine(debounceNeedsDedupe.check, debounceNeedsDedupe.params);
 
 /** A batch item's `options`: the same names; durations as a number of ms or a duration string. */
 export const ItemOptionsSchema = z
@@ -75,11 +90,22 @@ export const ItemOptionsSchema = z
     maxAttempts: z.number().int().min(1).max(MAX_ATTEMPTS_LIMIT).optional(),
     backoff: durationValue(1).optional(),
     timeout: durationValue(1).optional(),
+    dedupe: dedupeKey.optional(),
+    debounce: durationValue(1).optional(),
   })
   .refine(notBoth.check, notBoth.params)
+  .refine(debounceNeedsDedupe.check, debounceNeedsDedupe.params)
   .openapi("JobOptions", { description: "Per-job options; the same as the single-job query parameters." });
 
-export type ParsedOptions = { delay?: number; runAt?: number; maxAttempts?: number; backoff?: number; timeout?: number };
+export type ParsedOptions = {
+  delay?: number;
+  runAt?: number;
+  maxAttempts?: number;
+  backoff?: number;
+  timeout?: number;
+  dedupe?: string;
+  debounce?: number;
+};
 
 /**
  * @example
@@ -92,6 +118,8 @@ export function toEnqueueOptions(parsed: ParsedOptions, idempotencyKey?: string)
   if (parsed.maxAttempts !== undefined) options.maxAttempts = parsed.maxAttempts;
   if (parsed.backoff !== undefined) options.backoffMs = parsed.backoff;
   if (parsed.timeout !== undefined) options.timeoutMs = parsed.timeout;
+  if (parsed.dedupe !== undefined) options.dedupeKey = parsed.dedupe;
+  if (parsed.debounce !== undefined) options.debounceMs = parsed.debounce;
   if (idempotencyKey !== undefined) options.idempotencyKey = idempotencyKey;
   return options;
 }

@@ -15,7 +15,7 @@ import type { ScenarioContext } from "./scenarios/context";
 import { runEnqueue } from "./scenarios/enqueue";
 import { idleOnce } from "./scenarios/idle";
 import { drainOnce } from "./scenarios/throughput";
-import { SHIPPED_QUEUES } from "./shipped-worker";
+import { removeShippedBundle, SHIPPED_QUEUES } from "./shipped-worker";
 import { bundleWorkers, removeBundles } from "./worker-process";
 
 let redis: RedisServerHandle;
@@ -36,6 +36,7 @@ afterAll(async () => {
   await ctx?.admin.close();
   await redis?.stop();
   removeBundles();
+  removeShippedBundle();
 });
 
 test.each(SYSTEMS)("%s: a worker process completes all 200 jobs, and the drain's CPU figures are produced", { timeout: 20_000 }, async (system) => {

@@ -30,6 +30,11 @@ export interface BenchReport {
   skipped: Record<string, string>;
 }
 
+function ratio(f: Figure, offload: number[], other: "bullmq" | "beequeue"): string {
+  if (f.ratioAgainst && !f.ratioAgainst.includes(other)) return "—";
+  return ratioCell(pairwiseRatios(offload, f.samples[other] ?? []));
+}
+
 function rows(figures: Figure[]): string[] {
   const out: string[] = [];
   for (const f of figures) {
@@ -39,8 +44,7 @@ function rows(figures: Figure[]): string[] {
       const offload = f.samples[series] ?? [];
       out.push(
         `| ${f.scenario} | ${label} | ${f.unit} | ${cell(summarize(offload))} | ${cell(summarize(f.samples.bullmq ?? []))} | ` +
-          `${cell(summarize(f.samples.beequeue ?? []))} | ${ratioCell(pairwiseRatios(offload, f.samples.bullmq ?? []))} | ` +
-          `${ratioCell(pairwiseRatios(offload, f.samples.beequeue ?? []))} |`,
+          `${cell(summarize(f.samples.beequeue ?? []))} | ${ratio(f, offload, "bullmq")} | ${ratio(f, offload, "beequeue")} |`,
       );
     }
   }

@@ -11,6 +11,8 @@ export interface Figure {
   unit: string;
   better: "higher" | "lower";
   samples: Partial<Record<Series, number[]>>;
+  /** Systems an Offload ratio means something against (default both); the report leaves the others blank. */
+  ratioAgainst?: ("bullmq" | "beequeue")[];
 }
 
 export interface ScenarioResult {

@@ -25,6 +25,7 @@ import { runIdle } from "./scenarios/idle";
 import { runLatency } from "./scenarios/latency";
 import { runLifecycle } from "./scenarios/lifecycle";
 import { runThroughput } from "./scenarios/throughput";
+import { removeShippedBundle } from "./shipped-worker";
 import { BUILD_DIR, bundleWorkers, removeBundles } from "./worker-process";
 
 /** A scenario returns its figures, or a reason it could not run here (the report says so). */
@@ -107,6 +108,7 @@ async function main(): Promise<void> {
   } finally {
     await stopAll();
     removeBundles();
+    removeShippedBundle();
   }
 }
 

@@ -29,13 +29,19 @@ export interface ShippedWorker {
   stop(): Promise<void>;
 }
 
-/** Bundles the production worker once per benchmark process (removed at exit). */
+/** Bundles the production worker once per benchmark process (removed by removeShippedBundle, or at exit). */
 function bundle(): Promise<string> {
   if (!built) {
-    process.once("exit", () => rmSync(BUNDLE_DIR, { recursive: true, force: true }));
+    process.once("exit", removeShippedBundle);
     built = buildWorker(BUNDLE_DIR);
   }
   return built;
+}
+
+/** Removes the bundle (test runners may end a worker without its "exit" event). */
+export function removeShippedBundle(): void {
+  rmSync(BUNDLE_DIR, { recursive: true, force: true });
+  built = undefined;
 }
 
 export async function startShippedWorker(redisUrl: string, options: { concurrency?: number; readyTimeoutMs?: number } = {}): Promise<ShippedWorker> {

@@ -14,6 +14,8 @@
   KEYS[8] paused    LIST  waiting local ids while the queue is paused
   KEYS[9] completed ZSET  local id -> finishedAt (for the settlements carried along)
   KEYS[10] history  HASH  this minute's history bucket: settled outcomes, and `waiting` (ready-list depth)
+  KEYS[11] workers  ZSET  worker id -> lease expiry (ms): a claim that takes jobs while this worker's lease says
+          "idle" (expiry further than one lease away) makes it short again and wakes a blocked peer (see below)
   ARGV[1] now (ms)
   ARGV[2] job key prefix
   ARGV[3] max jobs to claim
@@ -22,6 +24,7 @@
   ARGV[5] retention (ms) of dead-letters written here for entries that cannot be run at all
   ARGV[6] number of settlements N carried along ("finish these, give me the next" in one call)
   ARGV[7..] N groups of 7, as in `settle`
+  ARGV[7+7N] this worker's id in `workers`, ARGV[8+7N] lease (ms); absent or "0": the lease is not touched
   returns { nextDue (ms, -1 none), { settlement flags, as `settle` returns }, movedFound (1/0), job... } where
           each job is { localId, v, n, d, a, m, o, c, k }. Entries that are not job ids, or have no readable
           record, are dead-lettered here with their reason and not returned.
@@ -117,6 +120,22 @@ while claimed < max and budget > 0 do
     break
   end
   take(entry)
+end
+-- Idle -> busy. An idle worker's lease entry has a far expiry (tick writes it while the in-flight list is empty),
+-- so nobody watches it; the moment it takes a job the lease is short again, here, with no extra command. And
+-- since idle peers tick rarely, one of them must learn the new expiry: a marker wakes the first blocked peer
+-- (only when the wait list is drained: otherwise nobody is blocked, and peers that claim the rest are busy and
+-- tick often). That peer's claim drops the marker and its tick schedules the reap. 1 ZSCORE per claim that took
+-- jobs, + ZADD + RPUSH per idle -> busy transition.
+local leaseAt = 7 + 7 * tonumber(ARGV[6])
+local leaseMs = tonumber(ARGV[leaseAt + 1] or '0') or 0
+if claimed > 0 and leaseMs > 0 then
+  local me = ARGV[leaseAt]
+  local expiry = tonumber(redis.call('ZSCORE', KEYS[11], me) or '')
+  if expiry == nil or expiry > now + leaseMs then
+    redis.call('ZADD', KEYS[11], now + leaseMs, me)
+    if drained then redis.call('RPUSH', KEYS[1], MARKER) end
+  end
 end
 -- The waiting depth for this minute's history: free when the loop drained the list, else one LLEN. With the
 -- history write (1-2 calls, see flushTally) that is what a claim call pays for operators, per call, not per job.

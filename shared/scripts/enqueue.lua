@@ -1,6 +1,9 @@
 --[[ enqueue: adds a batch of jobs in one atomic call. Idempotent twice over: a job id that already exists is
   reported, not re-created (so a request re-sent by the REST client after a network error adds nothing), and an
-  idempotency key maps to one job id for its TTL.
+  idempotency key maps to one job id for its TTL. A dedupe key maps to the job holding it while that job has not
+  started (waiting or delayed, attempt 0): another enqueue with the key reports that job instead of creating one,
+  and with a debounce it also replaces the job's payload and moves its run time to now + debounce. Whether the
+  holder has started is read from its record, so claims pay nothing for dedupe; the key just expires.
   KEYS[1] wait      LIST  waiting local ids (LPUSH here; workers take from the right)
   KEYS[2] delayed   ZSET  local id -> runAt (ms)
   KEYS[3] wake      STRING earliest runAt a worker knows about
@@ -9,11 +12,16 @@
   ARGV[1] now (ms)
   ARGV[2] job key prefix          ("offload:{q}:job:")
   ARGV[3] idempotency key prefix  ("offload:{q}:idem:")
-  ARGV[4] idempotency TTL (ms)
+  ARGV[4] idempotency TTL (ms; also how long a dedupe key is kept)
   ARGV[5] number of jobs N
-  ARGV[6..] N groups of 8: local id, name ("" when it is the queue's own name: not stored, it is implied),
-            data JSON, maxAttempts, options JSON ("" = none), runAt (ms, 0 = now), idempotency key ("" = none),
-            payload fingerprint
+  ARGV[6] maxAttempts of a job in the short form
+  ARGV[7] dedupe key prefix       ("offload:{q}:dedupe:")
+  ARGV[8..] N groups, one per job: local id, data JSON, form, and then
+            form "":  nothing (the short form: the queue's own name, ARGV[6] attempts, no options, run now, no
+                      idempotency or dedupe key; 3 arguments a job, which is most jobs)
+            form "+": name ("" when it is the queue's own name: not stored, it is implied), maxAttempts, options
+                      JSON ("" = none), runAt (ms, 0 = now), idempotency key ("" = none), payload fingerprint,
+                      dedupe key ("" = none), debounce (ms, 0 = none; only with a dedupe key)
   returns N groups of 3: local id, state, outcome ("created" | "existing" | "conflict")
 ]]
 -- @include prelude
@@ -21,6 +29,7 @@
 local now = tonumber(ARGV[1])
 local jobPrefix, idemPrefix, idemTtl = ARGV[2], ARGV[3], tonumber(ARGV[4])
 local n = tonumber(ARGV[5])
+local defaultAttempts, dedupePrefix = ARGV[6], ARGV[7]
 local CHUNK = 1000 -- ids per EXISTS / LPUSH call: unpack() stays far inside Lua's C stack limit (8,000)
 local out = {}
 -- Where waiting ids and the marker go: wait, or the paused list while the queue is paused (a paused queue still
@@ -37,6 +46,15 @@ local function flushReady()
   end
 end
 
+-- Where each job's group starts: groups are 3 or 11 arguments long (every argument is paid twice, by the producer
+-- encoding it and by Redis parsing it: the short form is 8 fewer a job).
+local bases = {}
+local at = 8
+for i = 0, n - 1 do
+  bases[i] = at
+  if ARGV[at + 2] == '' then at = at + 3 else at = at + 11 end
+end
+
 -- One EXISTS per chunk of ids instead of an HGET per job: when none exists (every call except a re-sent one),
 -- no job needs a check of its own. Costs a table of the call's job keys.
 local jobKeys = {}
@@ -44,7 +62,7 @@ local anyExists = false
 for first = 0, n - 1, CHUNK do
   local chunk = {}
   for i = first, math.min(n, first + CHUNK) - 1 do
-    jobKeys[i] = jobPrefix .. ARGV[6 + i * 8]
+    jobKeys[i] = jobPrefix .. ARGV[bases[i]]
     chunk[#chunk + 1] = jobKeys[i]
   end
   if not anyExists and redis.call('EXISTS', unpack(chunk)) > 0 then anyExists = true end
@@ -58,6 +76,16 @@ local function report(id, state, outcome)
   out[#out + 1] = outcome
 end
 
+-- Wakes a blocked worker when a delayed job is due before anything a worker already waits for: the marker lands
+-- in the ready list, a worker's blocking pop returns it, and its claim schedules the promotion.
+local function wakeFor(runAt)
+  local wake = tonumber(redis.call('GET', KEYS[3]) or '')
+  if wake == nil or runAt < wake then
+    redis.call('SET', KEYS[3], runAt)
+    redis.call('RPUSH', readyKey, MARKER)
+  end
+end
+
 -- Returns the state it wrote (not read back: an HGET per job was a quarter of this script's commands).
 local function create(key, id, name, data, maxAttempts, options, runAt)
   local state = 'waiting'
@@ -66,13 +94,7 @@ local function create(key, id, name, data, maxAttempts, options, runAt)
     -- No attempt field until the first claim (absent reads as 0): every byte here is paid once per waiting job.
     redis.call('HSET', key, F.version, '1', F.data, data, F.state, 'delayed', F.maxAttempts, maxAttempts, F.createdAt, now, F.runAt, runAt)
     redis.call('ZADD', KEYS[2], runAt, id)
-    -- Wake a blocked worker only when this job is due before anything a worker already waits for: the marker
-    -- lands in the wait list, a worker's blocking pop returns it, and its claim schedules the promotion.
-    local wake = tonumber(redis.call('GET', KEYS[3]) or '')
-    if wake == nil or runAt < wake then
-      redis.call('SET', KEYS[3], runAt)
-      redis.call('RPUSH', readyKey, MARKER)
-    end
+    wakeFor(runAt)
   else
     redis.call('HSET', key, F.version, '1', F.data, data, F.state, 'waiting', F.maxAttempts, maxAttempts, F.createdAt, now)
     ready[#ready + 1] = id
@@ -83,11 +105,43 @@ local function create(key, id, name, data, maxAttempts, options, runAt)
   return state
 end
 
+-- The job holding a dedupe key, if it has not started: its id and state. One GET (+1 HMGET when held).
+local function dedupeHolder(dedupeKey)
+  local holder = redis.call('GET', dedupePrefix .. dedupeKey)
+  if not holder then return nil end
+  local fields = redis.call('HMGET', jobPrefix .. holder, F.state, F.attempt)
+  local state, attempt = fields[1], tonumber(fields[2] or '0') or 0
+  if (state == 'waiting' or state == 'delayed') and attempt == 0 then return holder, state end
+  return nil
+end
+
+-- Debounce: the holder takes this enqueue's payload and runs `debounce` ms from now. A waiting holder leaves the
+-- ready list (LREM: O(length of the list), paid only when a debounced job was already due and not yet claimed).
+local function debounceInto(holder, state, data, debounce)
+  local key, runAt = jobPrefix .. holder, now + debounce
+  if state == 'waiting' and createdHere[holder] then
+    -- Created by this very call, so still in the buffer of ids not yet pushed.
+    for j = #ready, 1, -1 do
+      if ready[j] == holder then table.remove(ready, j) break end
+    end
+  elseif state == 'waiting' then
+    redis.call('LREM', readyKey, 1, holder)
+  end
+  redis.call('HSET', key, F.data, data, F.state, 'delayed', F.runAt, runAt)
+  redis.call('ZADD', KEYS[2], runAt, holder)
+  wakeFor(runAt)
+end
+
 for i = 0, n - 1 do
-  local base = 6 + i * 8
-  local id, name, data = ARGV[base], ARGV[base + 1], ARGV[base + 2]
-  local maxAttempts, options, runAt = ARGV[base + 3], ARGV[base + 4], tonumber(ARGV[base + 5])
-  local idemKey, fingerprint = ARGV[base + 6], ARGV[base + 7]
+  local base = bases[i]
+  local id, data = ARGV[base], ARGV[base + 1]
+  local name, maxAttempts, options, runAt, idemKey, fingerprint = '', defaultAttempts, '', 0, '', ''
+  local dedupeKey, debounce = '', 0
+  if ARGV[base + 2] ~= '' then
+    name, maxAttempts, options = ARGV[base + 3], ARGV[base + 4], ARGV[base + 5]
+    runAt, idemKey, fingerprint = tonumber(ARGV[base + 6]), ARGV[base + 7], ARGV[base + 8]
+    dedupeKey, debounce = ARGV[base + 9], tonumber(ARGV[base + 10])
+  end
   local handled = false
   if idemKey ~= '' then
     local existing = redis.call('GET', idemPrefix .. idemKey)
@@ -107,15 +161,25 @@ for i = 0, n - 1 do
     local key = jobKeys[i]
     local state = createdHere[id]
     if not state and anyExists then state = redis.call('HGET', key, F.state) end
+    local holder, holderState
+    if not state and dedupeKey ~= '' then holder, holderState = dedupeHolder(dedupeKey) end
     if state then
       report(id, state, 'existing')
+    elseif holder then
+      if debounce > 0 then
+        debounceInto(holder, holderState, data, debounce)
+        holderState = 'delayed'
+      end
+      report(holder, holderState, 'existing')
     else
+      if debounce > 0 and now + debounce > runAt then runAt = now + debounce end
       state = create(key, id, name, data, maxAttempts, options, runAt)
       createdHere[id] = state
       report(id, state, 'created')
       if idemKey ~= '' then
         redis.call('SET', idemPrefix .. idemKey, id .. ' ' .. fingerprint, 'PX', idemTtl)
       end
+      if dedupeKey ~= '' then redis.call('SET', dedupePrefix .. dedupeKey, id, 'PX', idemTtl) end
     end
   end
 end

@@ -19,8 +19,10 @@
   ARGV[5] job key prefix
   ARGV[6] stalls allowed before a job is dead-lettered as stalled
   ARGV[7] dead record retention (ms)
+  ARGV[8] idle lease (ms), optional: while this worker's in-flight list is empty its entry gets this far expiry
+          instead (nothing to reap, so nobody needs to watch it closely); its claim makes it short again
   returns { nextDue (ms, -1 none), earliest lease expiry of another worker (ms, -1 none), jobs reaped, jobs dead,
-            earliest schedule fire (ms, -1 none) }
+            earliest schedule fire (ms, -1 none), the expiry written for this worker (ms, -1 when it left) }
 ]]
 -- @include prelude
 -- @include promote_due
@@ -29,6 +31,7 @@
 local now = tonumber(ARGV[1])
 local me, lease, activePrefix, jobPrefix = ARGV[2], tonumber(ARGV[3]), ARGV[4], ARGV[5]
 local maxStalls, deadTtl = tonumber(ARGV[6]), tonumber(ARGV[7])
+local idleLease = tonumber(ARGV[8] or '0') or 0
 local reaped, died = 0, 0
 local k = {
   wait = KEYS[2], delayed = KEYS[3], wake = KEYS[4], dead = KEYS[5], stats = KEYS[6], meta = KEYS[7],
@@ -77,8 +80,12 @@ for _, worker in ipairs(expired) do
   end
 end
 
+local expiry = -1
 if lease > 0 then
-  redis.call('ZADD', KEYS[1], now + lease, me)
+  expiry = now + lease
+  -- 1 EXISTS per tick: an empty in-flight list means nothing of ours could need reaping.
+  if idleLease > lease and redis.call('EXISTS', activePrefix .. me) == 0 then expiry = now + idleLease end
+  redis.call('ZADD', KEYS[1], expiry, me)
 else
   redis.call('ZREM', KEYS[1], me)
 end
@@ -96,4 +103,4 @@ end
 flushTally(k, now, redis.call('LLEN', k.ready))
 -- One ZRANGE of the head, whatever the number of schedules.
 local schedule = redis.call('ZRANGE', KEYS[10], 0, 0, 'WITHSCORES')
-return { nextDue, earliestOther, reaped, died, tonumber(schedule[2] or '-1') }
+return { nextDue, earliestOther, reaped, died, tonumber(schedule[2] or '-1'), expiry }

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { defineJob } from "../src/job-definition";
 import { minuteOf, queueKeys, type QueueKeys } from "../src/keys";
-import { errorsHistory } from "../src/record";
+import { errorsHistory, FIELD } from "../src/record";
 import { COMPLETED_INDEX_MAX } from "../src/ops/admin";
 import { prepareJob, enqueue, enqueueCall } from "../src/ops/enqueue";
 import { claimCall, parseClaimReply } from "../src/ops/claim";
@@ -22,6 +22,7 @@ import { startRedisServer, type RedisServerHandle } from "../../infra/test/redis
 import { RUNNERS, type RunnerHandle } from "./runners";
 import { adminCases } from "./admin-cases";
 import { scheduleCases } from "./schedule-cases";
+import { dedupeCases } from "./dedupe-cases";
 
 const job = defineJob({ name: "proto", schema: z.object({ n: z.number() }), maxAttempts: 3 });
 const T0 = 1_800_000_000_000;
@@ -56,6 +57,11 @@ describe.each(Object.keys(RUNNERS))("protocol over %s", (runnerName) => {
   // Operator operations (pause, listing, replay …): shared/test/admin-cases.ts.
   describe("admin operations", () => {
     adminCases({ runner: () => runner, keys: () => keys, direct: () => direct, redisUrl: () => server.url, runnerName });
+  });
+
+  // Dedupe keys and debounce in the enqueue script: shared/test/dedupe-cases.ts.
+  describe("dedupe and debounce", () => {
+    dedupeCases({ runner: () => runner, keys: () => keys, direct: () => direct, redisUrl: () => server.url, runnerName });
   });
 
   // Recurring schedules (upsert, fire by compare-and-set, catch-up): shared/test/schedule-cases.ts.
@@ -128,6 +134,32 @@ describe.each(Object.keys(RUNNERS))("protocol over %s", (runnerName) => {
     const results = await enqueue(runner, keys, jobs, T0);
     expect(results.map((r) => r.outcome)).toEqual(["created", "existing", "created"]);
     expect(await direct.llen(keys.wait)).toBe(3);
+  });
+
+  it("one call mixes short-form jobs with jobs that carry a delay, attempts, options or an idempotency key", async () => {
+    const jobs = await Promise.all([
+      prepareJob(job, { n: 1 }),
+      prepareJob(job, { n: 2 }, { delayMs: 5_000 }),
+      prepareJob(job, { n: 3 }, { maxAttempts: 7 }),
+      prepareJob(job, { n: 4 }, { idempotencyKey: "mixed-1" }),
+      prepareJob(job, { n: 5 }, { timeoutMs: 1_000 }),
+      prepareJob(job, { n: 6 }),
+    ]);
+    const results = await enqueue(runner, keys, jobs, T0);
+    expect(results.map((r) => [r.localId, r.state, r.outcome])).toEqual(
+      jobs.map((j, i) => [j.localId, i === 1 ? "delayed" : "waiting", "created"]),
+    );
+    const record = (i: number) => direct.hgetall(keys.job(jobs[i]!.localId));
+    expect(await record(0)).toMatchObject({ [FIELD.data]: '{"n":1}', [FIELD.maxAttempts]: "3", [FIELD.createdAt]: String(T0) });
+    expect(await record(1)).toMatchObject({ [FIELD.data]: '{"n":2}', [FIELD.runAt]: String(T0 + 5_000) });
+    expect(await record(2)).toMatchObject({ [FIELD.data]: '{"n":3}', [FIELD.maxAttempts]: "7" });
+    expect(await record(4)).toMatchObject({ [FIELD.data]: '{"n":5}', [FIELD.options]: '{"timeoutMs":1000}' });
+    expect((await record(5))[FIELD.options]).toBeUndefined();
+    // Waiting jobs in first-in first-out order (workers take from the right); the delayed one is not among them,
+    // the marker that wakes a worker for it is (rightmost: taken first).
+    expect(await direct.lrange(keys.wait, 0, -1)).toEqual([...[5, 4, 3, 2, 0].map((i) => jobs[i]!.localId), "~"]);
+    const again = await enqueue(runner, keys, [await prepareJob(job, { n: 4 }, { idempotencyKey: "mixed-1" })], T0);
+    expect(again[0]).toMatchObject({ localId: jobs[3]!.localId, outcome: "existing" });
   });
 
   it("the same local id twice in one call is one job", async () => {
@@ -299,6 +331,55 @@ describe.each(Object.keys(RUNNERS))("protocol over %s", (runnerName) => {
     expect((await tick("live-worker", T0 + LEASE + 1)).reaped).toBe(0);
     expect(await direct.lrange(keys.wait, 0, -1)).toEqual([created!.localId]);
     expect(await getStatus(runner, keys, created!.localId)).toMatchObject({ state: "waiting", stalls: 0 });
+  });
+
+  // The idle lease (worker/src/lease.ts, "Idle cost"; h3): tick ARGV[8], claim KEYS[11] + its two trailing ARGVs.
+  describe("the idle lease", () => {
+    const IDLE = 270_000;
+    const idleTick = async (worker: string, now: number) =>
+      parseTickReply(await runner.run(tickCall(keys, { workerId: worker, leaseMs: LEASE, maxStalls: 1, deadTtlMs: 60_000, idleLeaseMs: IDLE }, now)));
+    const leasedClaim = async (worker: string, max: number, now: number, settlements: Settlement[] = []) =>
+      parseClaimReply(await runner.run(claimCall(keys, worker, max, { now, leaseMs: LEASE, settlements })));
+    const expiry = async (worker: string) => Number(await direct.zscore(keys.workers, worker));
+
+    it("a tick writes the far expiry only while the in-flight list is empty, and says which it wrote", async () => {
+      expect((await idleTick("w1", T0)).expiry).toBe(T0 + IDLE);
+      expect(await expiry("w1")).toBe(T0 + IDLE);
+      await direct.rpush(keys.active("w1"), "someentry0000001");
+      expect((await idleTick("w1", T0 + 1)).expiry).toBe(T0 + 1 + LEASE);
+      // Without ARGV[8] it is the lease, as before.
+      await direct.del(keys.active("w1"));
+      expect((await tick("w1", T0 + 2)).expiry).toBe(T0 + 2 + LEASE);
+    });
+
+    it("the claim that takes a job while idle makes the lease short and wakes a peer; busy or empty claims do not", async () => {
+      await idleTick("w1", T0);
+      const [a, b] = await enqueue(runner, keys, await Promise.all([1, 2].map((n) => prepareJob(job, { n }))), T0);
+      // Took one, the wait list not drained: lease short, no marker (no peer can be blocked on a non-empty list).
+      expect((await leasedClaim("w1", 1, T0 + 10)).claimed.map((c) => c.entry)).toEqual([a!.localId]);
+      expect(await expiry("w1")).toBe(T0 + 10 + LEASE);
+      expect(await direct.lrange(keys.wait, 0, -1)).toEqual([b!.localId]);
+      // Back to idle, then a claim that drains the list: short again, and the marker for a blocked peer.
+      await direct.del(keys.active("w1"));
+      await idleTick("w1", T0 + 20);
+      const carried = await leasedClaim("w1", 5, T0 + 30, [settlement(a!.localId, "completed")]);
+      expect(carried.claimed.map((c) => c.entry)).toEqual([b!.localId]);
+      expect(await expiry("w1")).toBe(T0 + 30 + LEASE);
+      expect(await direct.lrange(keys.wait, 0, -1)).toEqual(["~"]);
+      // Already busy: the lease is left to the tick, no second marker.
+      await direct.del(keys.wait);
+      await enqueue(runner, keys, [await prepareJob(job, { n: 3 })], T0);
+      await leasedClaim("w1", 5, T0 + 40);
+      expect(await expiry("w1")).toBe(T0 + 30 + LEASE);
+      expect(await direct.llen(keys.wait)).toBe(0);
+      // A claim that takes nothing, or one without the lease arguments, does not touch the lease.
+      await idleTick("w2", T0);
+      await leasedClaim("w2", 5, T0 + 50);
+      expect(await expiry("w2")).toBe(T0 + IDLE);
+      await enqueue(runner, keys, [await prepareJob(job, { n: 4 })], T0);
+      expect((await claim("w2", 5, T0 + 60)).claimed).toHaveLength(1);
+      expect(await expiry("w2")).toBe(T0 + IDLE);
+    });
   });
 
   describe("while paused", () => {

@@ -1,6 +1,6 @@
 /** Lease timing: when the next tick is due after a reply, and how failed ticks back off within the lease. */
 import { describe, expect, it } from "vitest";
-import { EXPIRY_MARGIN_MS, nextTickAt, tickRetryDelayMs } from "./lease";
+import { EXPIRY_MARGIN_MS, idleLeaseMs, nextTickAt, tickRetryDelayMs } from "./lease";
 
 const NOW = 1_000_000;
 const LEASE = 30_000;
@@ -20,6 +20,26 @@ describe("nextTickAt", () => {
   it("is just after another worker's lease expiry when that comes first: how a SIGKILLed worker's jobs come back", () => {
     expect(nextTickAt({ ...idle, earliestOtherExpiry: NOW + 2_000 }, NOW, LEASE)).toBe(NOW + 2_000 + EXPIRY_MARGIN_MS);
     expect(nextTickAt({ ...idle, earliestOtherExpiry: NOW + 2_000, nextDue: NOW + 500 }, NOW, LEASE)).toBe(NOW + 500);
+  });
+});
+
+describe("the idle heartbeat", () => {
+  const IDLE_HEARTBEAT = 120_000;
+  const wroteIdle = { ...idle, expiry: NOW + idleLeaseMs(LEASE, IDLE_HEARTBEAT) };
+
+  it("follows a tick that wrote an idle expiry; a short one (busy) keeps half a lease", () => {
+    expect(nextTickAt(wroteIdle, NOW, LEASE, IDLE_HEARTBEAT)).toBe(NOW + IDLE_HEARTBEAT);
+    expect(nextTickAt({ ...idle, expiry: NOW + LEASE }, NOW, LEASE, IDLE_HEARTBEAT)).toBe(NOW + 15_000);
+  });
+
+  it("still yields to a delayed job and to a busy peer's expiry", () => {
+    expect(nextTickAt({ ...wroteIdle, nextDue: NOW + 40_000 }, NOW, LEASE, IDLE_HEARTBEAT)).toBe(NOW + 40_000);
+    expect(nextTickAt({ ...wroteIdle, earliestOtherExpiry: NOW + 29_000 }, NOW, LEASE, IDLE_HEARTBEAT)).toBe(NOW + 29_000 + EXPIRY_MARGIN_MS);
+  });
+
+  it("leaves an idle expiry further than one lease away until the next idle tick is overdue by a whole heartbeat", () => {
+    // What claim.lua reads as idle (expiry > now + lease) must hold until the next idle tick refreshes it.
+    expect(idleLeaseMs(LEASE, IDLE_HEARTBEAT) - 2 * IDLE_HEARTBEAT).toBeGreaterThanOrEqual(LEASE);
   });
 });
 

@@ -1,10 +1,38 @@
 /**
  * The lease of one worker process on one queue, kept by one `tick` script call that also reaps dead workers and
  * promotes due delayed jobs. Ticks are scheduled, not polled:
- *   - every lease/2 (the heartbeat; the only thing an idle worker does besides one long BLMOVE),
+ *   - the heartbeat: every lease/2 while the queue holds jobs (busy); every `idleHeartbeatMs` while its in-flight
+ *     list is empty (idle, see below),
  *   - at the next delayed job's runAt (learned from claims, settles of retries and ticks),
  *   - at another worker's lease expiry when it falls before our next heartbeat: that is how a SIGKILLed
- *     worker's jobs come back within one lease, without anybody polling.
+ *     worker's jobs come back within one lease, without anybody polling,
+ *   - at once after a blocking pop handed us a marker (a peer just went busy, see below).
+ *
+ * Idle cost (issue 9: an idle worker process serving 3 job types must send <= 3 commands/min, <= 1 per queue).
+ * An idle worker has nothing in flight, so nobody needs to reap it. Design:
+ *   - Idle lease: a tick that finds our in-flight list empty writes a far expiry (idle lease = 2 idle heartbeats
+ *     + one lease: one missed idle tick is survivable, and "further than one lease away" reads as idle until the
+ *     next refresh), and we tick again only after `idleHeartbeatMs` (default 120 s). With the blocking pop's 300 s
+ *     timeout that is 0.5 + 0.2 = 0.7 commands/min per queue, 2.1/min per process with 3 job types (was 18).
+ *   - Idle -> busy in one call: the claim that takes jobs while our entry says idle writes the short expiry in the
+ *     same script call (claim.lua), and `busy()` brings our next tick within half a lease.
+ *   - Who watches a worker that just went busy: idle peers tick rarely, so that claim also pushes a marker (when
+ *     the wait list is drained) that wakes the first blocked peer; its claim drops the marker and it ticks at
+ *     once, learning the new expiry, and then ticks at each expiry of ours while we stay busy (what a busy
+ *     worker's heartbeat costs anyway). Cost per idle -> busy transition: ZSCORE + ZADD + RPUSH inside the claim,
+ *     and 3 commands of the woken peer (its claim, its tick, its next BLMOVE). A peer that is not blocked at that
+ *     moment is busy (it ticks every half lease and watches us) or about to block (its BLMOVE returns the marker;
+ *     a BLMOVE that timed out is re-issued without a claim in between, so no claim of an idle peer drops the
+ *     marker unseen, except the first claim after start, a one-round-trip window then covered by its idle tick).
+ *   - Delayed jobs and schedules keep their own clocks: a producer's marker wakes a blocked worker for an earlier
+ *     delayed job and the claim's nextDue schedules the tick that promotes it; the scheduler has its own timer.
+ *     What gets slower: a schedule made through the API reaches an idle worker's timer within one idle heartbeat.
+ * Worst cases (shared/PROTOCOL.md, "what an idle worker costs"): a worker SIGKILLed right after its claim took a
+ * job: the lease is already short and a peer already woken, so the job comes back within one lease + the tick
+ * margin. A worker that dies between its BLMOVE (which moved the entry into its in-flight list) and its claim
+ * (one round trip): the entry never started (no attempt used, no stall), and comes back when the idle lease
+ * lapses, within 2 idle heartbeats + one lease (270 s by default). If the woken peer dies too, the next idle tick
+ * of any other peer (within one idle heartbeat) picks up the watch.
  */
 import type { Logger } from "pino";
 import type { QueueKeys } from "../../shared/src/keys";
@@ -15,12 +43,22 @@ import type { WorkerObserver } from "./observer";
 /** How long after another worker's lease expiry we tick: its lease must have lapsed by Redis's clock too. */
 export const EXPIRY_MARGIN_MS = 25;
 
+/** The default idle heartbeat: one tick per queue every 2 minutes while the queue has nothing in flight. */
+export const DEFAULT_IDLE_HEARTBEAT_MS = 120_000;
+
+/** The far expiry an idle tick writes: two idle heartbeats (one missed tick is survivable) and a lease. */
+export function idleLeaseMs(leaseMs: number, idleHeartbeatMs: number): number {
+  return 2 * idleHeartbeatMs + leaseMs;
+}
+
 /**
- * When to tick next after a tick answered `reply` at `now`: the heartbeat (half a lease: one missed tick is
- * survivable), the next delayed job, and another worker's expiry when that comes first. The earliest one wins.
+ * When to tick next after a tick answered `reply` at `now`: the heartbeat (half a lease while busy: one missed
+ * tick is survivable; the idle heartbeat when the tick wrote an idle expiry), the next delayed job, and another
+ * worker's expiry when that comes first. The earliest one wins.
  */
-export function nextTickAt(reply: TickReply, now: number, leaseMs: number): number {
-  const candidates = [now + leaseMs / 2];
+export function nextTickAt(reply: TickReply, now: number, leaseMs: number, idleHeartbeatMs = leaseMs / 2): number {
+  const idle = reply.expiry !== undefined && reply.expiry - now > leaseMs;
+  const candidates = [now + (idle ? idleHeartbeatMs : leaseMs / 2)];
   if (reply.nextDue >= 0) candidates.push(reply.nextDue);
   if (reply.earliestOtherExpiry > 0) candidates.push(reply.earliestOtherExpiry + EXPIRY_MARGIN_MS);
   return Math.min(...candidates);
@@ -39,6 +77,8 @@ export interface LeaseOptions {
   workerId: string;
   runner: ScriptRunner;
   leaseMs: number;
+  /** Heartbeat while the queue has nothing in flight; at most half a lease turns the idle lease off. */
+  idleHeartbeatMs?: number;
   maxStalls: number;
   deadTtlMs: number;
   observer?: WorkerObserver;
@@ -60,6 +100,20 @@ export class Lease {
   async start(): Promise<boolean> {
     await this.tick();
     return this.failures === 0;
+  }
+
+  /**
+   * A claim took jobs: it made our lease short (claim.lua), so the next heartbeat must come within half a lease
+   * instead of the idle heartbeat.
+   */
+  busy(): void {
+    this.wakeAt(Date.now() + this.options.leaseMs / 2);
+  }
+
+  /** The idle lease (ms) ticks ask for, or undefined when the idle heartbeat is not longer than a busy one. */
+  get idleLeaseMs(): number | undefined {
+    const { leaseMs, idleHeartbeatMs = DEFAULT_IDLE_HEARTBEAT_MS } = this.options;
+    return idleHeartbeatMs > leaseMs / 2 ? idleLeaseMs(leaseMs, idleHeartbeatMs) : undefined;
   }
 
   /** Asks for a tick at `at` (ms since epoch) unless one is already due earlier. */
@@ -92,14 +146,17 @@ export class Lease {
     const { keys, workerId, runner, leaseMs, maxStalls, deadTtlMs, log } = this.options;
     const sentAt = Date.now();
     try {
-      const reply = parseTickReply(await runner.run(tickCall(keys, { workerId, leaseMs, maxStalls, deadTtlMs })));
+      const idleLeaseMs = this.idleLeaseMs;
+      const reply = parseTickReply(await runner.run(tickCall(keys, { workerId, leaseMs, maxStalls, deadTtlMs, idleLeaseMs })));
       this.failures = 0;
-      this.options.observer?.ticked?.({ queue: keys.queue, nextSchedule: reply.nextSchedule });
+      const idle = reply.expiry !== undefined && reply.expiry - sentAt > leaseMs;
+      this.options.observer?.ticked?.({ queue: keys.queue, nextSchedule: reply.nextSchedule, idle });
       if (reply.reaped > 0 || reply.dead > 0) {
         log.warn({ queue: keys.queue, reaped: reply.reaped, dead: reply.dead }, "reaped jobs of an expired worker");
         this.options.observer?.stalled?.({ queue: keys.queue, reaped: reply.reaped, dead: reply.dead });
       }
-      this.wakeAt(nextTickAt(reply, sentAt, leaseMs));
+      const idleHeartbeatMs = idleLeaseMs === undefined ? leaseMs / 2 : (this.options.idleHeartbeatMs ?? DEFAULT_IDLE_HEARTBEAT_MS);
+      this.wakeAt(nextTickAt(reply, sentAt, leaseMs, idleHeartbeatMs));
     } catch (error) {
       this.failures += 1;
       const level = this.options.redisDown?.() ? "debug" : "warn";

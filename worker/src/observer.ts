@@ -47,7 +47,8 @@ export interface WorkerObserver {
   popped?(event: { queue: string; entry: string }): void;
   stalled?(event: { queue: string; reaped: number; dead: number }): void;
   /** A lease tick answered; `nextSchedule` is the queue's earliest schedule fire (scheduler.ts listens). */
-  ticked?(event: { queue: string; nextSchedule?: number }): void;
+  /** `idle`: the tick wrote an idle lease (nothing in flight), so the next heartbeat is the idle one. */
+  ticked?(event: { queue: string; nextSchedule?: number; idle?: boolean }): void;
   recovered?(event: { queue: string; count: number }): void;
   redisError?(event: { queue?: string; op: RedisOp | "connection"; error: unknown }): void;
   reconnecting?(event: { connection: string }): void;

@@ -23,7 +23,7 @@ import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import { findJob, type Registry } from "../../shared/src/jobs/index";
 import { JOB_DEFAULTS } from "../../shared/src/job-definition";
-import type { QueueKeys } from "../../shared/src/keys";
+import { MARKER, type QueueKeys } from "../../shared/src/keys";
 import { claimCall, parseClaimReply } from "../../shared/src/ops/claim";
 import type { ScriptRunner } from "../../shared/src/script-runner";
 import { BlockingPop } from "./blocking-pop";
@@ -52,6 +52,8 @@ export interface QueueWorkerOptions {
   handlers: Readonly<Record<string, AnyHandler>>;
   slots: Slots;
   leaseMs: number;
+  /** Heartbeat while the queue has nothing in flight (lease.ts, "Idle cost"). */
+  idleHeartbeatMs?: number;
   /** How long one BLMOVE may block; the watchdog allows a little more before it declares the connection dead. */
   blockSeconds: number;
   /** Aborted when running jobs must be handed back now. */
@@ -91,6 +93,7 @@ export class QueueWorker {
       workerId: o.workerId,
       runner: o.runner,
       leaseMs: o.leaseMs,
+      idleHeartbeatMs: o.idleHeartbeatMs,
       maxStalls: definition?.maxStalls ?? JOB_DEFAULTS.maxStalls,
       deadTtlMs: definition?.retention.deadMs ?? JOB_DEFAULTS.retention.deadMs,
       observer,
@@ -170,7 +173,10 @@ export class QueueWorker {
         if (claimed > 0) this.signalWork();
         else if (claimed === 0 && !this.stopping) {
           if (lane === 0) {
-            await this.pop.block();
+            // A BLMOVE that timed out moved nothing from a list that stayed empty: block again without a claim.
+            // Saves a command per timeout, and a claim here could drop a busy peer's marker without us ticking.
+            do await this.pop.block();
+            while (this.pop.moved === undefined && !this.pop.needsRecovery && !this.stopping);
             if (this.pop.moved !== undefined) this.signalWork();
           } else await Promise.race([this.nextWork(), this.stoppedSignal]);
         }
@@ -196,7 +202,8 @@ export class QueueWorker {
     const taken = this.settler.take("claim");
     const sentAt = performance.now();
     const sent = runner.run(
-      claimCall(keys, workerId, reserved + ahead, { moved, settlements: taken?.settlements, poisonTtlMs: this.poisonTtlMs }),
+      // leaseMs: a claim that takes jobs while our lease says idle makes it short and wakes a peer (claim.lua).
+      claimCall(keys, workerId, reserved + ahead, { moved, settlements: taken?.settlements, poisonTtlMs: this.poisonTtlMs, leaseMs: this.o.leaseMs }),
     );
     this.claimsInFlight.add(sent);
     let raw: unknown;
@@ -218,6 +225,10 @@ export class QueueWorker {
     if (!reply.movedFound) this.pop.needsRecovery = true;
     taken?.complete(reply.settled);
     this.lease.wakeAt(reply.nextDue);
+    if (reply.claimed.length > 0) this.lease.busy();
+    // A marker: a producer's wake-up for an earlier delayed job (the claim promoted what was due), or a peer that
+    // just went busy and needs a watcher. Tick now, after this claim: the tick learns the peer's short expiry.
+    if (moved === MARKER) this.lease.wakeAt(Date.now());
     const toRun = reply.claimed.slice(0, reserved);
     slots.release(reserved - toRun.length);
     this.claimAhead.claimed(reserved + ahead, reply.claimed.length);

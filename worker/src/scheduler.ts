@@ -30,6 +30,8 @@ export interface SchedulerOptions {
   runner: ScriptRunner;
   definition: JobDefinition;
   log: Logger;
+  /** True while a Redis outage is already reported once (reachability.ts): failed calls then log at debug only. */
+  redisDown?: () => boolean;
   /** Told about every job a fire created (tests and traces). */
   onFired?: (event: { queue: string; schedule: string; ticks: number[]; created: number }) => void;
 }
@@ -108,7 +110,8 @@ export class Scheduler {
 
   private retry(error: unknown, again: () => void): void {
     if (this.stopped) return;
-    this.options.log.warn({ err: error, queue: this.options.keys.queue }, "schedule call failed; retrying");
+    const level = this.options.redisDown?.() ? "debug" : "warn";
+    this.options.log[level]({ err: error, queue: this.options.keys.queue }, "schedule call failed; retrying");
     const delay = RETRY_MS[Math.min(this.failures++, RETRY_MS.length - 1)]!;
     clearTimeout(this.timer);
     this.nextAt = Date.now() + delay;

@@ -23,6 +23,8 @@ import { Scheduler } from "./scheduler";
 
 /** Quick jobs at low concurrency gain the most from claiming ahead: 10 runs per round trip at concurrency 1. */
 const DEFAULT_MIN_CLAIM_AHEAD = 10;
+/** 5 minutes: with the idle heartbeat's 2 minutes, an idle queue costs 0.7 commands/min (lease.ts, "Idle cost"). */
+const DEFAULT_BLOCK_SECONDS = 300;
 
 export interface WorkerOptions {
   redisUrl: string;
@@ -40,8 +42,13 @@ export interface WorkerOptions {
   prefetch?: number;
   leaseMs: number;
   shutdownGraceMs: number;
-  /** How long one idle BLMOVE blocks (seconds). Default 60: one command a minute while idle. */
+  /**
+   * How long one BLMOVE blocks (seconds). Default 300: 0.2 commands/min per queue while idle; the watchdog that
+   * finds a silently dead blocking connection waits 5 s longer (TCP keepalive usually finds it sooner).
+   */
   blockSeconds?: number;
+  /** Lease heartbeat per queue while it has nothing in flight (lease.ts, "Idle cost"). Default 120 s. */
+  idleHeartbeatMs?: number;
   threads?: number;
   /** The thread bundle (dist/worker/thread.js); required when a served job runs in threads. */
   threadFile?: URL | string;
@@ -99,7 +106,7 @@ export function createWorker(options: WorkerOptions): Worker {
 
   // Recurring schedules: one timer per served queue (scheduler.ts), told the earliest fire by its queue's ticks.
   const schedulers = new Map(
-    queueNames.map((name) => [name, new Scheduler({ keys: queueKeys(name, options.prefix), runner, definition: options.registry[name]!, log })]),
+    queueNames.map((name) => [name, new Scheduler({ keys: queueKeys(name, options.prefix), runner, definition: options.registry[name]!, log, redisDown })]),
   );
   const queueObserver = combineObservers([observer, { ticked: (e) => schedulers.get(e.queue)?.heard(e.nextSchedule) }]);
 
@@ -121,7 +128,8 @@ export function createWorker(options: WorkerOptions): Worker {
       handlers,
       slots,
       leaseMs: options.leaseMs,
-      blockSeconds: options.blockSeconds ?? 60,
+      idleHeartbeatMs: options.idleHeartbeatMs,
+      blockSeconds: options.blockSeconds ?? DEFAULT_BLOCK_SECONDS,
       hardStop,
       claimAheadLimit: options.prefetch ?? Math.max(DEFAULT_MIN_CLAIM_AHEAD, options.concurrency),
       observer: queueObserver,

@@ -130,7 +130,8 @@ export function jobRoutes(jobs: Registry): OpenAPIHono<AppEnv> {
       if (result.outcome === "conflict") throw outcomeError("enqueue", { outcome: "conflict" }, result.id);
       // Another job id than the one we prepared: the key pointed at an earlier job. (A re-sent request after a
       // network error reports our own id as "existing"; to the client that is simply the job it asked for.)
-      if (idempotencyKey !== undefined && result.localId !== job.localId) c.header("Idempotent-Replayed", "true");
+      // Likewise for a dedupe key held by a job that has not started.
+      if ((idempotencyKey !== undefined || job.dedupeKey) && result.localId !== job.localId) c.header("Idempotent-Replayed", "true");
       c.header("Location", statusPath(result.id));
       return c.json(accepted(c, definition.name, result), 202);
     });

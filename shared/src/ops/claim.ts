@@ -29,12 +29,17 @@ export interface ClaimOptions {
   settlements?: readonly Settlement[];
   /** Retention of the dead-letters the script writes for entries that cannot be run at all. */
   poisonTtlMs?: number;
+  /**
+   * This worker's lease (ms): a claim that takes jobs while the lease entry says idle makes it short again and
+   * wakes a blocked peer to watch it (claim.lua). Absent: the lease entry is not touched.
+   */
+  leaseMs?: number;
   now?: number;
 }
 
 /** @example claimCall(keys, workerId, 10, { moved, settlements }) */
 export function claimCall(keys: QueueKeys, workerId: string, max: number, options: ClaimOptions = {}): ScriptCall {
-  const { moved, settlements = [], poisonTtlMs = JOB_DEFAULTS.retention.deadMs, now = Date.now() } = options;
+  const { moved, settlements = [], poisonTtlMs = JOB_DEFAULTS.retention.deadMs, leaseMs, now = Date.now() } = options;
   return scriptCall(
     "claim",
     {
@@ -48,8 +53,12 @@ export function claimCall(keys: QueueKeys, workerId: string, max: number, option
       paused: keys.paused,
       completed: keys.completed,
       history: keys.history(minuteOf(now)),
+      workers: keys.workers,
     },
-    [now, keys.jobPrefix, max, moved === undefined ? "" : `=${moved}`, poisonTtlMs, ...settlementArgs(settlements)],
+    [
+      now, keys.jobPrefix, max, moved === undefined ? "" : `=${moved}`, poisonTtlMs, ...settlementArgs(settlements),
+      ...(leaseMs ? [workerId, leaseMs] : []),
+    ],
   );
 }
 

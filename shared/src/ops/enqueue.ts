@@ -17,6 +17,13 @@ export interface EnqueueOptions {
   backoffMs?: number;
   timeoutMs?: number;
   idempotencyKey?: string;
+  /**
+   * While a job enqueued with this key is waiting or delayed (not yet started), an enqueue with the same key
+   * returns that job (outcome "existing") whatever its payload.
+   */
+  dedupeKey?: string;
+  /** With `dedupeKey`: the job runs this long after the LAST enqueue with the key, with the last payload. */
+  debounceMs?: number;
 }
 
 export interface PreparedJob {
@@ -29,6 +36,10 @@ export interface PreparedJob {
   runAt: number;
   idempotencyKey: string;
   fingerprint: string;
+  /** "" or absent: none. */
+  dedupeKey?: string;
+  /** 0 or absent: none. */
+  debounceMs?: number;
 }
 
 export type EnqueueOutcome = "created" | "existing" | "conflict";
@@ -79,6 +90,8 @@ export async function prepareJob(
     runAt: options.runAt ?? 0,
     idempotencyKey: options.idempotencyKey ?? "",
     fingerprint: options.idempotencyKey ? await sha256Hex(`${definition.name}\n${dataJson}`) : "",
+    dedupeKey: options.dedupeKey ?? "",
+    debounceMs: options.dedupeKey ? (options.debounceMs ?? 0) : 0,
   };
 }
 
@@ -86,11 +99,20 @@ export async function prepareJob(
 export const IDEMPOTENCY_TTL_MS = JOB_DEFAULTS.retention.completedMs;
 
 export function enqueueCall(keys: QueueKeys, jobs: readonly PreparedJob[], now: number = Date.now()): ScriptCall {
-  const args: (string | number)[] = [now, keys.jobPrefix, keys.idemPrefix, IDEMPOTENCY_TTL_MS, jobs.length];
+  // Most jobs of a call share their attempts and nothing else is set: those go in the script's short form (id,
+  // data, ""), 3 arguments instead of 11. Measured: each argument costs the producer (ioredis encodes it) and
+  // Redis (parses it into a Lua string); the short form took ≈ 1 µs a job off a batch.
+  const defaultAttempts = jobs[0]?.maxAttempts ?? 0;
+  const args: (string | number)[] = [now, keys.jobPrefix, keys.idemPrefix, IDEMPOTENCY_TTL_MS, jobs.length, defaultAttempts, keys.dedupePrefix];
   for (const job of jobs) {
     const runAt = Math.max(job.runAt, job.delayMs > 0 ? now + job.delayMs : 0);
     // A job's name is its queue's name unless definitions say otherwise: then it is implied, not stored.
-    args.push(job.localId, job.name === keys.queue ? "" : job.name, job.dataJson, job.maxAttempts, job.optionsJson, runAt, job.idempotencyKey, job.fingerprint);
+    const name = job.name === keys.queue ? "" : job.name;
+    if (name === "" && job.maxAttempts === defaultAttempts && job.optionsJson === "" && runAt === 0 && job.idempotencyKey === "" && !job.dedupeKey) {
+      args.push(job.localId, job.dataJson, "");
+    } else {
+      args.push(job.localId, job.dataJson, "+", name, job.maxAttempts, job.optionsJson, runAt, job.idempotencyKey, job.fingerprint, job.dedupeKey ?? "", job.debounceMs ?? 0);
+    }
   }
   return scriptCall(
     "enqueue",

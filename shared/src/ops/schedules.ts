@@ -78,7 +78,12 @@ export async function readSchedulesWithEarliest(
   keys: QueueKeys,
   read: ScheduleRead,
 ): Promise<{ earliest: number; schedules: StoredSchedule[] }> {
-  const [earliest, flat] = (await runner.run(scheduleReadCall(keys, read))) as [unknown, unknown[]];
+  return parseScheduleRead(keys, await runner.run(scheduleReadCall(keys, read)));
+}
+
+/** A schedule_read reply (for callers that pipelined the call). */
+export function parseScheduleRead(keys: QueueKeys, reply: unknown): { earliest: number; schedules: StoredSchedule[] } {
+  const [earliest, flat] = reply as [unknown, unknown[]];
   const out: StoredSchedule[] = [];
   for (let i = 0; i + 3 < flat.length; i += 4) {
     const parsed = ScheduleSpecSchema.safeParse(safeJson(String(flat[i + 1])));

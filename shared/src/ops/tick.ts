@@ -8,6 +8,8 @@ export interface TickParams {
   leaseMs: number;
   maxStalls: number;
   deadTtlMs: number;
+  /** While our in-flight list is empty, the far expiry our lease entry gets instead (idle: nothing to reap). */
+  idleLeaseMs?: number;
 }
 
 export interface TickReply {
@@ -17,6 +19,8 @@ export interface TickReply {
   dead: number;
   /** The queue's earliest schedule fire time (ms), -1 when it has no schedule: the scheduler's timer. */
   nextSchedule?: number;
+  /** The expiry the tick wrote for this worker (ms; -1 when it left): further than a lease away means idle. */
+  expiry?: number;
 }
 
 export function tickCall(keys: QueueKeys, params: TickParams, now: number = Date.now()): ScriptCall {
@@ -34,11 +38,11 @@ export function tickCall(keys: QueueKeys, params: TickParams, now: number = Date
       history: keys.history(minuteOf(now)),
       schedulesDue: keys.schedulesDue,
     },
-    [now, params.workerId, params.leaseMs, keys.activePrefix, keys.jobPrefix, params.maxStalls, params.deadTtlMs],
+    [now, params.workerId, params.leaseMs, keys.activePrefix, keys.jobPrefix, params.maxStalls, params.deadTtlMs, ...(params.idleLeaseMs ? [params.idleLeaseMs] : [])],
   );
 }
 
 export function parseTickReply(reply: unknown): TickReply {
-  const [nextDue, earliestOtherExpiry, reaped, dead, nextSchedule] = (reply as (number | string)[]).map(Number);
-  return { nextDue: nextDue!, earliestOtherExpiry: earliestOtherExpiry!, reaped: reaped!, dead: dead!, nextSchedule: nextSchedule ?? -1 };
+  const [nextDue, earliestOtherExpiry, reaped, dead, nextSchedule, expiry] = (reply as (number | string)[]).map(Number);
+  return { nextDue: nextDue!, earliestOtherExpiry: earliestOtherExpiry!, reaped: reaped!, dead: dead!, nextSchedule: nextSchedule ?? -1, expiry: expiry ?? -1 };
 }

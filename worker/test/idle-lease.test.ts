@@ -1,0 +1,171 @@
+/**
+ * The idle lease (worker/src/lease.ts, "Idle cost"), with real processes over a real redis-server:
+ *   - the worst case it must survive: a worker that was idle takes a job and is SIGKILLed right away; the job
+ *     comes back within one lease (+ the same bounded margin as crash.test.ts), although its idle peer's own
+ *     heartbeat is a minute away: the claim made the lease short and its marker woke the peer;
+ *   - what an idle worker sends, counted by the server (INFO commandstats) over a fixed number of idle
+ *     heartbeats, not over a wall-clock window: one tick per heartbeat, BLMOVEs re-issued as they time out, and
+ *     nothing else.
+ */
+import { Redis } from "ioredis";
+import { pino } from "pino";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { queueKeys, type QueueKeys } from "../../shared/src/keys";
+import { getStatus } from "../../shared/src/ops/read";
+import { ioredisRunner } from "../../shared/src/runners/ioredis-runner";
+import { startRedisServer, type RedisServerHandle } from "../../infra/test/redis-server";
+import { waitFor } from "../../infra/test/wait-for";
+import { createWorker, type Worker } from "../src/worker";
+import { EXECUTIONS_KEY, TEST_REGISTRY, createWorkHandler, workJob } from "./fixtures/test-jobs";
+import { enqueueOne, forkWorker, waitForState, type ChildWorker } from "./support";
+
+const LEASE_MS = 2_000;
+/** Far longer than the test may take: only the marker can make the idle peer tick in time. */
+const IDLE_HEARTBEAT_MS = 60_000;
+let server: RedisServerHandle;
+let redis: Redis;
+let keys: QueueKeys;
+let prefix: string;
+let counter = 0;
+const children: ChildWorker[] = [];
+const inProcess: Worker[] = [];
+
+beforeAll(async () => {
+  server = await startRedisServer();
+  redis = new Redis(server.url, { protocol: 2 });
+});
+afterEach(async () => {
+  await Promise.all(inProcess.splice(0).map((worker) => worker.stop()));
+  for (const child of children.splice(0)) {
+    if (child.process.exitCode === null && child.process.signalCode === null) child.process.kill("SIGKILL");
+    await child.exited();
+  }
+});
+afterAll(async () => {
+  redis.disconnect();
+  await server.stop();
+});
+
+const runner = () => ioredisRunner(redis);
+function freshQueue() {
+  prefix = `idle${++counter}`;
+  keys = queueKeys("work", prefix);
+}
+async function spawnWorker() {
+  const child = await forkWorker({
+    REDIS_URL: server.url,
+    REDIS_PREFIX: prefix,
+    LEASE_MS: String(LEASE_MS),
+    IDLE_HEARTBEAT_MS: String(IDLE_HEARTBEAT_MS),
+  });
+  children.push(child);
+  return child;
+}
+/** Redis's own clock, the one lease expiries are written in. */
+async function redisNow(): Promise<number> {
+  const [seconds, micros] = await redis.time();
+  return Number(seconds) * 1_000 + Math.floor(Number(micros) / 1_000);
+}
+async function expiryOf(workerId: string): Promise<number> {
+  return Number(await redis.zscore(keys.workers, workerId));
+}
+async function isIdle(workerId: string): Promise<boolean> {
+  const expiry = await redis.zscore(keys.workers, workerId);
+  return expiry !== null && Number(expiry) > (await redisNow()) + LEASE_MS;
+}
+
+describe("idle lease", () => {
+  it("a worker SIGKILLed right after it took a job while idle: the job comes back within one lease", async () => {
+    freshQueue();
+    const [a, b] = await Promise.all([spawnWorker(), spawnWorker()]);
+    // Both idle: their entries say "nothing to reap" (an expiry further than a lease away) and both sit in BLMOVE.
+    await waitFor(async () => (await isIdle(a.workerId)) && (await isIdle(b.workerId)), { what: "both workers idle" });
+    await waitFor(async () => Number((await redis.info("clients")).match(/blocked_clients:(\d+)/)?.[1]) === 2, { what: "both blocked" });
+
+    const id = await enqueueOne(runner(), keys, workJob, { ms: 60_000, tag: "taken-while-idle" });
+    const jobId = `work.${id}`;
+    const starts = [a, b].map((worker) => worker.nextStart().then((started) => ({ worker, started })));
+    const taker = await Promise.race(starts);
+    expect(taker.started).toBe(jobId);
+    taker.worker.process.kill("SIGKILL");
+    await taker.worker.exited();
+    const killedAt = await redisNow();
+    const peer = taker.worker === a ? b : a;
+    // The claim that took the job made the taker's lease short again: no idle expiry left to wait out.
+    expect(await expiryOf(taker.worker.workerId)).toBeLessThanOrEqual(killedAt + LEASE_MS);
+    expect((await getStatus(runner(), keys, id))!.state).toBe("active");
+
+    const rescued = await (taker.worker === a ? starts[1]! : starts[0]!);
+    const pickedUpAt = await redisNow();
+    expect(rescued).toEqual({ worker: peer, started: jobId });
+    // Within one lease of the kill plus the tick margin and a busy machine's slack (crash.test.ts's bound), where
+    // the peer's own heartbeat alone would have taken a minute.
+    expect(pickedUpAt - killedAt).toBeLessThan(LEASE_MS + 3_000);
+    const status = await getStatus(runner(), keys, id);
+    expect(status).toMatchObject({ state: "active", stalls: 1 });
+    expect(Number(await redis.hget(EXECUTIONS_KEY, jobId))).toBe(2);
+    expect(await redis.exists(keys.active(taker.worker.workerId))).toBe(0);
+  });
+
+  it("an idle worker sends one tick per idle heartbeat and nothing else (counted by the server)", async () => {
+    freshQueue();
+    const leaseMs = 1_000;
+    const idleHeartbeatMs = 1_500;
+    const idleTicks: (() => void)[] = [];
+    let idleTickCount = 0;
+    const worker = createWorker({
+      redisUrl: server.url,
+      prefix,
+      registry: TEST_REGISTRY,
+      handlers: { work: createWorkHandler(redis) },
+      queues: ["work"],
+      concurrency: 4,
+      leaseMs,
+      idleHeartbeatMs,
+      // BLMOVE times out several times in the window: each is re-issued with no claim in between.
+      blockSeconds: 1,
+      shutdownGraceMs: 1_000,
+      observers: [{ ticked: (event) => { if (event.idle) { idleTickCount += 1; idleTicks.splice(0).forEach((wake) => wake()); } } }],
+      log: pino({ level: "silent" }),
+    });
+    inProcess.push(worker);
+    const nextIdleTick = () => new Promise<void>((resolve) => idleTicks.push(resolve));
+    await worker.start();
+    await waitFor(async () => Number((await redis.info("clients")).match(/blocked_clients:(\d+)/)?.[1]) === 1, { what: "blocked" });
+    await nextIdleTick();
+    const before = await commandCalls();
+    const ticksBefore = idleTickCount;
+    const periods = 3;
+    for (let i = 0; i < periods; i++) await nextIdleTick();
+    const after = await commandCalls();
+    const sent = diff(before, after);
+    expect(idleTickCount - ticksBefore).toBe(periods);
+    // Exactly one script call per idle heartbeat (a busy lease would have ticked every half lease: 9 times here),
+    // none after the BLMOVE timeouts, and no other client command. commandstats also counts what scripts run inside Redis (the
+    // tick's ZADD, LLEN, ...), which Upstash does not bill as commands; those are left out by name.
+    expect(sent.evalsha).toBe(periods);
+    const insideScripts = new Set(["del", "exists", "hget", "hset", "hincrby", "llen", "zadd", "zrange", "zrangebyscore", "pexpire", "get", "zrem"]);
+    expect(sent.blmove).toBeGreaterThan(0);
+    expect(Object.keys(sent).filter((name) => !["evalsha", "blmove"].includes(name) && !insideScripts.has(name))).toEqual([]);
+    expect(sent.zadd).toBe(periods); // one lease write per tick
+    // And it says "nothing to reap": the expiry is further than a lease away.
+    expect(await expiryOf(worker.id)).toBeGreaterThan((await redisNow()) + leaseMs);
+  });
+});
+
+/** Calls per command since the server started, from INFO commandstats (the test's own INFO calls left out). */
+async function commandCalls(): Promise<Record<string, number>> {
+  const info = await redis.info("commandstats");
+  const calls: Record<string, number> = {};
+  for (const match of info.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)) calls[match[1]!] = Number(match[2]);
+  return calls;
+}
+function diff(before: Record<string, number>, after: Record<string, number>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [name, n] of Object.entries(after)) {
+    if (name === "info" || name === "time" || name === "zscore") continue; // this test's own reads
+    const delta = n - (before[name] ?? 0);
+    if (delta > 0) out[name] = delta;
+  }
+  return out;
+}
