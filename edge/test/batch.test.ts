@@ -99,13 +99,71 @@ describe("POST /v1/jobs/{name}/batch", () => {
     expect(stack.upstash.requestCount()).toBe(0);
   });
 
-  it("does not take an Idempotency-Key (one key cannot name many jobs)", async () => {
-    const problem = await expectProblem(await batch("noop", [{ data: {} }], { "Idempotency-Key": "k" }), 400, "validation_failed");
-    expect(problem.errors?.[0]?.path).toBe("header.idempotency-key");
-    expect(stack.upstash.requestCount()).toBe(0);
-  });
-
   it("answers 404 unknown_job for a name the registry does not have", async () => {
     await expectProblem(await batch("nope", [{ data: {} }]), 404, "unknown_job");
+  });
+});
+
+describe("POST /v1/jobs/{name}/batch with an Idempotency-Key", () => {
+  const items = [webhook(0), { ...webhook(1), options: { delay: "10m" } }, webhook(2)];
+  const ids = async (response: Response) => ((await response.json()) as { jobs: { id: string }[] }).jobs.map((job) => job.id);
+  const jobRecords = async () => (await stack.io.keys("*:job:*")).length;
+
+  it("the same key and body answer the same ids with Idempotent-Replayed: true, and create nothing new", async () => {
+    const headers = { "Idempotency-Key": "import-1" };
+    const first = await batch("webhook", items, headers);
+    expect(first.status).toBe(202);
+    expect(first.headers.get("Idempotent-Replayed")).toBeNull();
+    const firstIds = await ids(first);
+    expect(await jobRecords()).toBe(3);
+
+    const again = await batch("webhook", items, headers);
+    expect(again.status).toBe(202);
+    expect(again.headers.get("Idempotent-Replayed")).toBe("true");
+    expect(await ids(again)).toEqual(firstIds);
+    expect(await jobRecords()).toBe(3);
+    // Two waiting entries and the marker for the delayed one, from the first request only.
+    expect((await stack.io.lrange(stack.keys("webhook").wait, 0, -1)).filter((entry) => entry !== "~")).toHaveLength(2);
+    expect(stack.upstash.requestCount()).toBe(2);
+  });
+
+  it("a different body with the same key is 422 idempotency_conflict and writes nothing, even a longer one", async () => {
+    const headers = { "Idempotency-Key": "import-2" };
+    expect((await batch("webhook", items, headers)).status).toBe(202);
+    const before = (await stack.io.keys("*")).sort();
+
+    // Longer (two extra items), same first items: the extras must not be created.
+    await expectProblem(await batch("webhook", [...items, webhook(3), webhook(4)], headers), 422, "idempotency_conflict");
+    // Same length, one item's options differ.
+    await expectProblem(await batch("webhook", [webhook(0), webhook(1), webhook(2)], headers), 422, "idempotency_conflict");
+    // Shorter.
+    await expectProblem(await batch("webhook", [webhook(0)], headers), 422, "idempotency_conflict");
+    expect((await stack.io.keys("*")).sort()).toEqual(before);
+    expect(await jobRecords()).toBe(3);
+  });
+
+  it("another key, or none, is another batch", async () => {
+    const a = await ids(await batch("noop", [{ data: {} }], { "Idempotency-Key": "k-a" }));
+    const b = await ids(await batch("noop", [{ data: {} }], { "Idempotency-Key": "k-b" }));
+    const c = await ids(await batch("noop", [{ data: {} }]));
+    expect(new Set([...a, ...b, ...c]).size).toBe(3);
+  });
+
+  it("is documented in the OpenAPI document: the header, the replay header and the 422", async () => {
+    const doc = (await (await stack.request("/openapi.json")).json()) as any;
+    const operation = doc.paths["/v1/jobs/noop/batch"].post;
+    const header = operation.parameters.find((parameter: { name: string }) => parameter.name === "idempotency-key");
+    expect(header).toMatchObject({ in: "header", required: false, schema: { maxLength: 255 } });
+    expect(header.description).toContain("whole batch");
+    expect(operation.responses["202"].description).toContain("Idempotent-Replayed");
+    expect(operation.responses["422"].description).toContain("nothing was enqueued");
+    expect(operation.responses["503"].description).toContain("Idempotency-Key");
+  });
+
+  it("refuses a key longer than 255 characters: 400 at header.idempotency-key, nothing sent to Redis", async () => {
+    const problem = await expectProblem(await batch("noop", [{ data: {} }], { "Idempotency-Key": "k".repeat(256) }), 400, "validation_failed");
+    expect(problem.errors?.[0]?.path).toBe("header.idempotency-key");
+    expect(stack.upstash.requestCount()).toBe(0);
+    expect(await stack.io.dbsize()).toBe(0);
   });
 });

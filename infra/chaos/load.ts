@@ -3,7 +3,9 @@
  * every id that got a 202.
  *   - single jobs: `POST /v1/jobs/noop` with an Idempotency-Key; a 503 (or a network error) is retried with the
  *     same key after Retry-After, so a request that was written before its answer was lost maps to one job;
- *   - batches: `POST /v1/jobs/noop/batch` (no Idempotency-Key there, by design); a 503 is retried as is.
+ *   - batches: `POST /v1/jobs/noop/batch`, also with an Idempotency-Key (one for the whole batch) and retried with
+ *     it, so a batch applied after its 503 (Redis stalled, finding stalled-503-still-enqueues) maps to one set of
+ *     jobs.
  * Any other answer than 202 or 503-with-Retry-After is recorded as unexpected.
  */
 import { randomUUID } from "node:crypto";
@@ -137,7 +139,7 @@ export async function generateLoad(options: LoadOptions): Promise<LoadResult> {
       if (body) ack(body.id);
     } else {
       const items = Array.from({ length: unit.size }, (_, k) => ({ data: { i: unit.first + k } }));
-      const body = await send("batch", "/v1/jobs/noop/batch", JSON.stringify(items), {});
+      const body = await send("batch", "/v1/jobs/noop/batch", JSON.stringify(items), { "idempotency-key": randomUUID() });
       if (body) {
         if (!Array.isArray(body.jobs) || body.jobs.length !== unit.size) throw new Error(`batch 202 with ${body.jobs?.length} jobs for ${unit.size} items`);
         for (const job of body.jobs) ack(job.id);

@@ -22,7 +22,12 @@
             form "+": name ("" when it is the queue's own name: not stored, it is implied), maxAttempts, options
                       JSON ("" = none), runAt (ms, 0 = now), idempotency key ("" = none), payload fingerprint,
                       dedupe key ("" = none), debounce (ms, 0 = none; only with a dedupe key)
-  returns N groups of 3: local id, state, outcome ("created" | "existing" | "conflict")
+  returns N groups of 3: local id, state, outcome ("created" | "existing" | "conflict" | "skipped")
+  All or nothing: when any job's idempotency key conflicts with a key stored before the call, the call writes
+  nothing; the conflicting jobs report "conflict" (with the id their key points at), the others "existing" (their
+  key matched) or "skipped" (state "expired": no record behind the id, none was written). (One key given twice
+  with two payloads in the same call is the exception: the first job is created, the second refused, as two calls
+  in a row would do; no caller sends that: a keyed batch's keys are distinct.)
 ]]
 -- @include prelude
 -- @include ready_list
@@ -75,6 +80,50 @@ local function report(id, state, outcome)
   out[#out + 1] = state
   out[#out + 1] = outcome
 end
+
+-- Every idempotency key of the call is read BEFORE anything is written, one MGET per chunk (instead of a GET
+-- per job in the loop below), so that a conflict anywhere writes nothing at all. A keyed batch is N jobs with
+-- the keys `<key>#<index>` and one fingerprint of the whole body (see prepareBatch in ops/enqueue.ts): a
+-- re-sent batch finds all of them and gets its original ids back; a different body, of any length, conflicts
+-- on index 0 and creates none of its items. Costs a table of the call's keyed jobs; calls without keys (most)
+-- read nothing here.
+local function parseKeyed(value)
+  local sep = string.find(value, ' ', 1, true)
+  return string.sub(value, 1, sep - 1), string.sub(value, sep + 1)
+end
+local keyed, stored = {}, {}
+for i = 0, n - 1 do
+  if ARGV[bases[i] + 2] ~= '' and ARGV[bases[i] + 7] ~= '' then keyed[#keyed + 1] = i end
+end
+local conflicted = false
+for first = 1, #keyed, CHUNK do
+  local names = {}
+  for j = first, math.min(#keyed, first + CHUNK - 1) do names[#names + 1] = idemPrefix .. ARGV[bases[keyed[j]] + 7] end
+  local values = redis.call('MGET', unpack(names))
+  for j = first, math.min(#keyed, first + CHUNK - 1) do
+    local i, value = keyed[j], values[j - first + 1]
+    if value then
+      stored[i] = value
+      local _, fingerprint = parseKeyed(value)
+      if fingerprint ~= ARGV[bases[i] + 8] then conflicted = true end
+    end
+  end
+end
+if conflicted then
+  for i = 0, n - 1 do
+    local value = stored[i]
+    if value then
+      local existingId, fingerprint = parseKeyed(value)
+      local state = redis.call('HGET', jobPrefix .. existingId, F.state) or 'expired'
+      report(existingId, state, fingerprint == ARGV[bases[i] + 8] and 'existing' or 'conflict')
+    else
+      report(ARGV[bases[i]], 'expired', 'skipped')
+    end
+  end
+  return out
+end
+-- Keys set by this call: the same key twice in one call maps to the first job (as two calls would).
+local keyedHere = {}
 
 -- Wakes a blocked worker when a delayed job is due before anything a worker already waits for: the marker lands
 -- in the ready list, a worker's blocking pop returns it, and its claim schedules the promotion.
@@ -144,14 +193,15 @@ for i = 0, n - 1 do
   end
   local handled = false
   if idemKey ~= '' then
-    local existing = redis.call('GET', idemPrefix .. idemKey)
+    local existing = stored[i] or keyedHere[idemKey]
     if existing then
-      local sep = string.find(existing, ' ', 1, true)
-      local existingId = string.sub(existing, 1, sep - 1)
+      local existingId, existingFingerprint = parseKeyed(existing)
       local state = redis.call('HGET', jobPrefix .. existingId, F.state) or 'expired'
-      if string.sub(existing, sep + 1) == fingerprint then
+      if existingFingerprint == fingerprint then
         report(existingId, state, 'existing')
       else
+        -- Only a key repeated within this call can get here (stored keys were checked above); it was just set
+        -- by this call, so nothing is undone: as two calls in a row, the second is refused.
         report(existingId, state, 'conflict')
       end
       handled = true
@@ -177,7 +227,8 @@ for i = 0, n - 1 do
       createdHere[id] = state
       report(id, state, 'created')
       if idemKey ~= '' then
-        redis.call('SET', idemPrefix .. idemKey, id .. ' ' .. fingerprint, 'PX', idemTtl)
+        keyedHere[idemKey] = id .. ' ' .. fingerprint
+        redis.call('SET', idemPrefix .. idemKey, keyedHere[idemKey], 'PX', idemTtl)
       end
       if dedupeKey ~= '' then redis.call('SET', dedupePrefix .. dedupeKey, id, 'PX', idemTtl) end
     end

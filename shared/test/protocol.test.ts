@@ -10,7 +10,7 @@ import { defineJob } from "../src/job-definition";
 import { minuteOf, queueKeys, type QueueKeys } from "../src/keys";
 import { errorsHistory, FIELD } from "../src/record";
 import { COMPLETED_INDEX_MAX } from "../src/ops/admin";
-import { prepareJob, enqueue, enqueueCall } from "../src/ops/enqueue";
+import { prepareBatch, prepareJob, enqueue, enqueueCall } from "../src/ops/enqueue";
 import { claimCall, parseClaimReply } from "../src/ops/claim";
 import { parseSettleReply, settleCall, type Settlement } from "../src/ops/settle";
 import { parseTickReply, tickCall } from "../src/ops/tick";
@@ -109,6 +109,79 @@ describe.each(Object.keys(RUNNERS))("protocol over %s", (runnerName) => {
     expect(b[0]).toMatchObject({ id: a[0]!.id, outcome: "existing" });
     expect(c[0]).toMatchObject({ id: a[0]!.id, outcome: "conflict" });
     expect(await direct.llen(keys.wait)).toBe(1);
+  });
+
+  describe("batch idempotency (one key for a whole batch)", () => {
+    const items = (...ns: number[]) => ns.map((n) => ({ data: { n } }));
+    const jobKeys = async () => (await direct.keys(`${keys.jobPrefix}*`)).sort();
+    // Every key of this case's queue (records, lists, idempotency keys).
+    const queueKeysNow = async () => (await direct.keys(`${keys.jobPrefix.slice(0, -"job:".length)}*`)).sort();
+
+    it("a re-sent batch with its key answers the original ids and creates nothing", async () => {
+      const first = await enqueue(runner, keys, await prepareBatch(job, [...items(1, 2), { data: { n: 3 }, options: { delayMs: 5_000 } }], "b-1"), T0);
+      expect(first.map((r) => r.outcome)).toEqual(["created", "created", "created"]);
+      const records = await jobKeys();
+      // A new request: new local ids are prepared, the key maps each index to the original one.
+      const again = await enqueue(runner, keys, await prepareBatch(job, [...items(1, 2), { data: { n: 3 }, options: { delayMs: 5_000 } }], "b-1"), T0 + 1);
+      expect(again.map((r) => [r.id, r.state, r.outcome])).toEqual(first.map((r) => [r.id, r.state, "existing"]));
+      expect(await jobKeys()).toEqual(records);
+      expect(await direct.lrange(keys.wait, 0, -1)).toEqual([first[1]!.localId, first[0]!.localId, "~"]);
+    });
+
+    it("a different body with the same key conflicts and writes nothing, whatever its length", async () => {
+      const first = await enqueue(runner, keys, await prepareBatch(job, items(1, 2, 3), "b-2"), T0);
+      const before = await queueKeysNow();
+      const wait = await direct.lrange(keys.wait, 0, -1);
+      for (const body of [items(1, 2, 3, 4, 5), items(1, 2, 4), items(1), [...items(1, 2), { data: { n: 3 }, options: { maxAttempts: 1 } }]]) {
+        const results = await enqueue(runner, keys, await prepareBatch(job, body, "b-2"), T0 + 1);
+        expect(results).toHaveLength(body.length);
+        // Every index the key covered points at the original job; indexes beyond it were not written.
+        expect(results.map((r) => r.outcome)).toEqual(body.map((_, i) => (i < 3 ? "conflict" : "skipped")));
+        expect(results.slice(0, 3).map((r) => r.id)).toEqual(first.slice(0, body.length).map((r) => r.id));
+        expect(results.slice(3).every((r) => r.state === "expired")).toBe(true);
+      }
+      expect(await queueKeysNow()).toEqual(before);
+      expect(await direct.lrange(keys.wait, 0, -1)).toEqual(wait);
+    });
+
+    it("one conflicting key refuses the whole call: jobs without a key in it are not written either", async () => {
+      await enqueue(runner, keys, [await prepareJob(job, { n: 1 }, { idempotencyKey: "solo" })], T0);
+      const calls = [await prepareJob(job, { n: 7 }), await prepareJob(job, { n: 2 }, { idempotencyKey: "solo" }), await prepareJob(job, { n: 8 })];
+      const results = await enqueue(runner, keys, calls, T0);
+      expect(results.map((r) => r.outcome)).toEqual(["skipped", "conflict", "skipped"]);
+      expect(await direct.exists(keys.job(calls[0]!.localId), keys.job(calls[2]!.localId))).toBe(0);
+      expect(await direct.llen(keys.wait)).toBe(1);
+    });
+
+    it("the same key twice in one call maps to the first job", async () => {
+      const a = await prepareJob(job, { n: 1 }, { idempotencyKey: "twice" });
+      const b = await prepareJob(job, { n: 1 }, { idempotencyKey: "twice" });
+      const results = await enqueue(runner, keys, [a, b], T0);
+      expect(results.map((r) => [r.localId, r.outcome])).toEqual([[a.localId, "created"], [a.localId, "existing"]]);
+      expect(await direct.llen(keys.wait)).toBe(1);
+    });
+
+    it("a batch key and a single job's key never match each other: `<key>#<i>` with another fingerprint conflicts", async () => {
+      await enqueue(runner, keys, [await prepareJob(job, { n: 1 }, { idempotencyKey: "shared#0" })], T0);
+      const results = await enqueue(runner, keys, await prepareBatch(job, items(1), "shared"), T0);
+      expect(results[0]!.outcome).toBe("conflict");
+      // And a batch key does not claim the bare key: a single job with it is a job of its own.
+      await enqueue(runner, keys, [await prepareJob(job, { n: 1 }, { idempotencyKey: "b-3" })], T0);
+      const [batched] = await enqueue(runner, keys, await prepareBatch(job, items(1), "b-3"), T0);
+      expect(batched!.outcome).toBe("created");
+    });
+
+    it("a keyed batch larger than one chunk (2,500 keys: three MGET chunks) replays in order", async () => {
+      const body = items(...Array.from({ length: 2_500 }, (_, n) => n));
+      const first = await enqueue(runner, keys, await prepareBatch(job, body, "big"), T0);
+      const again = await enqueue(runner, keys, await prepareBatch(job, body, "big"), T0);
+      expect(again.map((r) => r.id)).toEqual(first.map((r) => r.id));
+      expect(again.every((r) => r.outcome === "existing")).toBe(true);
+      expect(await direct.llen(keys.wait)).toBe(2_500);
+      const changed = await enqueue(runner, keys, await prepareBatch(job, [...body, { data: { n: -1 } }], "big"), T0);
+      expect(changed.at(-1)!.outcome).toBe("skipped");
+      expect(await direct.llen(keys.wait)).toBe(2_500);
+    });
   });
 
   it("enqueues a batch of 1000 in one call", async () => {

@@ -32,38 +32,50 @@ export const deepWebhookBody500: EdgeProbe = {
 
 /**
  * When Redis stalls (not down: the connection stays open, the command waits), the edge gives up after its
- * 5 s storage timeout and answers 503 — the batch route documents "Nothing was enqueued" — but the REST endpoint
- * has already sent the script to Redis, which runs it as soon as it resumes. The refused jobs exist and will
- * run; a client that retries the batch (no Idempotency-Key on that route) enqueues every job twice.
+ * 5 s storage timeout and answers 503, but the REST endpoint has already sent the script to Redis, which runs it
+ * as soon as it resumes: the refused jobs exist and will run. The edge cannot know, so the fix is on the
+ * client's side of the contract: the batch route takes an Idempotency-Key (it did not), and a retry with the
+ * same key and body answers the jobs the stalled request created instead of enqueueing them again.
+ * Reproduced while that retry is refused, or creates jobs of its own.
  */
 export const stalled503StillEnqueues: EdgeProbe = {
   id: "stalled-503-still-enqueues",
-  title: "A batch answered 503 while Redis stalled is enqueued anyway once Redis resumes (the 503 says nothing was)",
+  title: "A batch answered 503 while Redis stalled is still applied once Redis resumes, and a client's retry enqueued it twice (no Idempotency-Key on batches)",
   area: "edge",
-  status: "open",
+  status: "fixed",
+  fixedBy: "e63db47",
   async run(stack) {
     await stack.reset();
     const info = String(await stack.redis.call("INFO", "server"));
     const pid = Number(/process_id:(\d+)/.exec(info)?.[1]);
-    process.kill(pid, "SIGSTOP");
-    let status = 0;
-    let body = "";
-    try {
-      const response = await fetch(`${stack.edgeUrl}/v1/jobs/noop/batch`, {
+    const send = () =>
+      fetch(`${stack.edgeUrl}/v1/jobs/noop/batch`, {
         method: "POST",
-        headers: { authorization: `Bearer ${stack.apiKey}`, "content-type": "application/json" },
+        headers: { authorization: `Bearer ${stack.apiKey}`, "content-type": "application/json", "idempotency-key": "stalled-batch-1" },
         body: JSON.stringify([{ data: { n: 1 } }, { data: { n: 2 } }, { data: { n: 3 } }]),
       });
-      status = response.status;
-      body = await response.text();
+    process.kill(pid, "SIGSTOP");
+    let first: Response;
+    let firstBody = "";
+    try {
+      first = await send();
+      firstBody = await first.text();
     } finally {
       process.kill(pid, "SIGCONT");
     }
     await stack.upstash.redisReady();
+    const applied = (await stack.redis.keys("offload:{noop}:job:*")).length;
+    // The client's retry after the 503, as the route's 503 text tells it to.
+    const retry = await send();
+    const retryBody = await retry.text();
     const records = (await stack.redis.keys("offload:{noop}:job:*")).length;
+    const replayed = retry.headers.get("idempotent-replayed");
     return {
-      reproduced: status === 503 && records > 0,
-      evidence: `answer ${status} ${body.slice(0, 120)}; job records in Redis after it resumed: ${records}`,
+      // A stall that did not end in a 503 would test nothing: only a 503 followed by a safe retry counts as fixed.
+      reproduced: first.status !== 503 || retry.status !== 202 || records !== 3 || (applied > 0 && replayed !== "true"),
+      evidence:
+        `first answer ${first.status} ${firstBody.slice(0, 80)}; job records after Redis resumed: ${applied}; ` +
+        `retry with the same key: ${retry.status} (Idempotent-Replayed: ${replayed}) ${retryBody.slice(0, 80)}; job records now: ${records}`,
     };
   },
 };
