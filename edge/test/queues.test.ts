@@ -128,7 +128,7 @@ describe("documentation", () => {
     const webhook = doc.paths["/v1/jobs/webhook"].post;
     expect(webhook.requestBody.content["application/json"].schema.required).toEqual(["url", "body"]);
     expect(webhook.parameters.map((p: { name: string }) => p.name).sort()).toEqual(
-      ["backoff", "delay", "idempotency-key", "maxAttempts", "runAt", "timeout"].sort(),
+      ["backoff", "debounce", "dedupe", "delay", "idempotency-key", "maxAttempts", "runAt", "timeout"].sort(),
     );
     expect(webhook.responses["422"].content).toHaveProperty("application/problem+json");
   });
