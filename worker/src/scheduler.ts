@@ -30,7 +30,7 @@ export interface SchedulerOptions {
   runner: ScriptRunner;
   definition: JobDefinition;
   log: Logger;
-  /** True while a Redis outage is already reported once (reachability.ts): failed calls then log at debug only. */
+  /** True while the Redis outage is already reported (reachability.ts): failed calls then log at debug only. */
   redisDown?: () => boolean;
   /** Told about every job a fire created (tests and traces). */
   onFired?: (event: { queue: string; schedule: string; ticks: number[]; created: number }) => void;

@@ -3,6 +3,7 @@
  *   - the worst case it must survive: a worker that was idle takes a job and is SIGKILLed right away; the job
  *     comes back within one lease (+ the same bounded margin as crash.test.ts), although its idle peer's own
  *     heartbeat is a minute away: the claim made the lease short and its marker woke the peer;
+ *   - delayed jobs still start when due on a worker whose idle heartbeat is a minute away;
  *   - what an idle worker sends, counted by the server (INFO commandstats) over a fixed number of idle
  *     heartbeats, not over a wall-clock window: one tick per heartbeat, BLMOVEs re-issued as they time out, and
  *     nothing else.
@@ -105,6 +106,24 @@ describe("idle lease", () => {
     expect(status).toMatchObject({ state: "active", stalls: 1 });
     expect(Number(await redis.hget(EXECUTIONS_KEY, jobId))).toBe(2);
     expect(await redis.exists(keys.active(taker.worker.workerId))).toBe(0);
+  });
+
+  it("a delayed job still runs on time on a worker idle for a minute: the producer's marker and nextDue wake it", async () => {
+    freshQueue();
+    const worker = await spawnWorker();
+    await waitFor(() => isIdle(worker.workerId), { what: "worker idle" });
+    // Two delayed jobs, the second due later: the first one's marker wakes the worker, the claim's nextDue
+    // schedules the tick that promotes it, and the next nextDue the one after it (no heartbeat involved).
+    const first = await enqueueOne(runner(), keys, workJob, { ms: 1 }, { delayMs: 1_000 });
+    const second = await enqueueOne(runner(), keys, workJob, { ms: 1 }, { delayMs: 2_000 });
+    expect(await worker.nextStart()).toBe(`work.${first}`);
+    expect(await worker.nextStart()).toBe(`work.${second}`);
+    // waitForState gives up after 20 s: a promotion left to the minute-long idle heartbeat would fail here.
+    const done = await waitForState(runner(), keys, second, "completed");
+    // Started no earlier than due: promoted by the tick the claim's nextDue scheduled for its runAt.
+    expect(Date.parse(done.startedAt!)).toBeGreaterThanOrEqual(Date.parse(done.runAt!));
+    // And idle again once done: the next tick after the run wrote the far expiry.
+    await waitFor(() => isIdle(worker.workerId), { what: "idle again" });
   });
 
   it("an idle worker sends one tick per idle heartbeat and nothing else (counted by the server)", async () => {
