@@ -51,7 +51,8 @@ export function createApp(options: CreateAppOptions = {}): OpenAPIHono<AppEnv> {
   // At isolate start (index.ts builds the app at module scope), so a registry key that is not its job's name
   // fails the deploy instead of answering 202 for jobs no worker serves.
   assertRegistry(jobs);
-  const events = options.events ?? EVENTS;
+  // The shipped events fan out to shipped jobs: with a registry of its own and no events, an app serves none.
+  const events = options.events ?? (options.jobs ? {} : EVENTS);
   assertEventRegistry(events, jobs);
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
   app.onError(problemHandler({ log: options.log }));
