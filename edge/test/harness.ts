@@ -9,7 +9,7 @@ import { expect } from "vitest";
 import { unstable_startWorker } from "wrangler";
 import { queueKeys, type QueueKeys, type ScriptRunner } from "../../shared/src/index";
 import { ioredisRunner } from "../../shared/src/runners/ioredis-runner";
-import { startRedisServer, type RedisServerHandle } from "../../infra/test/redis-server";
+import { startRedisServer, type RedisServerHandle } from "../../infra/runtime/redis-server";
 import { startUpstashLocal, type UpstashLocal } from "../../infra/upstash-local/server";
 
 export const PRODUCER_KEY = "producer-key-0123456789";

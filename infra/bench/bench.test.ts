@@ -6,7 +6,7 @@
 import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { afterAll, beforeAll, expect, test } from "vitest";
-import { startRedisServer, type RedisServerHandle } from "../test/redis-server";
+import { startRedisServer, type RedisServerHandle } from "../runtime/redis-server";
 import { payloadOfSize, SYSTEMS } from "./bench-job";
 import { QUICK } from "./config";
 import { descendants, processCpuMs } from "./proc-cpu";

@@ -8,7 +8,7 @@ import { once } from "node:events";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { freePort } from "../test/free-port";
+import { freePort } from "../runtime/free-port";
 
 const root = join(import.meta.dirname, "../..");
 export const EDGE_API_KEY = "offload-bench-key";

@@ -11,7 +11,7 @@
  */
 import { mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { startRedisServer } from "../test/redis-server";
+import { startRedisServer } from "../runtime/redis-server";
 import { PAYLOAD, SYSTEMS, type SystemName } from "./bench-job";
 import { RedisAdmin } from "./redis-admin";
 import { PRODUCERS } from "./systems/index";

@@ -12,7 +12,7 @@
  */
 import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { startRedisServer, type RedisServerHandle } from "../test/redis-server";
+import { startRedisServer, type RedisServerHandle } from "../runtime/redis-server";
 import { FULL, QUICK } from "./config";
 import { loadAverage1m, machineInfo } from "./machine";
 import { RedisAdmin } from "./redis-admin";

@@ -10,7 +10,7 @@ import { randomBytes } from "node:crypto";
 import { resolve } from "node:path";
 import { Redis } from "ioredis";
 import { unstable_startWorker } from "wrangler";
-import { startRedisServer, type RedisServerHandle } from "../test/redis-server";
+import { startRedisServer, type RedisServerHandle } from "../runtime/redis-server";
 import { startUpstashLocal, type UpstashLocal } from "../upstash-local/server";
 
 export interface ChaosStack {

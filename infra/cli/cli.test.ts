@@ -15,8 +15,8 @@ import { queueKeys, type QueueKeys } from "../../shared/src/keys";
 import { ioredisRunner } from "../../shared/src/runners/ioredis-runner";
 import type { ScriptRunner } from "../../shared/src/script-runner";
 import { REPO_ROOT } from "../dev/config";
-import { freePort } from "../test/free-port";
-import { startRedisServer, type RedisServerHandle } from "../test/redis-server";
+import { freePort } from "../runtime/free-port";
+import { startRedisServer, type RedisServerHandle } from "../runtime/redis-server";
 
 const BIN = join(REPO_ROOT, "infra/cli/bin.mjs");
 let server: RedisServerHandle;

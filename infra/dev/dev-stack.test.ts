@@ -12,7 +12,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { afterEach, describe, expect, it } from "vitest";
-import { freePort } from "../test/free-port";
+import { freePort } from "../runtime/free-port";
 import { REPO_ROOT } from "./config";
 import { startDevStack } from "./stack";
 import { Webhook } from "standardwebhooks";

@@ -3,7 +3,7 @@
  * to the next), any free port otherwise, and the caller says which it got.
  */
 import { createServer } from "node:net";
-import { freePort } from "../test/free-port";
+import { freePort } from "../runtime/free-port";
 
 /** Whether a loopback listener could bind `port` right now. */
 export function isPortFree(port: number, host = "127.0.0.1"): Promise<boolean> {

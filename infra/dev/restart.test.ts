@@ -13,7 +13,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { queueKeys } from "../../shared/src/keys";
 import { pidHolding } from "../../worker/test/support/holding-pid";
 import { startTestReceiver } from "../../worker/test/support/webhook-receiver";
-import { freePort } from "../test/free-port";
+import { freePort } from "../runtime/free-port";
 import { REPO_ROOT, type DevStackOptions } from "./config";
 import { startDevStack } from "./stack";
 import { MAX_CRASHES_AT_START } from "../../shared/src/process/restart";

@@ -18,8 +18,8 @@
 import { spawn, spawnSync } from "node:child_process";
 import { Redis } from "ioredis";
 import { keySlot } from "./crc16";
-import { redisServerBinary, startRedisServer, type RedisServerHandle } from "./redis-server";
-import { freePort } from "./free-port";
+import { redisServerBinary, startRedisServer, type RedisServerHandle } from "../runtime/redis-server";
+import { freePort } from "../runtime/free-port";
 import { waitFor } from "./wait-for";
 
 export interface RedisClusterOptions {

@@ -7,7 +7,7 @@ import { once } from "node:events";
 import { fileURLToPath } from "node:url";
 import { Redis } from "@upstash/redis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startRedisServer, type RedisServerHandle } from "../test/redis-server";
+import { startRedisServer, type RedisServerHandle } from "../runtime/redis-server";
 
 const MAIN = fileURLToPath(new URL("./main.ts", import.meta.url));
 const VARIABLES = ["REDIS_URL", "UPSTASH_LOCAL_TOKEN", "UPSTASH_LOCAL_PORT", "UPSTASH_LOCAL_HOST"];

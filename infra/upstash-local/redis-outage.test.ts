@@ -3,7 +3,7 @@
  * recover by itself. Every wait is on an event (process exit, "Ready to accept connections", ioredis "ready").
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { freePort } from "../test/free-port";
+import { freePort } from "../runtime/free-port";
 import { startUpstashLocal } from "./server";
 import { errorOf, startFixture, TOKEN, type Fixture } from "./test-fixture";
 

@@ -4,7 +4,7 @@
  */
 import { Redis as UpstashRedis, type RedisConfigNodejs } from "@upstash/redis";
 import { Redis as IORedis } from "ioredis";
-import { startRedisServer, type RedisServerHandle } from "../test/redis-server";
+import { startRedisServer, type RedisServerHandle } from "../runtime/redis-server";
 import { startUpstashLocal, type UpstashLocal, type UpstashLocalOptions } from "./server";
 
 export const TOKEN = "test-token";

@@ -18,7 +18,7 @@ import { cancelJob, getStatus, parseStatsReply, statsCall } from "../src/ops/rea
 import { recoverCall } from "../src/ops/recover";
 import { envelopeFromClaim } from "../src/envelope";
 import type { ScriptRunner } from "../src/script-runner";
-import { startRedisServer, type RedisServerHandle } from "../../infra/test/redis-server";
+import { startRedisServer, type RedisServerHandle } from "../../infra/runtime/redis-server";
 import { RUNNERS, type RunnerHandle } from "./runners";
 import { adminCases } from "./admin-cases";
 import { scheduleCases } from "./schedule-cases";

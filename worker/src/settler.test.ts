@@ -6,7 +6,7 @@
 import type { Redis } from "ioredis";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startRedisServer, type RedisServerHandle } from "../../infra/test/redis-server";
+import { startRedisServer, type RedisServerHandle } from "../../infra/runtime/redis-server";
 import { queueKeys, type QueueKeys } from "../../shared/src/keys";
 import { claimCall, parseClaimReply } from "../../shared/src/ops/claim";
 import { enqueue, prepareJob } from "../../shared/src/ops/enqueue";

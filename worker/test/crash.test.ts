@@ -9,7 +9,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { queueKeys, type QueueKeys } from "../../shared/src/keys";
 import { getStatus } from "../../shared/src/ops/read";
 import { ioredisRunner } from "../../shared/src/runners/ioredis-runner";
-import { startRedisServer, type RedisServerHandle } from "../../infra/test/redis-server";
+import { startRedisServer, type RedisServerHandle } from "../../infra/runtime/redis-server";
 import { waitFor } from "../../infra/test/wait-for";
 import { EXECUTIONS_KEY, workJob } from "./fixtures/test-jobs";
 import { enqueueOne, forkWorker, waitForState, type ChildWorker } from "./support";

@@ -14,7 +14,7 @@ import { targetLocalId } from "../../shared/src/event-ids";
 import { queueKeys } from "../../shared/src/keys";
 import { getStatus } from "../../shared/src/ops/read";
 import { ioredisRunner } from "../../shared/src/runners/ioredis-runner";
-import { startRedisServer, type RedisServerHandle } from "../../infra/test/redis-server";
+import { startRedisServer, type RedisServerHandle } from "../../infra/runtime/redis-server";
 import { TARGETS } from "./fixtures/fan-out-worker";
 import { enqueueOne, waitForState } from "./support";
 

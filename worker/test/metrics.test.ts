@@ -9,7 +9,7 @@ import { Redis } from "ioredis";
 import { pino } from "pino";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { startRedisServer, type RedisServerHandle } from "../../infra/test/redis-server";
+import { startRedisServer, type RedisServerHandle } from "../../infra/runtime/redis-server";
 import { waitFor } from "../../infra/test/wait-for";
 import { JOBS } from "../../shared/src/jobs/index";
 import { queueKeys } from "../../shared/src/keys";

@@ -10,7 +10,7 @@ import { Redis } from "ioredis";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { queueKeys, type QueueKeys } from "../../shared/src/keys";
 import { scheduleLocalId } from "../../shared/src/schedules/ids";
-import { startRedisServer, type RedisServerHandle } from "../../infra/test/redis-server";
+import { startRedisServer, type RedisServerHandle } from "../../infra/runtime/redis-server";
 
 interface Started { jobId: string; schedule: string }
 interface Child { process: ChildProcess; nextStart(): Promise<Started>; exited: Promise<unknown> }

@@ -13,7 +13,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { JOBS } from "../../shared/src/jobs/index";
 import { queueKeys } from "../../shared/src/keys";
 import { ioredisRunner } from "../../shared/src/runners/ioredis-runner";
-import { startRedisServer, type RedisServerHandle } from "../../infra/test/redis-server";
+import { startRedisServer, type RedisServerHandle } from "../../infra/runtime/redis-server";
 import { waitFor } from "../../infra/test/wait-for";
 import { enqueueOne, waitForState } from "./support";
 import { pidHolding, pidOfWorkerId } from "./support/holding-pid";

@@ -5,8 +5,8 @@
  */
 import { Redis } from "ioredis";
 import { afterEach, describe, expect, it } from "vitest";
-import { freePort } from "../../infra/test/free-port";
-import { startRedisServer, type RedisServerHandle } from "../../infra/test/redis-server";
+import { freePort } from "../../infra/runtime/free-port";
+import { startRedisServer, type RedisServerHandle } from "../../infra/runtime/redis-server";
 import { waitFor } from "../../infra/test/wait-for";
 import { JOBS } from "../../shared/src/jobs/index";
 import { queueKeys } from "../../shared/src/keys";

@@ -9,7 +9,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { JOBS } from "../../shared/src/jobs/index";
 import { queueKeys, type QueueKeys } from "../../shared/src/keys";
 import { ioredisRunner } from "../../shared/src/runners/ioredis-runner";
-import { startRedisServer, type RedisServerHandle } from "../../infra/test/redis-server";
+import { startRedisServer, type RedisServerHandle } from "../../infra/runtime/redis-server";
 import { createWorker, type Worker } from "../src/worker";
 import { createWebhookHandler } from "../src/handlers/webhook";
 import { startTestReceiver, type TestReceiver } from "./support/webhook-receiver";

@@ -13,7 +13,7 @@ import { getStatus, parseStatsReply, statsCall } from "../../shared/src/ops/read
 import { enqueue, prepareJob } from "../../shared/src/ops/enqueue";
 import { ioredisRunner } from "../../shared/src/runners/ioredis-runner";
 import { JOBS } from "../../shared/src/jobs/index";
-import { startRedisServer, type RedisServerHandle } from "../../infra/test/redis-server";
+import { startRedisServer, type RedisServerHandle } from "../../infra/runtime/redis-server";
 import { buildWorker } from "../../infra/scripts/build-worker";
 import { createWorker, type Worker } from "../src/worker";
 import type { JobContext } from "../src/handler";

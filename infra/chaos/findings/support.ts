@@ -6,7 +6,7 @@ import { queueKeys, type QueueKeys } from "../../../shared/src/keys";
 import { enqueue, prepareJob } from "../../../shared/src/ops/enqueue";
 import { ioredisRunner } from "../../../shared/src/runners/ioredis-runner";
 import { createWorker, type Worker } from "../../../worker/src/worker";
-import { startRedisServer, type RedisServerHandle } from "../../test/redis-server";
+import { startRedisServer, type RedisServerHandle } from "../../runtime/redis-server";
 import { whereabouts } from "../audit";
 import { jobId } from "../../../shared/src/ids";
 

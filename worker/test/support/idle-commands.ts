@@ -11,7 +11,7 @@ import { once } from "node:events";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { Redis } from "ioredis";
-import { startRedisServer } from "../../../infra/test/redis-server";
+import { startRedisServer } from "../../../infra/runtime/redis-server";
 
 const seconds = Number(process.argv[2] ?? 60);
 const server = await startRedisServer();

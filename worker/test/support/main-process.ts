@@ -7,7 +7,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
-import { freePort } from "../../../infra/test/free-port";
+import { freePort } from "../../../infra/runtime/free-port";
 
 export interface LogLine {
   level: number;

@@ -1,6 +1,8 @@
 /**
- * A real redis-server per test file, on a free port, in its own temp directory, so a test may SIGKILL it
- * and start it again on the same data (AOF) without touching anyone else's Redis.
+ * A redis-server of our own, on a free port, in its own temp directory. `npm run dev` runs one for the local
+ * stack, the bench and the chaos suite one per run, and every test file one of its own — so a test may SIGKILL
+ * it and start it again on the same data (AOF) without touching anyone else's Redis. It lives here, not with
+ * the test helpers in infra/test/, because the dev stack needs it at run time.
  *
  * @example
  * const redis = await startRedisServer({ appendOnly: true });
