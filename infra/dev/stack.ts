@@ -19,7 +19,7 @@
  */
 import { mkdirSync } from "node:fs";
 import { join, relative } from "node:path";
-import { parseDuration } from "../../shared/src/duration";
+import { WorkerEnvSchema } from "../../worker/src/config";
 import { buildWorker } from "../scripts/build-worker";
 import { redisServerBinary } from "../runtime/redis-server";
 import { REPO_ROOT, type DevStackOptions } from "./config";
@@ -88,7 +88,11 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
   });
   const say = (line: string) => write("dev", line);
   const workerEnv = { ...process.env, ...options.workerEnv };
-  const workerGraceMs = parseDuration(workerEnv.WORKER_SHUTDOWN_GRACE ?? "25s") ?? 25_000;
+  // The worker's own rule (shared env parsers): an invalid value is the worker's one-line start-up error, and the
+  // reaper then allows the default.
+  const graceRule = WorkerEnvSchema.shape.WORKER_SHUTDOWN_GRACE;
+  const grace = graceRule.safeParse(workerEnv.WORKER_SHUTDOWN_GRACE);
+  const workerGraceMs = grace.success ? grace.data : graceRule.parse(undefined);
 
   // Before anything starts, so a missing binary is the only line printed.
   const redisSource: { url: string } | { binary: string } = options.redisUrl ? { url: options.redisUrl } : { binary: requireRedisServer() };
