@@ -4,6 +4,7 @@
  * if the child exits first.
  */
 import { Redis } from "ioredis";
+import { redactUrl } from "../../shared/src/redact-url";
 import type { ChildHandle } from "./processes";
 
 export class NotReadyError extends Error {
@@ -83,13 +84,5 @@ export async function pingRedis(url: string, timeoutMs: number): Promise<void> {
   }
 }
 
-/** A Redis URL with its password hidden, for messages. */
-export function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = "***";
-    return parsed.toString();
-  } catch {
-    return "(unparseable URL)";
-  }
-}
+/** stack.ts names the Redis it uses with it too. */
+export { redactUrl };

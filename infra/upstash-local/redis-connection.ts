@@ -10,6 +10,7 @@
  * - `retryStrategy`: keep reconnecting (backoff capped at 1 s, so a restarted dev Redis is picked up quickly).
  */
 import { Redis } from "ioredis";
+import { redactUrl } from "../../shared/src/redact-url";
 
 export interface RedisConnection {
   readonly redis: Redis;
@@ -69,20 +70,4 @@ export async function openRedisConnection(redisUrl: string): Promise<RedisConnec
       `${redactUrl(redisUrl)} (connection ${redis.status}; ${lastError ? `last error: ${lastError}` : failure})`,
     close: () => redis.disconnect(),
   };
-}
-
-/**
- * The URL without its password, for messages.
- *
- * @example
- * redactUrl("redis://:hunter2@localhost:6379/1"); // "redis://:***@localhost:6379/1"
- */
-export function redactUrl(redisUrl: string): string {
-  try {
-    const url = new URL(redisUrl);
-    if (url.password) url.password = "***";
-    return url.toString();
-  } catch {
-    return "(unparseable URL)";
-  }
 }
