@@ -3,6 +3,7 @@
  * finished), payload, options and result. Payloads, results and errors are untrusted and shown as text in
  * <pre> blocks (JSON.stringify, then escaped by hono/jsx).
  */
+import type { Child } from "hono/jsx";
 import type { JobDetail, JobState } from "../../../../shared/src/index";
 import { ActionForm, Layout, StateBadge, Time } from "./layout";
 
@@ -39,6 +40,16 @@ const ACTION_OF_STATE: Partial<Record<JobState, { path: string; label: string }>
   delayed: { path: "promote", label: "Run now" },
 };
 
+/** One row of the facts list: a term and what it is for this job. */
+function Fact(props: { term: string; children?: Child }) {
+  return (
+    <div>
+      <dt>{props.term}</dt>
+      <dd>{props.children}</dd>
+    </div>
+  );
+}
+
 const pretty = (value: unknown) => (value === undefined ? "" : JSON.stringify(value, null, 2) ?? String(value));
 
 export function JobPage(props: { job: JobDetail; queue: string; csrf: string; notice?: { kind: "ok" | "error"; text: string } | undefined }) {
@@ -71,35 +82,23 @@ export function JobPage(props: { job: JobDetail; queue: string; csrf: string; no
               <StateBadge state={job.state} />
             </dd>
           </div>
-          <div>
-            <dt>Type</dt>
-            <dd>{job.name}</dd>
-          </div>
-          <div>
-            <dt>Attempt</dt>
-            <dd>
-              {job.attempt} of {job.maxAttempts}
-            </dd>
-          </div>
-          <div>
-            <dt>Stalls</dt>
-            <dd>{job.stalls}</dd>
-          </div>
-          <div>
-            <dt>Progress</dt>
-            <dd>
-              {job.progress === null ? (
-                <span class="muted">—</span>
-              ) : (
-                <>
-                  <progress max="100" value={job.progress} aria-label="Progress">
-                    {job.progress} %
-                  </progress>{" "}
+          <Fact term="Type">{job.name}</Fact>
+          <Fact term="Attempt">
+            {job.attempt} of {job.maxAttempts}
+          </Fact>
+          <Fact term="Stalls">{job.stalls}</Fact>
+          <Fact term="Progress">
+            {job.progress === null ? (
+              <span class="muted">—</span>
+            ) : (
+              <>
+                <progress max="100" value={job.progress} aria-label="Progress">
                   {job.progress} %
-                </>
-              )}
-            </dd>
-          </div>
+                </progress>{" "}
+                {job.progress} %
+              </>
+            )}
+          </Fact>
         </dl>
         <section aria-labelledby="timeline-h">
           <h2 id="timeline-h">Timeline</h2>
