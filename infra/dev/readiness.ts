@@ -84,5 +84,5 @@ export async function pingRedis(url: string, timeoutMs: number): Promise<void> {
   }
 }
 
-/** stack.ts names the Redis it uses with it too. */
+/** Re-exported for stack.ts, whose start-up line names the Redis it uses (kept here so its imports stay put). */
 export { redactUrl };
