@@ -10,6 +10,7 @@
 import { Redis } from "ioredis";
 import { z } from "zod";
 import { DEFAULT_PREFIX } from "../../shared/src/keys";
+import { redactUrl as redactPassword } from "../../shared/src/redact-url";
 import { ConnectionClosedError } from "../../shared/src/runners/close-guard";
 import { CliError, EXIT } from "./exit-codes";
 
@@ -37,15 +38,9 @@ export function readCliEnv(env: Readonly<Record<string, string | undefined>>): C
   return parsed.data;
 }
 
-/** A Redis URL with its password hidden, for messages. */
+/** A Redis URL with its password hidden, for messages, without the trailing `/` of `redis://host:6379/`. */
 export function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = "***";
-    return parsed.toString().replace(/\/$/, "");
-  } catch {
-    return "(unparseable REDIS_URL)";
-  }
+  return redactPassword(url, "REDIS_URL").replace(/\/$/, "");
 }
 
 /**

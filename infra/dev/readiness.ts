@@ -5,6 +5,7 @@
  */
 import { Redis } from "ioredis";
 import type { ChildHandle } from "../../shared/src/process/children";
+import { redactUrl } from "../../shared/src/redact-url";
 
 export class NotReadyError extends Error {
   override readonly name = "NotReadyError";
@@ -83,13 +84,5 @@ export async function pingRedis(url: string, timeoutMs: number): Promise<void> {
   }
 }
 
-/** A Redis URL with its password hidden, for messages. */
-export function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = "***";
-    return parsed.toString();
-  } catch {
-    return "(unparseable URL)";
-  }
-}
+/** Re-exported for stack.ts, whose start-up line names the Redis it uses (kept here so its imports stay put). */
+export { redactUrl };

@@ -15,6 +15,7 @@
  * within one slot; run-commands.ts refuses one that does not.
  */
 import { Cluster, Redis, type RedisOptions } from "ioredis";
+import { redactUrl } from "../../shared/src/redact-url";
 
 export interface RedisConnection {
   readonly redis: Redis | Cluster;
@@ -101,21 +102,4 @@ function openCluster(redisUrls: string, settings: RedisOptions): Cluster {
     slotsRefreshTimeout: 10_000,
     clusterRetryStrategy: (attempt) => Math.min(attempt * 100, MAX_RECONNECT_DELAY_MS),
   });
-}
-
-/**
- * The URL without its password, for messages.
- *
- * @example
- * redactUrl("redis://:hunter2@localhost:6379/1"); // "redis://:***@localhost:6379/1"
- */
-export function redactUrl(redisUrl: string): string {
-  if (redisUrl.includes(",")) return redisUrl.split(",").map((one) => redactUrl(one.trim())).join(",");
-  try {
-    const url = new URL(redisUrl);
-    if (url.password) url.password = "***";
-    return url.toString();
-  } catch {
-    return "(unparseable URL)";
-  }
 }

@@ -15,6 +15,7 @@
  */
 import type { Redis } from "ioredis";
 import { stdSerializers, type Logger } from "pino";
+import { redactUrl } from "../../shared/src/redact-url";
 
 /** Commands whose arguments carry credentials. */
 const SECRET_COMMANDS = new Set(["auth", "hello", "migrate"]);
@@ -31,17 +32,6 @@ export function redactingErrSerializer(error: unknown): unknown {
     serialized.command = { name: command.name, args: ["(redacted)"] };
   }
   return serialized;
-}
-
-/** The URL without its password: `redis://user:***@host:6379/0`. Unparsable text is not echoed at all. */
-export function redactRedisUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = "***";
-    return parsed.toString();
-  } catch {
-    return "(unparsable REDIS_URL)";
-  }
 }
 
 /** What went wrong, in words a person acts on, and a stable code for logs and /healthz. */
@@ -80,7 +70,7 @@ export class RedisReachability {
   private everReady = false;
 
   constructor(private readonly o: ReachabilityOptions) {
-    this.address = redactRedisUrl(o.url);
+    this.address = redactUrl(o.url, "REDIS_URL");
   }
 
   /** True from the first failure until the connection is ready again (and before it was ever ready). */

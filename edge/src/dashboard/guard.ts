@@ -11,6 +11,7 @@
 import type { Context, MiddlewareHandler } from "hono";
 import { OffloadError } from "../../../shared/src/index";
 import type { AppEnv } from "../context";
+import { contentSecurityPolicy } from "../csp";
 import { readCookie } from "./cookie";
 import { SESSION_COOKIE, sessionsFor, type Session } from "./session";
 
@@ -21,16 +22,7 @@ export interface DashboardEnv extends AppEnv {
 /** A parsed urlencoded form: every field as the list of its values. */
 export type FormFields = Record<string, string[]>;
 
-export const CSP = [
-  "default-src 'none'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "img-src 'self' data:",
-  "connect-src 'self'",
-  "form-action 'self'",
-  "frame-ancestors 'none'",
-  "base-uri 'none'",
-].join("; ");
+export const CSP = contentSecurityPolicy();
 
 /** Forms here are a key, a token and at most a page of ids. */
 const MAX_FORM_BYTES = 65_536;

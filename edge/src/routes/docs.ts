@@ -9,21 +9,13 @@
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { Registry } from "../../../shared/src/index";
 import type { AppEnv } from "../context";
+import { contentSecurityPolicy } from "../csp";
 
 const SWAGGER_UI = "/docs/swagger-ui";
 
 // No inline script: the initializer is a static file too, so the page runs under a CSP of 'self' only.
-// Swagger UI sets element styles from script and ships inline SVG styles, hence 'unsafe-inline' for styles.
-const CSP = [
-  "default-src 'none'",
-  "script-src 'self'",
-  "style-src 'self' 'unsafe-inline'",
-  "img-src 'self' data:",
-  "connect-src 'self'",
-  "form-action 'self'",
-  "frame-ancestors 'none'",
-  "base-uri 'none'",
-].join("; ");
+// Swagger UI sets element styles from script and ships inline SVG styles, hence inline styles.
+const CSP = contentSecurityPolicy({ inlineStyles: true });
 
 const page = `<!doctype html>
 <html lang="en">

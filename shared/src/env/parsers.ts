@@ -28,8 +28,25 @@ export function formatDuration(ms: number): string {
   return `${ms}ms`;
 }
 
-const isBlank = (text: string | undefined): text is undefined | "" => text === undefined || text.trim() === "";
 const excerpt = (text: string) => JSON.stringify(text.length > 40 ? `${text.slice(0, 40)}…` : text);
+
+/**
+ * What every parser here shares: a zod schema over `string | undefined` that hands `read` the trimmed value, or
+ * `undefined` when the variable is unset or blank (each parser says what blank means), and a `reject` that turns
+ * a message into the variable's one issue.
+ */
+function envVariable<T>(read: (value: string | undefined, reject: (message: string) => never) => T) {
+  return z
+    .string()
+    .optional()
+    .transform((text, ctx) => {
+      const value = text === undefined || text.trim() === "" ? undefined : text.trim();
+      return read(value, (message) => {
+        ctx.addIssue({ code: "custom", message });
+        return z.NEVER;
+      });
+    });
+}
 
 export interface DurationRule {
   /** Used when the variable is unset or blank, e.g. "30s". */
@@ -50,29 +67,19 @@ export interface DurationRule {
  */
 export function envDuration(rule: DurationRule) {
   const { fallback, minMs, maxMs = 7 * 86_400_000 } = rule;
-  return z
-    .string()
-    .optional()
-    .transform((text, ctx) => {
-      const value = isBlank(text) ? fallback : text.trim();
-      const ms = parseDuration(value);
-      if (ms === undefined) {
-        ctx.addIssue({ code: "custom", message: `expected a duration such as 30s, 5m or 1500 (ms), got ${excerpt(value)}` });
-        return z.NEVER;
-      }
-      if (ms < minMs) {
-        const bare = /^\d+(\.\d+)?$/.test(value);
-        const guess = bare && Number(value) * 1_000 >= minMs ? `, did you mean "${value}s"?` : "";
-        const read = bare ? `${ms} ms (a bare number is milliseconds)` : formatDuration(ms);
-        ctx.addIssue({ code: "custom", message: `must be at least ${formatDuration(minMs)}; ${excerpt(value)} is ${read}${guess}` });
-        return z.NEVER;
-      }
-      if (ms > maxMs) {
-        ctx.addIssue({ code: "custom", message: `must be at most ${formatDuration(maxMs)}, got ${excerpt(value)}` });
-        return z.NEVER;
-      }
-      return ms;
-    });
+  return envVariable((given, reject) => {
+    const value = given ?? fallback;
+    const ms = parseDuration(value);
+    if (ms === undefined) return reject(`expected a duration such as 30s, 5m or 1500 (ms), got ${excerpt(value)}`);
+    if (ms < minMs) {
+      const bare = /^\d+(\.\d+)?$/.test(value);
+      const guess = bare && Number(value) * 1_000 >= minMs ? `, did you mean "${value}s"?` : "";
+      const read = bare ? `${ms} ms (a bare number is milliseconds)` : formatDuration(ms);
+      return reject(`must be at least ${formatDuration(minMs)}; ${excerpt(value)} is ${read}${guess}`);
+    }
+    if (ms > maxMs) return reject(`must be at most ${formatDuration(maxMs)}, got ${excerpt(value)}`);
+    return ms;
+  });
 }
 
 /**
@@ -82,17 +89,13 @@ export function envDuration(rule: DurationRule) {
  * envFlag(false).parse(undefined) // false
  */
 export function envFlag(fallback: boolean) {
-  return z
-    .string()
-    .optional()
-    .transform((text, ctx) => {
-      if (isBlank(text)) return fallback;
-      const value = text.trim().toLowerCase();
-      if (value === "true" || value === "1") return true;
-      if (value === "false" || value === "0") return false;
-      ctx.addIssue({ code: "custom", message: `expected true or false, got ${excerpt(text)}` });
-      return z.NEVER;
-    });
+  return envVariable((value, reject) => {
+    if (value === undefined) return fallback;
+    const lower = value.toLowerCase();
+    if (lower === "true" || lower === "1") return true;
+    if (lower === "false" || lower === "0") return false;
+    return reject(`expected true or false, got ${excerpt(value)}`);
+  });
 }
 
 export interface WholeNumberRule {
@@ -109,18 +112,13 @@ export interface WholeNumberRule {
  */
 export function envWholeNumber<const F extends number | undefined>(rule: WholeNumberRule & { fallback: F }) {
   const { fallback, min, max } = rule;
-  return z
-    .string()
-    .optional()
-    .transform((text, ctx): number | F => {
-      if (isBlank(text)) return fallback;
-      const value = text.trim();
-      if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max) {
-        ctx.addIssue({ code: "custom", message: `expected a whole number from ${min} to ${max}, got ${excerpt(value)}` });
-        return z.NEVER;
-      }
-      return Number(value);
-    });
+  return envVariable((value, reject): number | F => {
+    if (value === undefined) return fallback;
+    if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max) {
+      return reject(`expected a whole number from ${min} to ${max}, got ${excerpt(value)}`);
+    }
+    return Number(value);
+  });
 }
 
 /**
@@ -136,19 +134,11 @@ export const PREFIX_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
  * envPrefix("offload").parse("a:b") // throws: use 1 to 64 letters, digits, _ or -, …
  */
 export function envPrefix(fallback: string) {
-  return z
-    .string()
-    .optional()
-    .transform((text, ctx) => {
-      if (isBlank(text)) return fallback;
-      const value = text.trim();
-      if (!PREFIX_PATTERN.test(value)) {
-        ctx.addIssue({
-          code: "custom",
-          message: `use 1 to 64 letters, digits, _ or - (starting with a letter or digit), got ${excerpt(value)}`,
-        });
-        return z.NEVER;
-      }
-      return value;
-    });
+  return envVariable((value, reject) => {
+    if (value === undefined) return fallback;
+    if (!PREFIX_PATTERN.test(value)) {
+      return reject(`use 1 to 64 letters, digits, _ or - (starting with a letter or digit), got ${excerpt(value)}`);
+    }
+    return value;
+  });
 }

@@ -3,7 +3,8 @@
  * finished), payload, options and result. Payloads, results and errors are untrusted and shown as text in
  * <pre> blocks (JSON.stringify, then escaped by hono/jsx).
  */
-import type { JobDetail } from "../../../../shared/src/index";
+import type { Child } from "hono/jsx";
+import type { JobDetail, JobState } from "../../../../shared/src/index";
 import { ActionForm, Layout, StateBadge, Time } from "./layout";
 
 interface TimelineEvent {
@@ -32,11 +33,29 @@ export function timelineOf(job: JobDetail): TimelineEvent[] {
   return events.map((event, index) => ({ event, index })).sort((a, b) => (key(a.event) < key(b.event) ? -1 : key(a.event) > key(b.event) ? 1 : a.index - b.index)).map(({ event }) => event);
 }
 
+/** The one action a job's page offers in the states that have one: the form's path below the job, and its button. */
+const ACTION_OF_STATE: Partial<Record<JobState, { path: string; label: string }>> = {
+  dead: { path: "replay", label: "Replay" },
+  cancelled: { path: "retry", label: "Retry" },
+  delayed: { path: "promote", label: "Run now" },
+};
+
+/** One row of the facts list: a term and what it is for this job. */
+function Fact(props: { term: string; children?: Child }) {
+  return (
+    <div>
+      <dt>{props.term}</dt>
+      <dd>{props.children}</dd>
+    </div>
+  );
+}
+
 const pretty = (value: unknown) => (value === undefined ? "" : JSON.stringify(value, null, 2) ?? String(value));
 
 export function JobPage(props: { job: JobDetail; queue: string; csrf: string; notice?: { kind: "ok" | "error"; text: string } | undefined }) {
   const { job, csrf } = props;
   const href = `/dashboard/jobs/${encodeURIComponent(job.id)}`;
+  const action = ACTION_OF_STATE[job.state];
   const queueHref = `/dashboard/queues/${encodeURIComponent(props.queue)}`;
   return (
     <Layout title={job.id} csrf={csrf} section="queues" live notice={props.notice}>
@@ -46,24 +65,10 @@ export function JobPage(props: { job: JobDetail; queue: string; csrf: string; no
       <div class="title-row">
         <h1 class="job-id">{job.id}</h1>
         <div class="actions">
-          {job.state === "dead" && (
-            <ActionForm action={`${href}/replay`} csrf={csrf} class="inline">
+          {action && (
+            <ActionForm action={`${href}/${action.path}`} csrf={csrf} class="inline">
               <button type="submit" class="button">
-                Replay
-              </button>
-            </ActionForm>
-          )}
-          {job.state === "cancelled" && (
-            <ActionForm action={`${href}/retry`} csrf={csrf} class="inline">
-              <button type="submit" class="button">
-                Retry
-              </button>
-            </ActionForm>
-          )}
-          {job.state === "delayed" && (
-            <ActionForm action={`${href}/promote`} csrf={csrf} class="inline">
-              <button type="submit" class="button">
-                Run now
+                {action.label}
               </button>
             </ActionForm>
           )}
@@ -77,35 +82,23 @@ export function JobPage(props: { job: JobDetail; queue: string; csrf: string; no
               <StateBadge state={job.state} />
             </dd>
           </div>
-          <div>
-            <dt>Type</dt>
-            <dd>{job.name}</dd>
-          </div>
-          <div>
-            <dt>Attempt</dt>
-            <dd>
-              {job.attempt} of {job.maxAttempts}
-            </dd>
-          </div>
-          <div>
-            <dt>Stalls</dt>
-            <dd>{job.stalls}</dd>
-          </div>
-          <div>
-            <dt>Progress</dt>
-            <dd>
-              {job.progress === null ? (
-                <span class="muted">—</span>
-              ) : (
-                <>
-                  <progress max="100" value={job.progress} aria-label="Progress">
-                    {job.progress} %
-                  </progress>{" "}
+          <Fact term="Type">{job.name}</Fact>
+          <Fact term="Attempt">
+            {job.attempt} of {job.maxAttempts}
+          </Fact>
+          <Fact term="Stalls">{job.stalls}</Fact>
+          <Fact term="Progress">
+            {job.progress === null ? (
+              <span class="muted">—</span>
+            ) : (
+              <>
+                <progress max="100" value={job.progress} aria-label="Progress">
                   {job.progress} %
-                </>
-              )}
-            </dd>
-          </div>
+                </progress>{" "}
+                {job.progress} %
+              </>
+            )}
+          </Fact>
         </dl>
         <section aria-labelledby="timeline-h">
           <h2 id="timeline-h">Timeline</h2>

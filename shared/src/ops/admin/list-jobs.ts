@@ -9,6 +9,7 @@ import { JOB_STATES, pairsToObject, type JobState } from "../../record";
 import { scriptCall, type ScriptCall, type ScriptRunner } from "../../script-runner";
 import { decodeCursor, encodeCursor, type CursorParts } from "./cursor";
 import { recordToJobDetail } from "./job-detail";
+import { stateIndexKeys } from "./state-keys";
 import type { JobDetail, JobPage } from "./types";
 
 export const LIST_LIMIT_MAX = 500;
@@ -25,20 +26,7 @@ export function listJobsCall(
   after: CursorParts = { a: "", b: "" },
   maxBytes: number = LIST_PAGE_BYTES,
 ): ScriptCall {
-  return scriptCall(
-    "list_jobs",
-    {
-      meta: keys.meta,
-      wait: keys.wait,
-      paused: keys.paused,
-      delayed: keys.delayed,
-      workers: keys.workers,
-      dead: keys.dead,
-      completed: keys.completed,
-      cancelled: keys.cancelled,
-    },
-    [keys.jobPrefix, keys.activePrefix, state, limit, after.a, after.b, maxBytes],
-  );
+  return scriptCall("list_jobs", stateIndexKeys(keys), [keys.jobPrefix, keys.activePrefix, state, limit, after.a, after.b, maxBytes]);
 }
 
 export function parseListJobsReply(keys: QueueKeys, state: JobState, reply: unknown): JobPage {

@@ -6,26 +6,18 @@
 import type { QueueKeys } from "../../keys";
 import { pairsToObject } from "../../record";
 import { scriptCall, type ScriptCall, type ScriptRunner } from "../../script-runner";
+import { stateIndexKeys } from "./state-keys";
 import { HISTORY_BINS_MS, HISTORY_MINUTES, type HistoryBucket, type QueueDetail, type QueueWorkerInfo } from "./types";
 
 const MINUTE_MS = 60_000;
 
 export function queueDetailCall(keys: QueueKeys, firstMinute: number, minutes: number): ScriptCall {
-  return scriptCall(
-    "queue_detail",
-    {
-      meta: keys.meta,
-      wait: keys.wait,
-      paused: keys.paused,
-      delayed: keys.delayed,
-      workers: keys.workers,
-      dead: keys.dead,
-      completed: keys.completed,
-      cancelled: keys.cancelled,
-      stats: keys.stats,
-    },
-    [keys.activePrefix, keys.historyPrefix, firstMinute, minutes],
-  );
+  return scriptCall("queue_detail", { ...stateIndexKeys(keys), stats: keys.stats }, [
+    keys.activePrefix,
+    keys.historyPrefix,
+    firstMinute,
+    minutes,
+  ]);
 }
 
 /**
