@@ -2,7 +2,8 @@
  * Claim: take up to `max` jobs into this worker's in-flight list, after applying the settlements it carries and
  * promoting due delayed jobs. "Finish these, give me the next" is one script call.
  */
-import { minuteOf, type QueueKeys } from "../keys";
+import type { QueueKeys } from "../keys";
+import { moveKeys } from "./move-keys";
 import { scriptCall, type ScriptCall } from "../script-runner";
 import { parseSettleReply, settlementArgs, type Settlement } from "./settle";
 import { JOB_DEFAULTS } from "../job-definition";
@@ -43,16 +44,9 @@ export function claimCall(keys: QueueKeys, workerId: string, max: number, option
   return scriptCall(
     "claim",
     {
-      wait: keys.wait,
+      ...moveKeys(keys, now),
       active: keys.active(workerId),
-      delayed: keys.delayed,
-      wake: keys.wake,
-      dead: keys.dead,
-      stats: keys.stats,
-      meta: keys.meta,
-      paused: keys.paused,
       completed: keys.completed,
-      history: keys.history(minuteOf(now)),
       workers: keys.workers,
     },
     [

@@ -1,5 +1,6 @@
 /** Settle: apply the outcomes of finished runs, many per call. */
-import { minuteOf, type QueueKeys } from "../keys";
+import type { QueueKeys } from "../keys";
+import { moveKeys } from "./move-keys";
 import { scriptCall, type ScriptCall } from "../script-runner";
 
 /** `handBack`: not run to the end (shutdown); the attempt is given back and the job is first in line again. */
@@ -42,16 +43,9 @@ export function settleCall(
   return scriptCall(
     "settle",
     {
+      ...moveKeys(keys, now),
       active: keys.active(workerId),
-      wait: keys.wait,
-      delayed: keys.delayed,
-      dead: keys.dead,
-      stats: keys.stats,
-      wake: keys.wake,
-      meta: keys.meta,
-      paused: keys.paused,
       completed: keys.completed,
-      history: keys.history(minuteOf(now)),
     },
     args,
   );

@@ -1,5 +1,6 @@
 /** Tick: lease refresh + reaping of dead workers + promotion of due delayed jobs, in one call. */
-import { minuteOf, type QueueKeys } from "../keys";
+import type { QueueKeys } from "../keys";
+import { moveKeys } from "./move-keys";
 import { scriptCall, type ScriptCall } from "../script-runner";
 
 export interface TickParams {
@@ -27,15 +28,8 @@ export function tickCall(keys: QueueKeys, params: TickParams, now: number = Date
   return scriptCall(
     "tick",
     {
+      ...moveKeys(keys, now),
       workers: keys.workers,
-      wait: keys.wait,
-      delayed: keys.delayed,
-      wake: keys.wake,
-      dead: keys.dead,
-      stats: keys.stats,
-      meta: keys.meta,
-      paused: keys.paused,
-      history: keys.history(minuteOf(now)),
       schedulesDue: keys.schedulesDue,
     },
     [now, params.workerId, params.leaseMs, keys.activePrefix, keys.jobPrefix, params.maxStalls, params.deadTtlMs, ...(params.idleLeaseMs ? [params.idleLeaseMs] : [])],
