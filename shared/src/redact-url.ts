@@ -12,9 +12,9 @@
  * redactUrl("redis://:pw@a:7000,redis://:pw@b:7001"); // "redis://:***@a:7000,redis://:***@b:7001"
  */
 export function redactUrl(url: string, what = "URL"): string {
-  // A cluster's seed nodes are several URLs separated by commas (REDIS_CLUSTER=true): hide each one's password.
-  if (url.includes(",")) return url.split(",").map((one) => redactUrl(one.trim(), what)).join(",");
   try {
+    // A cluster's seed nodes are several URLs separated by commas (REDIS_CLUSTER=true): hide each one's password.
+    if (url.includes(",")) return url.split(",").map((one) => redactUrl(one.trim(), what)).join(",");
     const parsed = new URL(url);
     if (parsed.password) parsed.password = "***";
     return parsed.toString();

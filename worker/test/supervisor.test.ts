@@ -149,7 +149,9 @@ describe("WORKER_PROCESSES", () => {
     supervisor.process.kill("SIGKILL");
     await supervisor.exited;
     // Not our children: their end can only be watched for, not awaited.
-    await waitFor(() => supervisor.pids.every((pid) => !alive(pid)), { what: "the orphaned worker processes to exit" });
+    // A graceful stop (each child ends its blocking pop, ticks its lease away and exits) took 3 s alone and more
+    // than 20 s once in a full parallel run on 2 cores: allow 45 s, still inside the test's own limit.
+    await waitFor(() => supervisor.pids.every((pid) => !alive(pid)), { what: "the orphaned worker processes to exit", timeoutMs: 45_000 });
     expect(await redis.zcard(keys.workers)).toBe(0); // a graceful stop: each gave its lease up
   });
 
