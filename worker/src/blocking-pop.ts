@@ -70,9 +70,14 @@ export class BlockingPop {
     this.movedEntry = undefined;
   }
 
-  /** Resolves once no recovery is running; claims call it first. */
-  async recovered(): Promise<void> {
-    while (this.recovering) await this.recovering;
+  /**
+   * The recovery running now, if any: a claim awaits it and checks again. The check must be synchronous, right
+   * before the claim is sent — an `await` on an already settled promise still yields a turn, in which lane 0 can
+   * start a recovery that snapshots the claims in flight without this one, and then hands back the jobs it takes
+   * (the recover-races-claim-lane finding, back after this check moved behind an async function).
+   */
+  get recovery(): Promise<void> | undefined {
+    return this.recovering;
   }
 
   /** One BLMOVE, raced against a watchdog: a silently dead connection must not park the loop forever. */

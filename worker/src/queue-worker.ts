@@ -194,7 +194,8 @@ export class QueueWorker {
   /** Claims up to this lane's share of the free slots; -1 when another lane took the last free slot first. */
   private async claim(lane: number): Promise<number> {
     const { keys, workerId, runner, slots } = this.o;
-    await this.pop.recovered();
+    // No await between this check and sending the claim (see BlockingPop.recovery).
+    for (let recovery = this.pop.recovery; recovery; recovery = this.pop.recovery) await recovery;
     const reserved = slots.reserve(this.laneShare);
     if (reserved === 0) return -1;
     const moved = lane === 0 ? this.pop.moved : undefined;
