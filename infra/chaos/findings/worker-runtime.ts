@@ -20,14 +20,15 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * with NOSCRIPT (always, the first time after a Redis restart or SCRIPT FLUSH) the runner re-sends the body one
  * round trip later; a claim lane 1 sent in between runs first, and `recover`, holding the older list of known
  * ids, hands the jobs that claim just took back to the wait list. They run twice, in one live worker that
- * neither crashed nor lost its lease.
+ * neither crashed nor lost its lease. Came back once after the worker split (3abf1b7): the claim's "is a recovery
+ * running?" check sat behind an `await`, which yields a turn in which the recovery can begin without it.
  */
 export const recoverRacesClaimLane: Probe = {
   id: "recover-races-claim-lane",
   title: "Connection drops make a live worker run jobs twice: `recover` hands back jobs the other claim lane just claimed",
   area: "worker",
   status: "fixed",
-  fixedBy: "ebbe31c",
+  fixedBy: "ebbe31c, 3abf1b7",
   async run() {
     const r = await probeRedis();
     const proxy = await startTcpProxy({ port: r.server.port });
