@@ -14,6 +14,7 @@ import { queueKeys } from "../../shared/src/keys";
 import { pidHolding } from "../../worker/test/support/holding-pid";
 import { startTestReceiver } from "../../worker/test/support/webhook-receiver";
 import { freePort } from "../runtime/free-port";
+import { waitFor } from "../test/wait-for";
 import { REPO_ROOT, type DevStackOptions } from "./config";
 import { startDevStack } from "./stack";
 import { MAX_CRASHES_AT_START } from "../../shared/src/process/restart";
@@ -69,16 +70,6 @@ function livingMembers(pgids: readonly number[]): string[] {
     .map((fields) => fields.join(" "));
 }
 
-async function until<T>(check: () => Promise<T | undefined>, timeoutMs: number, what: string): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000}s waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
 describe("the dev stack restarts a worker that dies", () => {
   it("WORKERS=3: a SIGKILLed worker's slow job is finished by another worker, and the worker is restarted", async () => {
     const { options, lines, nextLine } = await stackOptions({
@@ -126,14 +117,13 @@ describe("the dev stack restarts a worker that dies", () => {
 
       // The killed process is gone, so the redelivery is another worker's: the lease expired and it was reaped.
       await receiver.nextDelivery();
-      const finished = await until(
+      const finished = await waitFor(
         async () => {
           const status = await fetch(`${stack.edgeUrl}/v1/jobs/${job.id}`, { headers: auth });
           const body = (await status.json()) as { state: string; result?: { status: number } };
           return body.state === "completed" ? body : undefined;
         },
-        20_000,
-        `job ${job.id} to complete`,
+        { timeoutMs: 20_000, intervalMs: 100, what: `job ${job.id} to complete` },
       );
       expect(finished.result).toMatchObject({ status: 200 });
       expect(await redis.hget(queueKeys("webhook").stats, "stalled")).toBe("1");
@@ -194,13 +184,12 @@ describe("the dev stack restarts a worker that dies", () => {
         body: "{}",
       });
       const job = (await response.json()) as { id: string };
-      const done = await until(
+      const done = await waitFor(
         async () => {
           const body = (await (await fetch(`${stack.edgeUrl}/v1/jobs/${job.id}`, { headers: auth })).json()) as { state: string };
           return body.state === "completed" ? body : undefined;
         },
-        15_000,
-        "the noop job to complete",
+        { timeoutMs: 15_000, intervalMs: 100, what: "the noop job to complete" },
       );
       expect(done.state).toBe("completed");
       expect(stackFailed).toBe(false);
