@@ -94,8 +94,9 @@ function startChild(index: number, env: WorkerEnv, log: Logger): SupervisedWorke
         args: [...process.execArgv, process.argv[1]!],
         cwd: process.cwd(),
         env: { ...process.env, WORKER_PROCESSES: "1", HEALTH_PORT: "0", [SUPERVISED_ENV]: "1" },
-        // Children's lines are already pino JSON (or a one-line config error): passed through as they are.
-        onLine: (line) => process.stdout.write(`${line}\n`),
+        // Children's lines are already pino JSON (or a one-line config error): written to our stdout directly.
+        inheritOutput: true,
+        onLine: () => {},
         ipc: true,
       }),
     watchReady: (child, ready) =>

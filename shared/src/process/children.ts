@@ -22,8 +22,16 @@ export interface ChildSpec {
   args: readonly string[];
   cwd: string;
   env: NodeJS.ProcessEnv;
-  /** Every line the child writes on stdout or stderr. */
+  /** Every line the child writes on stdout or stderr (not called with `inheritOutput`). */
   onLine(line: string): void;
+  /**
+   * The child writes straight to this process's stdout and stderr instead of a pipe read here: nothing to
+   * re-emit, and its output outlives this process. Why the worker supervisor wants it: a child whose stdout is
+   * its supervisor's pipe gets EPIPE once the supervisor is SIGKILLed, and pino's sonic-boom then retries the
+   * failed line every 100 ms in its exit-time flushSync, so the child never exits. `subscribe` and `tail` see
+   * nothing in this mode.
+   */
+  inheritOutput?: boolean;
   /** Opens an IPC channel (`process.send` in the child); its messages reach `onMessage` listeners. */
   ipc?: boolean;
 }
@@ -64,7 +72,12 @@ export function spawnChild(spec: ChildSpec): ChildHandle {
     cwd: spec.cwd,
     env: spec.env,
     detached: true,
-    stdio: spec.ipc ? ["ignore", "pipe", "pipe", "ipc"] : ["ignore", "pipe", "pipe"],
+    stdio: [
+      "ignore",
+      spec.inheritOutput ? "inherit" : "pipe",
+      spec.inheritOutput ? "inherit" : "pipe",
+      ...(spec.ipc ? (["ipc"] as const) : []),
+    ],
   });
   const listeners = new Set<(line: string) => void>();
   const recent: string[] = [];
@@ -83,7 +96,7 @@ export function spawnChild(spec: ChildSpec): ChildHandle {
     });
   });
 
-  for (const stream of [child.stdout!, child.stderr!]) {
+  for (const stream of spec.inheritOutput ? [] : [child.stdout!, child.stderr!]) {
     createInterface({ input: stream, crlfDelay: Infinity }).on("line", (line) => {
       recent.push(line);
       if (recent.length > TAIL_LINES) recent.shift();
