@@ -9,6 +9,7 @@ import type { Logger } from "pino";
 import { newLocalId } from "../../shared/src/ids";
 import type { Registry } from "../../shared/src/jobs/index";
 import { queueKeys } from "../../shared/src/keys";
+import { closeGuard } from "../../shared/src/runners/close-guard";
 import { ioredisRunner } from "../../shared/src/runners/ioredis-runner";
 import { HardStop } from "./hard-stop";
 import { parseStatsReply, statsCall, type QueueStats } from "../../shared/src/ops/read";
@@ -122,7 +123,9 @@ export function createWorker(options: WorkerOptions): Worker {
       runner,
       blocking,
       killClient: async (clientId) => {
-        await commands.call("CLIENT", "KILL", "ID", String(clientId));
+        // Guarded like every call: an unanswered CLIENT KILL on a connection that drops would otherwise hang
+        // recovery (and with it the queue's fetch loop and the worker's stop) forever.
+        await closeGuard(commands)(commands.call("CLIENT", "KILL", "ID", String(clientId)));
       },
       registry: options.registry,
       handlers,
