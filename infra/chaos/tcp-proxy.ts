@@ -11,6 +11,9 @@
  * proxy.stall(); ...; proxy.resume();
  * proxy.drop();
  * await proxy.close();
+ *
+ * `dropWhen(bytes)` arms a one-shot trap instead: the first chunk a client sends that contains `bytes` is not
+ * forwarded, and every connection is dropped at that moment — the command is lost in flight, unanswered.
  */
 import { createServer, connect, type Socket } from "node:net";
 import type { AddressInfo } from "node:net";
@@ -20,6 +23,7 @@ export interface TcpProxy {
   /** `redis://127.0.0.1:<port>` */
   readonly url: string;
   drop(): number;
+  dropWhen(bytes: string): Promise<void>;
   stall(): void;
   resume(): void;
   readonly stalled: boolean;
@@ -39,6 +43,7 @@ export async function startTcpProxy(target: { host?: string; port: number }): Pr
   let stalled = false;
   /** Connections accepted during a stall, connected upstream on resume. */
   let held: Pair[] = [];
+  let trap: { bytes: string; sprung: () => void } | undefined;
 
   const destroy = (pair: Pair) => {
     pairs.delete(pair);
@@ -51,7 +56,16 @@ export async function startTcpProxy(target: { host?: string; port: number }): Pr
     pair.upstream = upstream;
     upstream.setNoDelay(true);
     // Manual forwarding (not pipe) so a stall can pause both directions and keep the bytes.
-    pair.client.on("data", (chunk) => upstream.write(chunk));
+    pair.client.on("data", (chunk: Buffer) => {
+      if (trap && chunk.includes(trap.bytes)) {
+        const { sprung } = trap;
+        trap = undefined;
+        for (const open of [...pairs]) destroy(open);
+        sprung();
+        return;
+      }
+      upstream.write(chunk);
+    });
     upstream.on("data", (chunk) => pair.client.write(chunk));
     upstream.on("error", () => destroy(pair));
     upstream.on("close", () => destroy(pair));
@@ -83,6 +97,9 @@ export async function startTcpProxy(target: { host?: string; port: number }): Pr
     url: `redis://127.0.0.1:${port}`,
     get stalled() {
       return stalled;
+    },
+    dropWhen(bytes) {
+      return new Promise<void>((sprung) => (trap = { bytes, sprung }));
     },
     drop() {
       const count = pairs.size;

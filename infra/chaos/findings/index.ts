@@ -6,11 +6,12 @@
 import { deepWebhookBody500, stalled503StillEnqueues, type EdgeProbe } from "./edge";
 import { tickDropsUnclaimedEntries, wrongTypeBlocksQueue } from "./protocol";
 import type { Probe } from "./support";
-import { deepPayloadCrashesWorker, emptyEntryViaBlmove, nonUtf8Entry, recoverRacesClaimLane, zombieBlmoveAtStop } from "./worker-runtime";
+import { deepPayloadCrashesWorker, emptyEntryViaBlmove, nonUtf8Entry, recoverHangsOnLostClientKill, recoverRacesClaimLane, zombieBlmoveAtStop } from "./worker-runtime";
 
 /** Probes that bring their own Redis (and worker). */
 export const STANDALONE_PROBES: Probe[] = [
   recoverRacesClaimLane,
+  recoverHangsOnLostClientKill,
   tickDropsUnclaimedEntries,
   zombieBlmoveAtStop,
   wrongTypeBlocksQueue,

@@ -65,6 +65,50 @@ export const recoverRacesClaimLane: Probe = {
 };
 
 /**
+ * Recovery (blocking-pop.ts) first ends stale blocking connections on the server with `CLIENT KILL ID`. That one
+ * call went out on the command connection without the close guard every other call has; with
+ * `autoResendUnfulfilledCommands: false`, ioredis drops a command whose connection closes before the reply and
+ * never settles its promise. A connection drop with CLIENT KILL in flight therefore hung recovery forever: lane 0
+ * stopped claiming, the queue's backlog sat untouched in a worker that still looked healthy, and its stop hung.
+ * Seen in CI as the connection-drops probe above timing out (1 run in 5 under load).
+ */
+export const recoverHangsOnLostClientKill: Probe = {
+  id: "recover-hangs-on-lost-client-kill",
+  title: "A connection drop while recovery's CLIENT KILL is in flight hangs the queue's fetch loop and the worker's stop forever",
+  area: "worker",
+  status: "fixed",
+  fixedBy: "31bbb70",
+  async run() {
+    const r = await probeRedis();
+    const proxy = await startTcpProxy({ port: r.server.port });
+    const { worker, runs } = noopWorker(proxy.url, { concurrency: 8 });
+    let stopped = false;
+    try {
+      await worker.start();
+      await waitFor(async () => String(await r.redis.call("CLIENT", "LIST")).includes("cmd=blmove"), { what: "the worker to block" });
+      // The first drop makes the blocking connection stale (recovery must CLIENT KILL it); the trap drops every
+      // connection again the moment that CLIENT KILL is sent, so its reply never comes.
+      const sprung = proxy.dropWhen("KILL");
+      proxy.drop();
+      await sprung;
+      await r.enqueueNoop({}); // the only job of the run
+      const deadline = Date.now() + 15_000;
+      while (Date.now() < deadline && runs.size === 0) await sleep(50);
+      const ran = runs.size > 0;
+      stopped = await Promise.race([worker.stop().then(() => true, () => true), sleep(10_000).then(() => false)]);
+      return {
+        reproduced: !ran || !stopped,
+        evidence: `after the lost CLIENT KILL a job enqueued ${ran ? "ran" : "did not run within 15 s"}; stop ${stopped ? "finished" : "did not finish within 10 s"}`,
+      };
+    } finally {
+      if (!stopped) void worker.stop().catch(() => {}); // with the bug it never settles
+      await proxy.close();
+      await r.close();
+    }
+  },
+};
+
+/**
  * At a clean stop, `stopFetching` only disconnects the blocking connection; Redis may still hold that client's
  * BLMOVE for a moment. The stop `tick` (lease 0) that follows RPUSHes leftovers back to wait, the still-blocked
  * BLMOVE moves them straight into this worker's in-flight list again, and the tick has already removed the worker
