@@ -16,6 +16,7 @@
   KEYS[10] history  HASH  this minute's history bucket: settled outcomes, and `waiting` (ready-list depth)
   KEYS[11] workers  ZSET  worker id -> lease expiry (ms): a claim that takes jobs while this worker's lease says
           "idle" (expiry further than one lease away) makes it short again and wakes a blocked peer (see below)
+  KEYS[12] callbacks HASH completion callbacks recorded by the settlements carried along (as in `settle`)
   ARGV[1] now (ms)
   ARGV[2] job key prefix
   ARGV[3] max jobs to claim
@@ -42,7 +43,7 @@ local poisonTtl = tonumber(ARGV[5])
 local KNOWN_STATES = { delayed = true, active = true, completed = true, dead = true, cancelled = true }
 local k = {
   active = KEYS[2], wait = KEYS[1], delayed = KEYS[3], dead = KEYS[5], stats = KEYS[6], wake = KEYS[4],
-  meta = KEYS[7], paused = KEYS[8], completed = KEYS[9], history = KEYS[10],
+  meta = KEYS[7], paused = KEYS[8], completed = KEYS[9], history = KEYS[10], callbacks = KEYS[12],
 }
 -- One HGET per claim call, not per job.
 k.ready = readyList(k)

@@ -11,6 +11,8 @@
   KEYS[9] history   HASH  this minute's history bucket: `waiting` (ready-list depth), stall deaths
   KEYS[10] schedulesDue ZSET schedule id -> next fire (ms): its head is returned, so a worker's schedule timer
           learns the earliest fire at no extra command (API changes also push the marker: schedule_upsert)
+  KEYS[11] callbacks HASH completion callbacks not yet moved into the `callback` queue: stall deaths add theirs,
+          and whether any is left is returned, so entries a SIGKILLed worker left behind are moved by the next tick
   ARGV[1] now (ms)
   ARGV[2] this worker's id
   ARGV[3] lease (ms); "0" = clean shutdown: leave the registry and hand back whatever is still in this
@@ -22,7 +24,8 @@
   ARGV[8] idle lease (ms), optional: while this worker's in-flight list is empty its entry gets this far expiry
           instead (nothing to reap, so nobody needs to watch it closely); its claim makes it short again
   returns { nextDue (ms, -1 none), earliest lease expiry of another worker (ms, -1 none), jobs reaped, jobs dead,
-            earliest schedule fire (ms, -1 none), the expiry written for this worker (ms, -1 when it left) }
+            earliest schedule fire (ms, -1 none), the expiry written for this worker (ms, -1 when it left),
+            callbacks waiting to be moved (1/0) }
 ]]
 -- @include prelude
 -- @include promote_due
@@ -35,7 +38,7 @@ local idleLease = tonumber(ARGV[8] or '0') or 0
 local reaped, died = 0, 0
 local k = {
   wait = KEYS[2], delayed = KEYS[3], wake = KEYS[4], dead = KEYS[5], stats = KEYS[6], meta = KEYS[7],
-  paused = KEYS[8], history = KEYS[9],
+  paused = KEYS[8], history = KEYS[9], callbacks = KEYS[11],
 }
 -- One HGET per tick: reaped and promoted jobs go to the paused list while the queue is paused.
 k.ready = readyList(k)
@@ -103,4 +106,5 @@ end
 flushTally(k, now, redis.call('LLEN', k.ready))
 -- One ZRANGE of the head, whatever the number of schedules.
 local schedule = redis.call('ZRANGE', KEYS[10], 0, 0, 'WITHSCORES')
-return { nextDue, earliestOther, reaped, died, tonumber(schedule[2] or '-1'), expiry }
+-- One EXISTS per tick: callbacks recorded but not moved on (their worker died right after settling).
+return { nextDue, earliestOther, reaped, died, tonumber(schedule[2] or '-1'), expiry, redis.call('EXISTS', KEYS[11]) }

@@ -4,6 +4,7 @@
  */
 import type { z } from "zod";
 import type { BackoffPolicy } from "./backoff";
+import type { CallbackOutcome } from "./callbacks";
 import { QUEUE_NAME } from "./ids";
 import type { CodeSchedule } from "./schedules/spec";
 
@@ -12,6 +13,14 @@ import type { CodeSchedule } from "./schedules/spec";
  * Checked when a worker serving the job starts (a bad one stops it with one line naming the schedule).
  */
 export type JobSchedule<S extends z.ZodType> = Omit<CodeSchedule, "data"> & { data: z.input<S> };
+
+/** A completion callback: where the status record is POSTed when the job ends with one of `on`. */
+export interface JobCallback {
+  /** http(s) URL; the webhook job's SSRF rules apply when it is sent. */
+  url: string;
+  /** Default both. */
+  on?: readonly CallbackOutcome[];
+}
 
 export interface JobDefinitionInput<N extends string, S extends z.ZodType> {
   /** Lower-case letters, digits and dashes; also the queue name (one queue per job type). */
@@ -34,6 +43,11 @@ export interface JobDefinitionInput<N extends string, S extends z.ZodType> {
   /** Recurring schedules, upserted by workers at start; code is their source of truth. */
   schedules?: readonly JobSchedule<S>[];
   /**
+   * Default completion callback of every job of this type enqueued without `callback=` (a request's
+   * `callbackOn` alone narrows this default). Written into each job's record at enqueue time.
+   */
+  callback?: JobCallback;
+  /**
    * Created by Offload itself, never by a producer: no `POST /v1/jobs/{name}` route (the built-in `event` job,
    * which a worker expands into an event's target jobs, is published through `POST /v1/events/{name}`).
    */
@@ -51,6 +65,7 @@ export interface JobDefinition<N extends string = string, S extends z.ZodType = 
   maxStalls: number;
   runIn: "main" | "thread";
   schedules: readonly JobSchedule<S>[];
+  callback?: JobCallback;
   internal: boolean;
 }
 
@@ -80,6 +95,9 @@ export function defineJob<const N extends string, S extends z.ZodType>(
   if (!Number.isInteger(maxAttempts) || maxAttempts < 1 || maxAttempts > MAX_ATTEMPTS_LIMIT) {
     throw new Error(`Job "${input.name}": maxAttempts must be an integer from 1 to ${MAX_ATTEMPTS_LIMIT}`);
   }
+  if (input.callback && !/^https?:\/\/[^/]/.test(input.callback.url)) {
+    throw new Error(`Job "${input.name}": callback.url must be an http(s) URL`);
+  }
   return {
     name: input.name,
     schema: input.schema,
@@ -91,6 +109,7 @@ export function defineJob<const N extends string, S extends z.ZodType>(
     maxStalls: input.maxStalls ?? JOB_DEFAULTS.maxStalls,
     runIn: input.runIn ?? "main",
     schedules: input.schedules ?? [],
+    ...(input.callback ? { callback: input.callback } : {}),
     internal: input.internal ?? false,
   };
 }

@@ -21,8 +21,10 @@
  *   {q}:schedules:due   ZSET   schedule id -> next fire time (ms); moved only by compare-and-set
  *   {q}:schedules:runs  HASH   schedule id -> "<last tick ms> <last local id>"
  *   {q}:dedupe:<key>    STRING local id of the waiting/delayed job holding a `dedupe` key
+ *   {q}:callbacks       HASH   "<local id>:<outcome>" -> callback URL: completion callbacks written by the settle
+ *                              scripts, not yet moved into the `callback` queue (callbacks.ts)
  * Reserved for the roadmap, same tag so the scripts stay single-slot: {q}:prio (priorities),
- * {q}:limiter, {q}:events, {q}:callbacks.
+ * {q}:limiter, {q}:events.
  */
 export const DEFAULT_PREFIX = "offload";
 
@@ -52,6 +54,7 @@ export interface QueueKeys {
   schedules: string;
   schedulesDue: string;
   schedulesRuns: string;
+  callbacks: string;
   /** Prefixes the scripts complete with a local id / worker id / idempotency key. */
   jobPrefix: string;
   activePrefix: string;
@@ -94,6 +97,7 @@ export function queueKeys(queue: string, prefix: string = DEFAULT_PREFIX): Queue
     schedules: `${base}schedules`,
     schedulesDue: `${base}schedules:due`,
     schedulesRuns: `${base}schedules:runs`,
+    callbacks: `${base}callbacks`,
     jobPrefix,
     activePrefix,
     idemPrefix,

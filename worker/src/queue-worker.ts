@@ -22,11 +22,12 @@
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import { findJob, type Registry } from "../../shared/src/jobs/index";
-import { JOB_DEFAULTS } from "../../shared/src/job-definition";
+import { JOB_DEFAULTS, type JobDefinition } from "../../shared/src/job-definition";
 import { MARKER, type QueueKeys } from "../../shared/src/keys";
 import { claimCall, parseClaimReply } from "../../shared/src/ops/claim";
 import type { ScriptRunner } from "../../shared/src/script-runner";
 import { BlockingPop } from "./blocking-pop";
+import { CallbackMover } from "./callback-mover";
 import { ClaimAhead } from "./claim-ahead";
 import type { HardStop } from "./hard-stop";
 import { JobRunner } from "./job-runner";
@@ -60,6 +61,8 @@ export interface QueueWorkerOptions {
   hardStop: HardStop;
   /** Jobs this queue may claim ahead of its free slots while runs are quick (claim-ahead.ts); 0 turns it off. */
   claimAheadLimit: number;
+  /** Where this queue's completion callbacks go: the `callback` queue's keys and definition (callback-mover.ts). */
+  callbackTarget: { keys: QueueKeys; definition: JobDefinition };
   observer?: WorkerObserver;
   /** True while a Redis outage is already reported once (reachability.ts): retry warnings then stay at debug. */
   redisDown?: () => boolean;
@@ -69,6 +72,7 @@ export interface QueueWorkerOptions {
 export class QueueWorker {
   readonly settler: Settler;
   readonly lease: Lease;
+  private readonly callbacks: CallbackMover;
   private readonly pop: BlockingPop;
   private readonly claimAhead: ClaimAhead;
   private readonly jobs: JobRunner;
@@ -87,7 +91,8 @@ export class QueueWorker {
     const observer = (this.observer = o.observer ?? {});
     this.poisonTtlMs = definition?.retention.deadMs ?? JOB_DEFAULTS.retention.deadMs;
     const redisDown = o.redisDown ?? (() => false);
-    this.settler = new Settler(o.keys, o.workerId, o.runner, o.log, observer, redisDown);
+    const callbacks = (this.callbacks = new CallbackMover({ keys: o.keys, runner: o.runner, target: o.callbackTarget, redisDown, log: o.log }));
+    this.settler = new Settler(o.keys, o.workerId, o.runner, o.log, observer, redisDown, () => callbacks.kick());
     this.lease = new Lease({
       keys: o.keys,
       workerId: o.workerId,
@@ -98,6 +103,7 @@ export class QueueWorker {
       deadTtlMs: definition?.retention.deadMs ?? JOB_DEFAULTS.retention.deadMs,
       observer,
       redisDown,
+      onCallbacksPending: () => callbacks.kick(),
       log: o.log,
     });
     this.pop = new BlockingPop({
@@ -159,6 +165,8 @@ export class QueueWorker {
     }
     await this.jobs.idle();
     await this.settler.drain();
+    // What the last settlements recorded is moved on before the worker leaves (else the next tick of a peer).
+    await this.callbacks.stop();
   }
 
   private async fetchLoop(lane: number): Promise<void> {
@@ -225,6 +233,7 @@ export class QueueWorker {
     const reply = parseClaimReply(raw);
     if (!reply.movedFound) this.pop.needsRecovery = true;
     taken?.complete(reply.settled);
+    if (reply.callbacksRecorded) this.callbacks.kick();
     this.lease.wakeAt(reply.nextDue);
     if (reply.claimed.length > 0) this.lease.busy();
     // A marker: a producer's wake-up for an earlier delayed job (the claim promoted what was due), or a peer that

@@ -5,7 +5,7 @@
 import type { QueueKeys } from "../keys";
 import { moveKeys } from "./move-keys";
 import { scriptCall, type ScriptCall } from "../script-runner";
-import { parseSettleReply, settlementArgs, type Settlement } from "./settle";
+import { parseSettleReply, recordedCallbacks, settlementArgs, type Settlement } from "./settle";
 import { JOB_DEFAULTS } from "../job-definition";
 
 export interface ClaimedEntry {
@@ -19,6 +19,8 @@ export interface ClaimReply {
   nextDue: number;
   /** Per carried settlement: applied, or dropped because the entry was no longer ours. */
   settled: boolean[];
+  /** A carried settlement left a completion callback to move on (ops/callbacks.ts). */
+  callbacksRecorded: boolean;
   /** false when the BLMOVE'd entry was not in our list as sent (handed back meanwhile, or not UTF-8). */
   movedFound: boolean;
   claimed: ClaimedEntry[];
@@ -48,6 +50,7 @@ export function claimCall(keys: QueueKeys, workerId: string, max: number, option
       active: keys.active(workerId),
       completed: keys.completed,
       workers: keys.workers,
+      callbacks: keys.callbacks,
     },
     [
       now, keys.jobPrefix, max, moved === undefined ? "" : `=${moved}`, poisonTtlMs, ...settlementArgs(settlements),
@@ -61,6 +64,7 @@ export function parseClaimReply(reply: unknown): ClaimReply {
   return {
     nextDue: Number(nextDue),
     settled: parseSettleReply(settled ?? []),
+    callbacksRecorded: recordedCallbacks(settled ?? []),
     movedFound: Number(movedFound) === 1,
     claimed: jobs.map((job) => ({ entry: String(job[0]), fields: job.slice(1) })),
   };

@@ -46,6 +46,7 @@ export function settleCall(
       ...moveKeys(keys, now),
       active: keys.active(workerId),
       completed: keys.completed,
+      callbacks: keys.callbacks,
     },
     args,
   );
@@ -53,5 +54,13 @@ export function settleCall(
 
 /** true per settlement that was applied; false when the entry was no longer ours (lease lost). */
 export function parseSettleReply(reply: unknown): boolean[] {
-  return (reply as (number | string)[]).map((value) => Number(value) === 1);
+  return (reply as (number | string)[]).map((value) => Number(value) >= 1);
+}
+
+/**
+ * Whether a settle (or a claim's carried settlements) left a completion callback in `{q}:callbacks` (flag 2):
+ * the worker then moves it on at once (ops/callbacks.ts) instead of waiting for its next tick.
+ */
+export function recordedCallbacks(reply: unknown): boolean {
+  return (reply as (number | string)[]).some((value) => Number(value) === 2);
 }
