@@ -14,6 +14,7 @@ import {
   listJobsCall, pauseCall, promoteJobCall, purgeDeadCall, queueDetailCall, replayDeadCall, resumeCall, retryJobCall,
 } from "../src/ops/admin";
 import { scheduleDeleteCall, scheduleFireCall, scheduleReadCall, scheduleUpsertCall } from "../src/ops/schedules";
+import { takeCallbacksCall } from "../src/ops/callbacks";
 import type { ScriptCall } from "../src/script-runner";
 import { keySlot } from "../../infra/test/crc16";
 import { compileScripts, GENERATED_FILE, renderModule, SCRIPTS_DIR } from "../build/lua-scripts";
@@ -46,6 +47,8 @@ const calls: ScriptCall[] = [
   scheduleDeleteCall(keys, "nightly"),
   scheduleReadCall(keys, { mode: "all" }),
   scheduleFireCall(keys, []),
+  // Completion callbacks.
+  takeCallbacksCall(keys, [`${id}:completed`]),
 ];
 
 describe("Lua scripts", () => {

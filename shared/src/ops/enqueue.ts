@@ -93,7 +93,8 @@ export async function prepareJob(
   const callback = options.callback ?? definition.callback?.url;
   if (callback !== undefined) {
     overrides.callback = callback;
-    const on = options.callbackOn ?? definition.callback?.on;
+    // A request's own callback means both outcomes unless it says otherwise; only the default's URL brings its `on`.
+    const on = options.callbackOn ?? (options.callback === undefined ? definition.callback?.on : undefined);
     // Absent means both: the common case stores nothing more.
     if (on && !CALLBACK_OUTCOMES.every((outcome) => on.includes(outcome))) overrides.callbackOn = [...new Set(on)];
   }
