@@ -16,6 +16,7 @@ import { recoverCall } from "../src/ops/recover";
 import { getJobDetail, getQueueDetail, listJobs, promoteJob, purgeDead, replayDead, retryJob, setPaused } from "../src/ops/admin";
 import { deleteSchedule, fireSchedule, readSchedules, upsertSchedules } from "../src/ops/schedules";
 import { toSpec } from "../src/schedules/spec";
+import { takeCallbacksCall } from "../src/ops/callbacks";
 import { SCRIPTS } from "../src/generated/scripts";
 import type { ScriptRunner } from "../src/script-runner";
 import { job, T0 } from "./admin-fixtures";
@@ -107,4 +108,5 @@ async function lifecycle(runner: ScriptRunner, keys: QueueKeys, direct: Redis, [
   const [due] = await readSchedules(runner, keys, { mode: "due", now: T0 + 2_010, limit: 10 });
   expect(await fireSchedule(runner, keys, due!, 3, T0 + 2_010)).toMatchObject({ fired: true, created: 1 });
   expect(await deleteSchedule(runner, keys, "s")).toBe(true);
+  expect(await runner.run(takeCallbacksCall(keys))).toEqual([]);
 }
