@@ -243,13 +243,13 @@ describe("offload enqueue and stats", () => {
     expect(byQueue.noop).toEqual(["no", "2", "0", "0", "0", "0", "0", "0", "0"]);
     expect(byQueue.webhook?.[4]).toBe("1"); // dead
     expect(byQueue.webhook?.[8]).toBe("0"); // FAILED counts failed attempts that were retried
-    expect(Object.keys(byQueue).sort()).toEqual(["digest", "event", "noop", "webhook"]);
+    expect(Object.keys(byQueue).sort()).toEqual(["callback", "digest", "event", "noop", "webhook"]);
 
     // A paused queue's waiting jobs sit in its paused list: still counted, and the queue says it is paused.
     expect((await run("pause", "noop")).code).toBe(0);
     const json = await run("stats", "--json");
     const { queues } = JSON.parse(json.stdout) as { queues: { name: string; paused: boolean; counts: { waiting: number; dead: number }; totals: { dead: number }; workers: unknown[] }[] };
-    expect(queues.map((queue) => queue.name).sort()).toEqual(["digest", "event", "noop", "webhook"]);
+    expect(queues.map((queue) => queue.name).sort()).toEqual(["callback", "digest", "event", "noop", "webhook"]);
     expect(queues.find((queue) => queue.name === "noop")).toMatchObject({ paused: true, counts: { waiting: 2, dead: 0 }, workers: [] });
     expect(queues.find((queue) => queue.name === "webhook")).toMatchObject({ paused: false, counts: { waiting: 0, dead: 1 }, totals: { dead: 1 } });
   });

@@ -15,6 +15,21 @@ export type CallbackOutcome = (typeof CALLBACK_OUTCOMES)[number];
 export const CALLBACK_JOB_NAME = "callback";
 
 /**
+ * The job options (`o`) a callback is stored as: `callback`, and `callbackOn` only when it names one outcome
+ * (absent means both: the common case stores nothing more). Nothing when there is no URL.
+ * @example
+ * callbackOverrides("https://a.example/done", ["dead"]) // { callback: "https://a.example/done", callbackOn: ["dead"] }
+ */
+export function callbackOverrides(
+  url: string | undefined,
+  on: readonly CallbackOutcome[] | undefined,
+): { callback?: string; callbackOn?: CallbackOutcome[] } {
+  if (url === undefined) return {};
+  if (!on || CALLBACK_OUTCOMES.every((outcome) => on.includes(outcome))) return { callback: url };
+  return { callback: url, callbackOn: [...new Set(on)] };
+}
+
+/**
  * The local id of the callback job for one job and outcome: every worker that moves the same `{q}:callbacks`
  * entry (again, after a crash halfway, or two at once) enqueues this id, and enqueue's "existing id" path makes
  * every move after the first a no-op.

@@ -18,6 +18,8 @@ import { parseTickReply, tickCall } from "../src/ops/tick";
 import { getStatus, statusCall } from "../src/ops/read";
 import { listJobs } from "../src/ops/admin";
 import { moveCallbacks } from "../src/ops/callbacks";
+import { fireSchedule, readSchedules, upsertSchedules } from "../src/ops/schedules";
+import { toSpec } from "../src/schedules/spec";
 
 const job = defineJob({ name: "proto", schema: z.object({ n: z.number() }), maxAttempts: 3 });
 const T0 = 1_800_000_000_000;
@@ -83,6 +85,15 @@ export function callbackCases(ctx: AdminCaseContext): void {
     // The default asks for `dead` only; the request's own callback means both.
     expect(await settleRaw([settlement(a!.localId, "completed"), settlement(b!.localId, "completed")])).toEqual([1, 2]);
     expect(await callbacks()).toEqual({ [`${b!.localId}:completed`]: URL });
+  });
+
+  it("a definition's default callback reaches the jobs its schedules create too", async () => {
+    const withDefault = defineJob({ name: "proto", schema: z.object({ n: z.number() }), callback: { url: URL, on: ["dead"] } });
+    await upsertSchedules(ctx.runner(), keys(), [{ id: "s", spec: toSpec("proto", { every: "2s", data: { n: 1 }, catchUp: "one" }, "code") }], "code", T0);
+    const [due] = await readSchedules(ctx.runner(), keys(), { mode: "due", now: T0 + 2_010, limit: 10 });
+    expect(await fireSchedule(ctx.runner(), keys(), due!, withDefault, T0 + 2_010)).toMatchObject({ fired: true, created: 1 });
+    const [tickJob] = await ctx.direct().lrange(keys().wait, 0, -1);
+    expect(JSON.parse((await ctx.direct().hget(keys().job(tickJob!), "o"))!)).toEqual({ callback: URL, callbackOn: ["dead"] });
   });
 
   it("a claim carrying the settlement reports it; a stall death records it and every tick reports what is left", async () => {

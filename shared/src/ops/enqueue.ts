@@ -7,7 +7,7 @@ import type { QueueKeys } from "../keys";
 import type { JobOptions } from "../envelope";
 import { scriptCall, type ScriptCall, type ScriptRunner } from "../script-runner";
 import type { JobState } from "../record";
-import { CALLBACK_OUTCOMES, type CallbackOutcome } from "../callbacks";
+import { callbackOverrides, type CallbackOutcome } from "../callbacks";
 
 /** What a producer may choose per job (the edge's query options, already parsed). */
 export interface EnqueueOptions {
@@ -90,14 +90,9 @@ export async function prepareJob(
   if (options.backoffMs !== undefined) overrides.backoffMs = options.backoffMs;
   if (options.timeoutMs !== undefined) overrides.timeoutMs = options.timeoutMs;
   // The callback travels in the options JSON (`o`), which the settle scripts read only for jobs that finish.
-  const callback = options.callback ?? definition.callback?.url;
-  if (callback !== undefined) {
-    overrides.callback = callback;
-    // A request's own callback means both outcomes unless it says otherwise; only the default's URL brings its `on`.
-    const on = options.callbackOn ?? (options.callback === undefined ? definition.callback?.on : undefined);
-    // Absent means both: the common case stores nothing more.
-    if (on && !CALLBACK_OUTCOMES.every((outcome) => on.includes(outcome))) overrides.callbackOn = [...new Set(on)];
-  }
+  // A request's own callback means both outcomes unless it says otherwise; only the default's URL brings its `on`.
+  const on = options.callbackOn ?? (options.callback === undefined ? definition.callback?.on : undefined);
+  Object.assign(overrides, callbackOverrides(options.callback ?? definition.callback?.url, on));
   return {
     localId: newLocalId(),
     name: definition.name,
