@@ -132,7 +132,7 @@ describe("completion callbacks through real workers", () => {
     const retried = await enqueueOne(runner(), work, workJob, { failTimes: 1 }, { callback: `${receiver.origin}/y`, callbackOn: ["completed"] });
     await waitForState(runner(), work, quiet, "completed");
     // The entry would have been written by the very settle that completed the job: none was.
-    expect(await redis.hlen(work.callbacks)).toBe(0);
+    expect(await redis.hexists(work.callbacks, `${quiet}:completed`)).toBe(0);
     const { status } = await callbackJobOf(retried, "completed", ["completed"]);
     expect(status.state).toBe("completed");
     expect(receiver.deliveries.map((delivery) => delivery.path)).toEqual(["/y"]);
@@ -148,6 +148,26 @@ describe("completion callbacks through real workers", () => {
     expect(status.error!.message).toMatch(/^refused webhook URL: destination 127\.0\.0\.1 is not allowed: loopback address/);
     expect(receiver.deliveries).toHaveLength(0);
     expect(await getStatus(runner(), work, localId)).toMatchObject({ state: "completed" });
+  });
+
+  it("a callback re-delivered by another worker (the first one stopped mid-POST) keeps its webhook-id", async () => {
+    await setup();
+    const first = await startWorker();
+    receiver.reply("hang", { status: 204 });
+    const localId = await enqueueOne(runner(), work, workJob, { tag: "again" }, { callback: `${receiver.origin}/slow` });
+    await receiver.nextDelivery();
+    // Stopped while the receiver sits on the first POST: the grace runs out, the callback job is handed back.
+    workers.splice(workers.indexOf(first), 1);
+    await first.stop();
+    await startWorker();
+    const { status } = await callbackJobOf(localId, "completed", ["completed"]);
+    expect(status.result).toMatchObject({ status: 204 });
+    expect(receiver.deliveries).toHaveLength(2);
+    const [a, b] = receiver.deliveries;
+    expect(a!.headers["webhook-id"]).toBe(`work.${localId}:completed`);
+    expect(b!.headers["webhook-id"]).toBe(a!.headers["webhook-id"]);
+    expect(b!.body).toBe(a!.body);
+    for (const delivery of receiver.deliveries) expect(() => verifier.verify(delivery.body, delivery.headers as Record<string, string>)).not.toThrow();
   });
 
   it("a worker SIGKILLed right after settling: two workers started later move it once, one callback is delivered", async () => {
