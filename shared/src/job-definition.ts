@@ -4,7 +4,8 @@
  */
 import type { z } from "zod";
 import type { BackoffPolicy } from "./backoff";
-import type { CallbackOutcome } from "./callbacks";
+import { CALLBACK_OUTCOMES, type CallbackOutcome } from "./callbacks";
+import { checkWebhookUrl } from "./ssrf";
 import { QUEUE_NAME } from "./ids";
 import type { CodeSchedule } from "./schedules/spec";
 
@@ -95,8 +96,14 @@ export function defineJob<const N extends string, S extends z.ZodType>(
   if (!Number.isInteger(maxAttempts) || maxAttempts < 1 || maxAttempts > MAX_ATTEMPTS_LIMIT) {
     throw new Error(`Job "${input.name}": maxAttempts must be an integer from 1 to ${MAX_ATTEMPTS_LIMIT}`);
   }
-  if (input.callback && !/^https?:\/\/[^/]/.test(input.callback.url)) {
-    throw new Error(`Job "${input.name}": callback.url must be an http(s) URL`);
+  if (input.callback) {
+    // What can be known without the deployment's policy (private networks are judged when it is sent).
+    const refused = checkWebhookUrl(input.callback.url, { allowPrivateNetworks: true });
+    if (refused) throw new Error(`Job "${input.name}": callback.url is refused: ${refused}`);
+    const on = input.callback.on;
+    if (on && (on.length === 0 || !on.every((outcome) => (CALLBACK_OUTCOMES as readonly string[]).includes(outcome)))) {
+      throw new Error(`Job "${input.name}": callback.on must name ${CALLBACK_OUTCOMES.join(" and/or ")}`);
+    }
   }
   return {
     name: input.name,
