@@ -24,6 +24,7 @@ import { adminCases } from "./admin-cases";
 import { scheduleCases } from "./schedule-cases";
 import { dedupeCases } from "./dedupe-cases";
 import { spreadCases } from "./spread-cases";
+import { flowCases } from "./flow-cases";
 
 const job = defineJob({ name: "proto", schema: z.object({ n: z.number() }), maxAttempts: 3 });
 const T0 = 1_800_000_000_000;
@@ -81,6 +82,11 @@ describe.each(Object.keys(RUNNERS))("protocol over %s", (runnerName) => {
   // Dedupe keys and debounce in the enqueue script: shared/test/dedupe-cases.ts.
   describe("dedupe and debounce", () => {
     dedupeCases({ runner: () => runner, keys: () => keys, direct: () => direct, redisUrl: () => nodeUrl, runnerName });
+  });
+
+  // Flow control: rate limits, concurrency and back-pressure in the claim script: shared/test/flow-cases.ts.
+  describe("flow control", () => {
+    flowCases({ runner: () => runner, keys: () => keys, direct: () => direct, redisUrl: () => nodeUrl, runnerName });
   });
 
   // Recurring schedules (upsert, fire by compare-and-set, catch-up): shared/test/schedule-cases.ts.

@@ -1,8 +1,9 @@
 -- @include prelude
 -- @include hand_back
 -- @include dead_letter
+-- @include flow_gate
 -- Applies n settlements read from ARGV[first..] (7 values each: entry, record id, kind, payload, runAt, ttl,
--- runMs ("" = not measured)) and returns one flag per settlement: 1 applied, 0 dropped because the entry was no
+-- runMs ("" = not measured); kinds: completed, retry, dead, handBack, throttled) and returns one flag per settlement: 1 applied, 0 dropped because the entry was no
 -- longer in our in-flight list (another worker reaped it after our lease lapsed and may be running it:
 -- at-least-once). Shared by `settle` and by `claim`, which carries a worker's pending settlements in the same
 -- call. Counters, history and the completed index are added up in the tally; the caller flushes it once.
@@ -41,6 +42,11 @@ local function applySettlements(k, jobPrefix, now, first, n)
       elseif kind == 'handBack' then
         -- Not run to the end (shutdown): give the attempt back and put it first in line.
         handBack(k, key, id)
+      elseif kind == 'throttled' then
+        -- Back-pressure (RateLimitedError, a webhook's 429): first in line again, attempt given back, and no job
+        -- of the queue starts before runAt (the flow gate). The handler's Retry-After is the error payload.
+        handBack(k, key, id)
+        flowThrottle(k, runAt)
       end
       out[#out + 1] = 1
     end
