@@ -281,7 +281,7 @@ describe.each(Object.keys(RUNNERS))("protocol over %s", (runnerName) => {
     expect(await direct.llen(keys.wait)).toBe(1);
     // The marker is consumed by a claim, which reports when to come back.
     const early = await claim("w1", 5, T0 + 1);
-    expect(early).toEqual({ nextDue: T0 + 5_000, settled: [], movedFound: true, claimed: [] });
+    expect(early).toEqual({ nextDue: T0 + 5_000, settled: [], movedFound: true, gate: { state: "none" }, claimed: [] });
     expect(await direct.llen(keys.active("w1"))).toBe(0);
     const due = await claim("w1", 5, T0 + 5_000);
     expect(due.claimed.map((c) => c.entry)).toEqual([result!.localId]);
@@ -495,7 +495,7 @@ describe.each(Object.keys(RUNNERS))("protocol over %s", (runnerName) => {
       expect(during).toMatchObject({ state: "waiting", outcome: "created" });
       expect(await direct.exists(keys.wait)).toBe(0);
       expect(await direct.lrange(keys.paused, 0, -1)).toEqual([during!.localId, before!.localId]);
-      expect(await claim("w1", 10, T0)).toEqual({ nextDue: -1, settled: [], movedFound: true, claimed: [] });
+      expect(await claim("w1", 10, T0)).toEqual({ nextDue: -1, settled: [], movedFound: true, gate: { state: "none" }, claimed: [] });
       expect(await direct.llen(keys.active("w1"))).toBe(0);
       expect(await stats()).toMatchObject({ waiting: 2, active: 0, paused: true });
     });

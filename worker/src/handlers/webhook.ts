@@ -3,7 +3,8 @@
  * retries, backoff and dead-lettering belong to the queue, steered by what this throws:
  * - returns `{ status, durationMs }` on 2xx;
  * - UnrecoverableError for a forbidden destination, a redirect, or a 4xx other than 408/429;
- * - RetryAfterError when a 408/429/5xx carries Retry-After;
+ * - RateLimitedError when a 429 carries Retry-After (the queue pauses that long: back-pressure);
+ * - RetryAfterError when a 408/5xx carries Retry-After;
  * - a plain Error otherwise (other 408/429/5xx, DNS and connection errors, timeout or shutdown via ctx.signal).
  *
  * Each step is a file in ./webhook/: config (env), resolve-guard (SSRF at connect time), signer, deliver (the
@@ -12,7 +13,7 @@
 import type { PayloadOf } from "../../../shared/src/jobs/index";
 import { checkWebhookUrl, type SsrfPolicy } from "../../../shared/src/ssrf";
 import type { JobContext } from "../handler";
-import { RetryAfterError, UnrecoverableError } from "../job-errors";
+import { RateLimitedError, RetryAfterError, UnrecoverableError } from "../job-errors";
 import { postOnce } from "./webhook/deliver";
 import { settleResponse, type WebhookResult } from "./webhook/outcome";
 import { PRIVATE_NETWORKS_HINT, pinnedLookup, resolveVetted, systemLookup, type Lookup } from "./webhook/resolve-guard";
@@ -69,7 +70,7 @@ export function createWebhookHandler(config: WebhookHandlerConfig): WebhookHandl
       ctx.log.debug({ host: url.host, status: response.status, durationMs }, "webhook receiver answered");
       return settleResponse(response, { durationMs, maxRetryAfterMs: config.maxRetryAfterMs });
     } catch (error) {
-      if (error instanceof UnrecoverableError || error instanceof RetryAfterError) throw error;
+      if (error instanceof UnrecoverableError || error instanceof RetryAfterError || error instanceof RateLimitedError) throw error;
       // Timeout or shutdown: not the receiver's verdict, so an ordinary failed attempt that will be retried.
       if (ctx.signal.aborted) {
         throw new Error(`delivery to ${url.host} aborted: ${abortReason(ctx.signal)}`, { cause: error });
