@@ -81,6 +81,23 @@ export function flowCases(ctx: AdminCaseContext): void {
     expect(third.gate).toEqual({ state: "closed", reopenAt: null });
   });
 
+  it("flow: while peers may be parked every freed slot wakes one; a claim that leaves slots free ends that", async () => {
+    await add(2);
+    for (const worker of ["w1", "w2", "w3"]) await register(worker);
+    const limit = concurrency(2);
+    const first = await claim("w1", 2, T0, limit);
+    expect((await claim("w2", 1, T0, limit)).gate).toEqual({ state: "closed", reopenAt: null });
+    expect((await claim("w3", 1, T0, limit)).gate).toEqual({ state: "closed", reopenAt: null });
+    const [a, b] = first.claimed.map((c) => c.entry);
+    await ctx.runner().run(settleCall(ctx.keys(), "w1", [completed(a!)], T0 + 1));
+    await ctx.runner().run(settleCall(ctx.keys(), "w1", [completed(b!)], T0 + 2));
+    // Two slots freed one after the other: two markers, one per parked peer.
+    expect(await ctx.direct().llen(ctx.keys().gateWake)).toBe(2);
+    // w2 wakes, finds nothing waiting and leaves both slots free: nobody is short of a slot any more.
+    expect((await claim("w2", 1, T0 + 3, limit)).claimed).toHaveLength(0);
+    expect(await ctx.direct().hget(ctx.keys().meta, "slotWaiters")).toBeNull();
+  });
+
   it("flow: a claim carrying the settlement re-takes the freed slot and wakes nobody", async () => {
     await add(4);
     await register("w1");

@@ -92,10 +92,12 @@ end
 -- After the take loop: logs the starts against the rate window, and says "closed" when the gate held this claim
 -- back (it took all it was allowed and that was less than it asked for). When slots are still free after the
 -- claim and someone waits for one, wakes them.
--- Something freed `n` slots (settled, reaped or handed back jobs): if a claim found the queue saturated since the
--- last wake-up, push up to `n` markers onto the wake list, each of which wakes one worker blocked on it. The
--- list keeps at most a few and expires: a marker nobody was blocked for costs one early claim, no more.
--- 1 HGET per call that freed slots, + RPUSH, LTRIM, PEXPIRE, HDEL when someone waits.
+-- Something freed `n` slots (settled, reaped or handed back jobs): while workers may be parked on a saturated
+-- queue (`slotWaiters`, set by every claim that found it so), push up to `n` markers onto the wake list, each of
+-- which wakes one of them. The flag stays until a claim finds slots left over after taking what it wanted (then
+-- nobody is short of one): clearing it at the first wake-up would strand a second parked worker, including one
+-- whose own jobs just finished. The list keeps at most 16 and expires: a marker nobody was parked for costs one
+-- early claim, no more. 1 HGET per call that freed slots, + RPUSH, LTRIM, PEXPIRE while someone may wait.
 local function flowWake(k, n)
   if n <= 0 or redis.call('HGET', k.meta, FLOW.slotWaiters) ~= '1' then return end
   local markers = {}
@@ -103,7 +105,6 @@ local function flowWake(k, n)
   redis.call('RPUSH', k.gateWake, unpack(markers))
   redis.call('LTRIM', k.gateWake, -16, -1)
   redis.call('PEXPIRE', k.gateWake, 60000)
-  redis.call('HDEL', k.meta, FLOW.slotWaiters)
 end
 
 local function flowRecord(k, now, gate, claimed)
@@ -126,8 +127,10 @@ local function flowRecord(k, now, gate, claimed)
       redis.call('HSET', k.meta, FLOW.slotWaiters, '1')
     end
   elseif gate.concurrencyFree and gate.concurrencyFree > claimed then
-    -- Slots this claim left free (it drained the wait list, or asked for fewer): a saturated peer may take them.
+    -- Slots this claim left free (it drained the wait list, or asked for fewer): parked peers may take them, and
+    -- from here on nobody is short of a slot.
     flowWake(k, gate.concurrencyFree - claimed)
+    redis.call('HDEL', k.meta, FLOW.slotWaiters)
   end
 end
 
