@@ -13,6 +13,7 @@
           learns the earliest fire at no extra command (API changes also push the marker: schedule_upsert)
   KEYS[11] callbacks HASH completion callbacks not yet moved into the `callback` queue: stall deaths add theirs,
           and whether any is left is returned, so entries a SIGKILLed worker left behind are moved by the next tick
+  KEYS[12] gateWake LIST  wake-up markers for workers waiting for a concurrency slot (flow_gate.lua)
   ARGV[1] now (ms)
   ARGV[2] this worker's id
   ARGV[3] lease (ms); "0" = clean shutdown: leave the registry and hand back whatever is still in this
@@ -31,14 +32,17 @@
 -- @include promote_due
 -- @include hand_back
 -- @include dead_letter
+-- @include flow_gate
 local now = tonumber(ARGV[1])
 local me, lease, activePrefix, jobPrefix = ARGV[2], tonumber(ARGV[3]), ARGV[4], ARGV[5]
 local maxStalls, deadTtl = tonumber(ARGV[6]), tonumber(ARGV[7])
 local idleLease = tonumber(ARGV[8] or '0') or 0
 local reaped, died = 0, 0
+-- Entries taken out of in-flight lists: each held a concurrency slot (flow_gate.lua counts those lists).
+local freed = 0
 local k = {
   wait = KEYS[2], delayed = KEYS[3], wake = KEYS[4], dead = KEYS[5], stats = KEYS[6], meta = KEYS[7],
-  paused = KEYS[8], history = KEYS[9], callbacks = KEYS[11],
+  paused = KEYS[8], history = KEYS[9], callbacks = KEYS[11], gateWake = KEYS[12],
 }
 -- One HGET per tick: reaped and promoted jobs go to the paused list while the queue is paused.
 k.ready = readyList(k)
@@ -54,6 +58,7 @@ for _, worker in ipairs(expired) do
     local entries = redis.call('LRANGE', activeKey, 0, -1)
     for _, entry in ipairs(entries) do
       if entry ~= MARKER then
+        freed = freed + 1
         local key = jobPrefix .. entry
         local state = redis.pcall('HGET', key, F.state)
         if type(state) == 'table' or not state then
@@ -82,6 +87,9 @@ for _, worker in ipairs(expired) do
     redis.call('ZREM', KEYS[1], worker)
   end
 end
+
+-- A dead worker's slots are given back with its list: wake whoever waits for one (1 HGET, only when we reaped).
+flowWake(k, freed)
 
 local expiry = -1
 if lease > 0 then

@@ -14,6 +14,7 @@ export * from "./event-definition";
 export * from "./event-ids";
 export * from "./events/index";
 export * from "./keys";
+export * from "./flow/limits";
 export * from "./record";
 export * from "./script-runner";
 export * from "./ops/enqueue";

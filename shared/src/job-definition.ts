@@ -6,6 +6,8 @@ import type { z } from "zod";
 import type { BackoffPolicy } from "./backoff";
 import { CALLBACK_OUTCOMES, type CallbackOutcome } from "./callbacks";
 import { checkWebhookUrl } from "./ssrf";
+import { parseDuration } from "./duration";
+import { checkConcurrency, checkRate, type RateLimit } from "./flow/limits";
 import { QUEUE_NAME } from "./ids";
 import type { CodeSchedule } from "./schedules/spec";
 
@@ -53,6 +55,14 @@ export interface JobDefinitionInput<N extends string, S extends z.ZodType> {
    * which a worker expands into an event's target jobs, is published through `POST /v1/events/{name}`).
    */
   internal?: boolean;
+  /**
+   * At most `max` jobs of this type start in any window of `per` (ms, or a duration such as "1s"), across every
+   * worker: enforced inside the claim script (a sliding window, so no window of that length ever holds more).
+   * An admin may override it at runtime (`PUT /v1/admin/queues/{name}/limits`).
+   */
+  rateLimit?: { max: number; per: number | string };
+  /** At most this many jobs of this type run at once across every worker process (claimed, not yet settled). */
+  concurrency?: number;
 }
 
 export interface JobDefinition<N extends string = string, S extends z.ZodType = z.ZodType> {
@@ -68,6 +78,10 @@ export interface JobDefinition<N extends string = string, S extends z.ZodType = 
   schedules: readonly JobSchedule<S>[];
   callback?: JobCallback;
   internal: boolean;
+  /** null: no rate limit (unless overridden at runtime). */
+  rateLimit: RateLimit | null;
+  /** null: no fleet-wide concurrency limit (unless overridden at runtime). */
+  concurrency: number | null;
 }
 
 export const JOB_DEFAULTS = {
@@ -105,6 +119,14 @@ export function defineJob<const N extends string, S extends z.ZodType>(
       throw new Error(`Job "${input.name}": callback.on must name ${CALLBACK_OUTCOMES.join(" and/or ")}`);
     }
   }
+  let rateLimit: RateLimit | null = null;
+  if (input.rateLimit) {
+    const checked = checkRate(input.rateLimit.max, parseDuration(input.rateLimit.per));
+    if (typeof checked === "string") throw new Error(`Job "${input.name}": rateLimit: ${checked}`);
+    rateLimit = checked;
+  }
+  const concurrencyProblem = input.concurrency === undefined ? undefined : checkConcurrency(input.concurrency);
+  if (concurrencyProblem) throw new Error(`Job "${input.name}": concurrency ${concurrencyProblem}`);
   return {
     name: input.name,
     schema: input.schema,
@@ -118,5 +140,7 @@ export function defineJob<const N extends string, S extends z.ZodType>(
     schedules: input.schedules ?? [],
     ...(input.callback ? { callback: input.callback } : {}),
     internal: input.internal ?? false,
+    rateLimit,
+    concurrency: input.concurrency ?? null,
   };
 }

@@ -12,6 +12,7 @@ import { cancelCall, deadListCall, progressCall, statsCall, statusCall } from ".
 import { recoverCall } from "../src/ops/recover";
 import {
   listJobsCall, pauseCall, promoteJobCall, purgeDeadCall, queueDetailCall, replayDeadCall, resumeCall, retryJobCall,
+  setLimitsCall,
 } from "../src/ops/admin";
 import { scheduleDeleteCall, scheduleFireCall, scheduleReadCall, scheduleUpsertCall } from "../src/ops/schedules";
 import { takeCallbacksCall } from "../src/ops/callbacks";
@@ -42,6 +43,7 @@ const calls: ScriptCall[] = [
   purgeDeadCall(keys),
   retryJobCall(keys, id),
   promoteJobCall(keys, id),
+  setLimitsCall(keys, { rate: { max: 10, perMs: 1_000 }, concurrency: null }),
   // Recurring schedules.
   scheduleUpsertCall(keys, ["code", 0]),
   scheduleDeleteCall(keys, "nightly"),

@@ -2,12 +2,15 @@
 -- @include hand_back
 -- @include dead_letter
 -- @include callback_record
+-- @include flow_gate
 -- Applies n settlements read from ARGV[first..] (7 values each: entry, record id, kind, payload, runAt, ttl,
--- runMs ("" = not measured)) and returns one flag per settlement: 1 applied, 2 applied and a completion callback
--- recorded in {q}:callbacks (the worker then moves it on), 0 dropped because the entry was no longer in our in-flight list (another worker reaped it after our lease lapsed and may be running it:
+-- runMs ("" = not measured); kinds: completed, retry, dead, handBack, throttled) and returns one flag per
+-- settlement: 1 applied, 2 applied and a completion callback recorded in {q}:callbacks (the worker then moves it
+-- on), 0 dropped because the entry was no longer in our in-flight list (another worker reaped it after our lease
+-- lapsed and may be running it:
 -- at-least-once). Shared by `settle` and by `claim`, which carries a worker's pending settlements in the same
 -- call. Counters, history and the completed index are added up in the tally; the caller flushes it once.
--- k: { active, wait, paused, meta, delayed, dead, stats, wake, completed, history, callbacks } key names.
+-- k: { active, wait, paused, meta, delayed, dead, stats, wake, completed, history, callbacks, gateWake } key names.
 local function applySettlements(k, jobPrefix, now, first, n)
   local out = {}
   for i = 0, n - 1 do
@@ -45,6 +48,11 @@ local function applySettlements(k, jobPrefix, now, first, n)
       elseif kind == 'handBack' then
         -- Not run to the end (shutdown): give the attempt back and put it first in line.
         handBack(k, key, id)
+      elseif kind == 'throttled' then
+        -- Back-pressure (RateLimitedError, a webhook's 429): first in line again, attempt given back, and no job
+        -- of the queue starts before runAt (the flow gate). The handler's Retry-After is the error payload.
+        handBack(k, key, id)
+        flowThrottle(k, runAt)
       end
       out[#out + 1] = flag
     end

@@ -4,7 +4,7 @@ import { moveKeys } from "./move-keys";
 import { scriptCall, type ScriptCall } from "../script-runner";
 
 /** `handBack`: not run to the end (shutdown); the attempt is given back and the job is first in line again. */
-export type SettleKind = "completed" | "retry" | "dead" | "handBack";
+export type SettleKind = "completed" | "retry" | "dead" | "handBack" | "throttled";
 
 export interface Settlement {
   /** As it sits in the in-flight list. */
@@ -14,6 +14,7 @@ export interface Settlement {
   kind: SettleKind;
   /** Result JSON (completed) or error JSON (retry, dead). */
   payload: string;
+  /** retry: when it runs again; throttled: no job of the queue starts before it (back-pressure). */
   runAt: number;
   ttlMs: number;
   /** How long the attempt ran (ms), for the per-minute run-time history; absent for `handBack`. */

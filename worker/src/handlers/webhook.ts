@@ -3,7 +3,8 @@
  * retries, backoff and dead-lettering belong to the queue, steered by what this throws:
  * - returns `{ status, durationMs }` on 2xx;
  * - UnrecoverableError for a forbidden destination, a redirect, or a 4xx other than 408/429;
- * - RetryAfterError when a 408/429/5xx carries Retry-After;
+ * - RateLimitedError when a 429 carries Retry-After (the queue pauses that long: back-pressure);
+ * - RetryAfterError when a 408/5xx carries Retry-After;
  * - a plain Error otherwise (other 408/429/5xx, DNS and connection errors, timeout or shutdown via ctx.signal).
  *
  * Each step is a file in ./webhook/: config (env), send (one signed delivery, shared with the completion

@@ -7,7 +7,7 @@
  */
 import { checkWebhookUrl, type SsrfPolicy } from "../../../../shared/src/ssrf";
 import type { JobContext } from "../../handler";
-import { RetryAfterError, UnrecoverableError } from "../../job-errors";
+import { RateLimitedError, RetryAfterError, UnrecoverableError } from "../../job-errors";
 import { postOnce } from "./deliver";
 import { settleResponse, type WebhookResult } from "./outcome";
 import { PRIVATE_NETWORKS_HINT, pinnedLookup, resolveVetted, systemLookup, type Lookup } from "./resolve-guard";
@@ -68,7 +68,7 @@ export function createSignedSender(config: WebhookHandlerConfig): SignedSender {
       ctx.log.debug({ host: url.host, status: response.status, durationMs }, "webhook receiver answered");
       return settleResponse(response, { durationMs, maxRetryAfterMs: config.maxRetryAfterMs });
     } catch (error) {
-      if (error instanceof UnrecoverableError || error instanceof RetryAfterError) throw error;
+      if (error instanceof UnrecoverableError || error instanceof RetryAfterError || error instanceof RateLimitedError) throw error;
       // Timeout or shutdown: not the receiver's verdict, so an ordinary failed attempt that will be retried.
       if (ctx.signal.aborted) {
         throw new Error(`delivery to ${url.host} aborted: ${abortReason(ctx.signal)}`, { cause: error });
