@@ -4,6 +4,10 @@
   While the queue is paused it starts nothing: it still applies the settlements it carries and promotes due jobs
   (into the paused list), gives an entry a BLMOVE moved back to the consuming end of the paused list, and claims
   none; the worker then blocks on wait, which is absent until resume renames paused back (no polling).
+  Priorities: jobs of the list priority (the queue's default) are in wait, others in prio (priority.lua). Each
+  pick takes the prio head while its priority is lower (more urgent) than the list's, else wait's next entry,
+  else the prio head: the lowest number available first, FIFO within one priority, since each priority lives in
+  exactly one of the two.
   KEYS[1] wait      LIST  waiting local ids
   KEYS[2] active    LIST  this worker's in-flight ids
   KEYS[3] delayed   ZSET  local id -> runAt
@@ -16,6 +20,7 @@
   KEYS[10] history  HASH  this minute's history bucket: settled outcomes, and `waiting` (ready-list depth)
   KEYS[11] workers  ZSET  worker id -> lease expiry (ms): a claim that takes jobs while this worker's lease says
           "idle" (expiry further than one lease away) makes it short again and wakes a blocked peer (see below)
+  KEYS[12] prio     ZSET  waiting local ids of another priority than the list's, in run order
   ARGV[1] now (ms)
   ARGV[2] job key prefix
   ARGV[3] max jobs to claim
@@ -25,6 +30,7 @@
   ARGV[6] number of settlements N carried along ("finish these, give me the next" in one call)
   ARGV[7..] N groups of 7, as in `settle`
   ARGV[7+7N] this worker's id in `workers`, ARGV[8+7N] lease (ms); absent or "0": the lease is not touched
+  ARGV[9+7N] the queue's list priority (1-10; absent: 5)
   returns { nextDue (ms, -1 none), { settlement flags, as `settle` returns }, movedFound (1/0), job... } where
           each job is { localId, v, n, d, a, m, o, c, k }. Entries that are not job ids, or have no readable
           record, are dead-lettered here with their reason and not returned.
@@ -34,6 +40,7 @@
 -- @include promote_due
 -- @include apply_settlements
 -- @include dead_letter_entry
+-- @include priority
 local now = tonumber(ARGV[1])
 local jobPrefix, max = ARGV[2], tonumber(ARGV[3])
 local moved = nil
@@ -42,7 +49,7 @@ local poisonTtl = tonumber(ARGV[5])
 local KNOWN_STATES = { delayed = true, active = true, completed = true, dead = true, cancelled = true }
 local k = {
   active = KEYS[2], wait = KEYS[1], delayed = KEYS[3], dead = KEYS[5], stats = KEYS[6], wake = KEYS[4],
-  meta = KEYS[7], paused = KEYS[8], completed = KEYS[9], history = KEYS[10],
+  meta = KEYS[7], paused = KEYS[8], completed = KEYS[9], history = KEYS[10], prio = KEYS[12],
 }
 -- One HGET per claim call, not per job.
 k.ready = readyList(k)
@@ -50,6 +57,8 @@ k.ready = readyList(k)
 local settled = applySettlements(k, jobPrefix, now, 7, tonumber(ARGV[6]))
 local out = { promoteDue(k, jobPrefix, now), settled, 1 }
 local claimed = 0
+local leaseAt = 7 + 7 * tonumber(ARGV[6])
+local listPriority = tonumber(ARGV[leaseAt + 2] or '') or 5
 
 if k.ready == k.paused then
   -- Paused: start nothing. An entry a BLMOVE moved before the pause goes back to the consuming end, first in
@@ -65,6 +74,18 @@ if k.ready == k.paused then
   -- The depth a paused queue builds up is what an operator watches: 1 LLEN + the history write.
   flushTally(k, now, redis.call('LLEN', k.paused))
   return out
+end
+
+-- The prio zset's head, read max + 1 at a time (one ZRANGE per claim call, on an absent key for a queue without
+-- priorities: the one command they cost a claim). `heads` holds id, score pairs not yet taken.
+local heads, hi, prioEmpty = {}, 1, false
+local function headPriority()
+  if hi > #heads and not prioEmpty then
+    heads, hi = redis.call('ZRANGE', k.prio, 0, max - claimed, 'WITHSCORES'), 1
+    if #heads == 0 then prioEmpty = true end
+  end
+  if heads[hi] then return priorityOfScore(heads[hi + 1]) end
+  return nil
 end
 
 local function take(entry)
@@ -104,22 +125,59 @@ local function take(entry)
   claimed = claimed + 1
 end
 
+-- A prio job: out of the zset into our in-flight list, then claimed as any entry (2 calls more than an LMOVE).
+local function takeHead()
+  local entry = heads[hi]
+  hi = hi + 2
+  redis.call('ZREM', k.prio, entry)
+  redis.call('LPUSH', KEYS[2], entry)
+  take(entry)
+end
+
 -- Only if it really is in our list: an entry handed back by recovery in the meantime belongs to the queue again.
 -- Not found can also mean the client could not echo its bytes (not UTF-8): movedFound tells it to recover.
+-- A job BLMOVE took from wait while a more urgent one waits in prio goes back to the front of wait (the loop
+-- below then takes them in order): strict priority even for the entry a blocked worker was handed.
 if moved then
-  if redis.call('LPOS', KEYS[2], moved) then take(moved) else out[3] = 0 end
+  if not redis.call('LPOS', KEYS[2], moved) then
+    out[3] = 0
+  elseif moved ~= MARKER and (headPriority() or 11) < listPriority then
+    redis.call('LREM', KEYS[2], 1, moved)
+    redis.call('RPUSH', KEYS[1], moved)
+  else
+    take(moved)
+  end
 end
 -- Markers do not count toward max, but bound the loop so a wait list full of markers cannot spin forever.
 local budget = max + 100
 local drained = false
 while claimed < max and budget > 0 do
   budget = budget - 1
-  local entry = redis.call('LMOVE', KEYS[1], KEYS[2], 'RIGHT', 'LEFT')
-  if not entry then
-    drained = true
-    break
+  local p = headPriority()
+  if p and p < listPriority then
+    takeHead()
+  else
+    local entry = redis.call('LMOVE', KEYS[1], KEYS[2], 'RIGHT', 'LEFT')
+    if entry then
+      take(entry)
+    elseif p then
+      takeHead()
+    else
+      drained = true
+      break
+    end
   end
-  take(entry)
+end
+-- The wait list's depth, for the history below (free when the loop drained it, else one LLEN).
+local listed = 0
+if not drained then listed = redis.call('LLEN', KEYS[1]) end
+-- Prio jobs left over while wait is empty: peers may be blocked in BLMOVE with work waiting for them (a producer's
+-- marker woke only one), so a marker wakes the next (whose claim does the same): one RPUSH per such call, none
+-- per job. A non-empty wait has no blocked client.
+local prioLeft = 0
+if not drained and not prioEmpty then
+  prioLeft = redis.call('ZCARD', k.prio)
+  if prioLeft > 0 and listed == 0 then redis.call('RPUSH', KEYS[1], MARKER) end
 end
 -- Idle -> busy. An idle worker's lease entry has a far expiry (tick writes it while the in-flight list is empty),
 -- so nobody watches it; the moment it takes a job the lease is short again, here, with no extra command. And
@@ -127,7 +185,6 @@ end
 -- (only when the wait list is drained: otherwise nobody is blocked, and peers that claim the rest are busy and
 -- tick often). That peer's claim drops the marker and its tick schedules the reap. 1 ZSCORE per claim that took
 -- jobs, + ZADD + RPUSH per idle -> busy transition.
-local leaseAt = 7 + 7 * tonumber(ARGV[6])
 local leaseMs = tonumber(ARGV[leaseAt + 1] or '0') or 0
 if claimed > 0 and leaseMs > 0 then
   local me = ARGV[leaseAt]
@@ -137,9 +194,7 @@ if claimed > 0 and leaseMs > 0 then
     if drained then redis.call('RPUSH', KEYS[1], MARKER) end
   end
 end
--- The waiting depth for this minute's history: free when the loop drained the list, else one LLEN. With the
--- history write (1-2 calls, see flushTally) that is what a claim call pays for operators, per call, not per job.
-local waiting = 0
-if not drained then waiting = redis.call('LLEN', KEYS[1]) end
-flushTally(k, now, waiting)
+-- The waiting depth for this minute's history (wait + prio). With the history write (1-2 calls, see flushTally)
+-- that is what a claim call pays for operators, per call, not per job.
+flushTally(k, now, listed + prioLeft)
 return out

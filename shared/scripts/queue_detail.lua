@@ -17,13 +17,14 @@
   KEYS[7] completed ZSET  recently completed local ids
   KEYS[8] cancelled ZSET  recently cancelled local ids
   KEYS[9] stats     HASH  all-time counters
+  KEYS[10] prio     ZSET  waiting local ids of another priority than the list's
   ARGV[1] in-flight list prefix
   ARGV[2] history key prefix
   ARGV[3] first minute (floor(ms / 60000))
   ARGV[4] number of minutes
   returns { paused (1/0), wait length, paused length, markers in both, delayed, completed, cancelled, dead,
             counters flat [field, value, ...], workers flat [id, lease expiry, in-flight length, ...],
-            history flat [minute, [field, value, ...], ...] (only minutes that have a bucket) }
+            history flat [minute, [field, value, ...], ...] (only minutes that have a bucket), prio length }
 ]]
 -- @include prelude
 local function markers(list)
@@ -62,4 +63,5 @@ return {
   redis.call('HGETALL', KEYS[9]),
   workers,
   history,
+  redis.call('ZCARD', KEYS[10]),
 }

@@ -12,6 +12,7 @@
   KEYS[8] paused    LIST  waiting ids while the queue is paused (a hand back goes here then)
   KEYS[9] completed ZSET  local id -> finishedAt, the newest completions
   KEYS[10] history  HASH  this minute's history bucket (completed, failed, dead, run times)
+  KEYS[11] prio     ZSET  waiting ids of another priority than the list's (a hand back of one goes here)
   ARGV[1] now (ms)
   ARGV[2] job key prefix
   ARGV[3] number of outcomes N
@@ -24,8 +25,9 @@
 local now = tonumber(ARGV[1])
 local k = {
   active = KEYS[1], wait = KEYS[2], delayed = KEYS[3], dead = KEYS[4], stats = KEYS[5], wake = KEYS[6],
-  meta = KEYS[7], paused = KEYS[8], completed = KEYS[9], history = KEYS[10],
+  meta = KEYS[7], paused = KEYS[8], completed = KEYS[9], history = KEYS[10], prio = KEYS[11],
 }
 local out = applySettlements(k, ARGV[2], now, 4, tonumber(ARGV[3]))
+wakeForPriority(k)
 flushTally(k, now)
 return out

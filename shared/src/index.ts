@@ -12,6 +12,7 @@ export * from "./event-ids";
 export * from "./events/index";
 export * from "./keys";
 export * from "./record";
+export * from "./priority";
 export * from "./script-runner";
 export * from "./ops/enqueue";
 export * from "./ops/claim";

@@ -21,8 +21,9 @@
  *   {q}:schedules:due   ZSET   schedule id -> next fire time (ms); moved only by compare-and-set
  *   {q}:schedules:runs  HASH   schedule id -> "<last tick ms> <last local id>"
  *   {q}:dedupe:<key>    STRING local id of the waiting/delayed job holding a `dedupe` key
- * Reserved for the roadmap, same tag so the scripts stay single-slot: {q}:prio (priorities),
- * {q}:limiter, {q}:events, {q}:callbacks.
+ *   {q}:prio            ZSET   waiting local ids of a priority other than the queue's default (the list priority),
+ *                              scored by (priority, sequence) (includes/priority.lua)
+ * Reserved for the roadmap, same tag so the scripts stay single-slot: {q}:limiter, {q}:events, {q}:callbacks.
  */
 export const DEFAULT_PREFIX = "offload";
 
@@ -52,6 +53,7 @@ export interface QueueKeys {
   schedules: string;
   schedulesDue: string;
   schedulesRuns: string;
+  prio: string;
   /** Prefixes the scripts complete with a local id / worker id / idempotency key. */
   jobPrefix: string;
   activePrefix: string;
@@ -94,6 +96,7 @@ export function queueKeys(queue: string, prefix: string = DEFAULT_PREFIX): Queue
     schedules: `${base}schedules`,
     schedulesDue: `${base}schedules:due`,
     schedulesRuns: `${base}schedules:runs`,
+    prio: `${base}prio`,
     jobPrefix,
     activePrefix,
     idemPrefix,

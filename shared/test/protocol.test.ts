@@ -23,6 +23,7 @@ import { RUNNERS, type RunnerHandle } from "./runners";
 import { adminCases } from "./admin-cases";
 import { scheduleCases } from "./schedule-cases";
 import { dedupeCases } from "./dedupe-cases";
+import { priorityCases } from "./priority-cases";
 import { spreadCases } from "./spread-cases";
 
 const job = defineJob({ name: "proto", schema: z.object({ n: z.number() }), maxAttempts: 3 });
@@ -81,6 +82,11 @@ describe.each(Object.keys(RUNNERS))("protocol over %s", (runnerName) => {
   // Dedupe keys and debounce in the enqueue script: shared/test/dedupe-cases.ts.
   describe("dedupe and debounce", () => {
     dedupeCases({ runner: () => runner, keys: () => keys, direct: () => direct, redisUrl: () => nodeUrl, runnerName });
+  });
+
+  // Priorities (the priority zset beside wait, claim's merge): shared/test/priority-cases.ts.
+  describe("priorities", () => {
+    priorityCases({ runner: () => runner, keys: () => keys, direct: () => direct, redisUrl: () => nodeUrl, runnerName });
   });
 
   // Recurring schedules (upsert, fire by compare-and-set, catch-up): shared/test/schedule-cases.ts.

@@ -23,6 +23,7 @@ import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import { findJob, type Registry } from "../../shared/src/jobs/index";
 import { JOB_DEFAULTS } from "../../shared/src/job-definition";
+import { DEFAULT_PRIORITY } from "../../shared/src/priority";
 import { MARKER, type QueueKeys } from "../../shared/src/keys";
 import { claimCall, parseClaimReply } from "../../shared/src/ops/claim";
 import type { ScriptRunner } from "../../shared/src/script-runner";
@@ -81,11 +82,14 @@ export class QueueWorker {
   private stopped!: () => void;
   private readonly stoppedSignal = new Promise<"stopped">((resolve) => (this.stopped = () => resolve("stopped")));
   private readonly poisonTtlMs: number;
+  /** The definition's default priority: the priority of the jobs in the wait list (priority.ts). */
+  private readonly listPriority: number;
 
   constructor(private readonly o: QueueWorkerOptions) {
     const definition = findJob(o.registry, o.keys.queue);
     const observer = (this.observer = o.observer ?? {});
     this.poisonTtlMs = definition?.retention.deadMs ?? JOB_DEFAULTS.retention.deadMs;
+    this.listPriority = definition?.priority ?? DEFAULT_PRIORITY;
     const redisDown = o.redisDown ?? (() => false);
     this.settler = new Settler(o.keys, o.workerId, o.runner, o.log, observer, redisDown);
     this.lease = new Lease({
@@ -204,7 +208,14 @@ export class QueueWorker {
     const sentAt = performance.now();
     const sent = runner.run(
       // leaseMs: a claim that takes jobs while our lease says idle makes it short and wakes a peer (claim.lua).
-      claimCall(keys, workerId, reserved + ahead, { moved, settlements: taken?.settlements, poisonTtlMs: this.poisonTtlMs, leaseMs: this.o.leaseMs }),
+      // listPriority: the priority of the jobs in the wait list, which claim merges with the priority zset.
+      claimCall(keys, workerId, reserved + ahead, {
+        moved,
+        settlements: taken?.settlements,
+        poisonTtlMs: this.poisonTtlMs,
+        leaseMs: this.o.leaseMs,
+        listPriority: this.listPriority,
+      }),
     );
     this.claimsInFlight.add(sent);
     let raw: unknown;

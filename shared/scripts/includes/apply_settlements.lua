@@ -1,12 +1,14 @@
 -- @include prelude
 -- @include hand_back
+-- @include priority
 -- @include dead_letter
 -- Applies n settlements read from ARGV[first..] (7 values each: entry, record id, kind, payload, runAt, ttl,
 -- runMs ("" = not measured)) and returns one flag per settlement: 1 applied, 0 dropped because the entry was no
 -- longer in our in-flight list (another worker reaped it after our lease lapsed and may be running it:
 -- at-least-once). Shared by `settle` and by `claim`, which carries a worker's pending settlements in the same
 -- call. Counters, history and the completed index are added up in the tally; the caller flushes it once.
--- k: { active, wait, paused, meta, delayed, dead, stats, wake, completed, history } key names.
+-- k: { active, wait, paused, meta, delayed, dead, stats, wake, completed, history, prio } key names. A caller
+-- ends with wakeForPriority(k) (a hand back may have pushed to the priority zset).
 local function applySettlements(k, jobPrefix, now, first, n)
   local out = {}
   for i = 0, n - 1 do
@@ -27,10 +29,11 @@ local function applySettlements(k, jobPrefix, now, first, n)
         indexCompleted(k, id)
         countOutcome(k, 'completed')
       elseif kind == 'retry' then
-        -- A failure pays one HMGET more, for the errors history (completions pay nothing for it).
-        local f = redis.call('HMGET', key, F.attempt, F.errors)
+        -- A failure pays one HMGET more, for the errors history (completions pay nothing for it) and the
+        -- priority the retry keeps (in its delayed score, priority.lua).
+        local f = redis.call('HMGET', key, F.attempt, F.errors, F.priority)
         redis.call('HSET', key, F.state, 'delayed', F.error, payload, F.runAt, runAt, F.errors, withError(f[2], payload, f[1], now))
-        redis.call('ZADD', k.delayed, runAt, id)
+        redis.call('ZADD', k.delayed, delayedScore(runAt, storedPriority(f[3])), id)
         countOutcome(k, 'failed')
         -- The settling worker schedules its own wake-up for runAt; recording it spares producers a marker.
         local wake = tonumber(redis.call('GET', k.wake) or '')
@@ -39,8 +42,9 @@ local function applySettlements(k, jobPrefix, now, first, n)
         deadLetter(k, key, id, payload, now, ttl)
         countOutcome(k, 'failed')
       elseif kind == 'handBack' then
-        -- Not run to the end (shutdown): give the attempt back and put it first in line.
-        handBack(k, key, id)
+        -- Not run to the end (shutdown): give the attempt back and put it first in line (of its priority: one
+        -- HGET, paid by hand backs only).
+        handBack(k, key, id, storedPriority(redis.call('HGET', key, F.priority)))
       end
       out[#out + 1] = 1
     end

@@ -35,12 +35,14 @@ export interface ClaimOptions {
    * wakes a blocked peer to watch it (claim.lua). Absent: the lease entry is not touched.
    */
   leaseMs?: number;
+  /** The job definition's default priority (the jobs in the wait list have it; priority.ts). Default 5. */
+  listPriority?: number;
   now?: number;
 }
 
 /** @example claimCall(keys, workerId, 10, { moved, settlements }) */
 export function claimCall(keys: QueueKeys, workerId: string, max: number, options: ClaimOptions = {}): ScriptCall {
-  const { moved, settlements = [], poisonTtlMs = JOB_DEFAULTS.retention.deadMs, leaseMs, now = Date.now() } = options;
+  const { moved, settlements = [], poisonTtlMs = JOB_DEFAULTS.retention.deadMs, leaseMs, listPriority, now = Date.now() } = options;
   return scriptCall(
     "claim",
     {
@@ -51,7 +53,9 @@ export function claimCall(keys: QueueKeys, workerId: string, max: number, option
     },
     [
       now, keys.jobPrefix, max, moved === undefined ? "" : `=${moved}`, poisonTtlMs, ...settlementArgs(settlements),
-      ...(leaseMs ? [workerId, leaseMs] : []),
+      // Lease then list priority, after the settlements ("0": lease not touched).
+      ...(leaseMs || listPriority ? [workerId, leaseMs ?? 0] : []),
+      ...(listPriority ? [listPriority] : []),
     ],
   );
 }

@@ -2,7 +2,7 @@
  * The keys every script that moves jobs between states writes to — claim (with the settlements it carries),
  * settle and tick (reaping, promotion) — in the named form `scriptCall` takes: where a ready job goes (wait, or
  * paused while the pause flag in meta is set), the delayed and dead indexes, the wake key, the counters and this
- * minute's history bucket. Written once here so the three calls cannot drift apart.
+ * minute's history bucket, and the priority zset. Written once here so the three calls cannot drift apart.
  */
 import { minuteOf, type QueueKeys } from "../keys";
 
@@ -16,5 +16,6 @@ export function moveKeys(keys: QueueKeys, now: number) {
     dead: keys.dead,
     stats: keys.stats,
     history: keys.history(minuteOf(now)),
+    prio: keys.prio,
   };
 }
