@@ -6,7 +6,7 @@
  * Unknown options are rejected (400), not ignored: a misspelt `dealy=1h` would otherwise run the job now.
  */
 import { z } from "@hono/zod-openapi";
-import { MAX_ATTEMPTS_LIMIT, parseDuration, type EnqueueOptions } from "../../shared/src/index";
+import { MAX_ATTEMPTS_LIMIT, parseDuration, PRIORITY_MAX, PRIORITY_MIN, type EnqueueOptions } from "../../shared/src/index";
 
 /** Far enough for any schedule we mean to keep; beyond it `now + delay` stops being a sane timestamp. */
 export const MAX_DELAY_MS = 365 * 86_400_000;
@@ -40,6 +40,10 @@ const maxAttemptsText = z
   .regex(/^\d+$/, `expected a whole number from 1 to ${MAX_ATTEMPTS_LIMIT}`)
   .transform(Number)
   .pipe(z.number().int().min(1).max(MAX_ATTEMPTS_LIMIT));
+
+const PRIORITY_HINT = `a whole number from ${PRIORITY_MIN} (runs first) to ${PRIORITY_MAX} (runs last)`;
+const priorityValue = z.number().int().min(PRIORITY_MIN).max(PRIORITY_MAX);
+const priorityText = z.string().regex(/^\d+$/, `expected ${PRIORITY_HINT}`).transform(Number).pipe(priorityValue);
 
 const notBoth = {
   check: (options: { delay?: number; runAt?: number }) => options.delay === undefined || options.runAt === undefined,
@@ -78,6 +82,10 @@ export const EnqueueQuerySchema = z
       .openapi({ description: `Per-run timeout: ${DURATION_HINT}.`, example: "15s" }),
     dedupe: dedupeKey.optional().openapi({ description: DEDUPE_HINT, example: "sync-user-42" }),
     debounce: durationText(1).optional().openapi({ description: `${DEBOUNCE_HINT} ${DURATION_HINT}.`, example: "2s" }),
+    priority: priorityText.optional().openapi({
+      description: `Priority, ${PRIORITY_HINT}: within the job type's queue a worker always starts the lowest number waiting, first in first out within one priority. Default: the job type's (5 unless its definition says otherwise).`,
+      example: "2",
+    }),
   })
   .refine(notBoth.check, notBoth.params)
   .refine(debounceNeedsDedupe.check, debounceNeedsDedupe.params);
@@ -92,6 +100,7 @@ export const ItemOptionsSchema = z
     timeout: durationValue(1).optional(),
     dedupe: dedupeKey.optional(),
     debounce: durationValue(1).optional(),
+    priority: priorityValue.optional(),
   })
   .refine(notBoth.check, notBoth.params)
   .refine(debounceNeedsDedupe.check, debounceNeedsDedupe.params)
@@ -105,6 +114,7 @@ export type ParsedOptions = {
   timeout?: number;
   dedupe?: string;
   debounce?: number;
+  priority?: number;
 };
 
 /**
@@ -120,6 +130,7 @@ export function toEnqueueOptions(parsed: ParsedOptions, idempotencyKey?: string)
   if (parsed.timeout !== undefined) options.timeoutMs = parsed.timeout;
   if (parsed.dedupe !== undefined) options.dedupeKey = parsed.dedupe;
   if (parsed.debounce !== undefined) options.debounceMs = parsed.debounce;
+  if (parsed.priority !== undefined) options.priority = parsed.priority;
   if (idempotencyKey !== undefined) options.idempotencyKey = idempotencyKey;
   return options;
 }

@@ -59,7 +59,7 @@ export function pageRoutes(jobs: Registry): Hono<DashboardEnv> {
     const runner = c.var.storage.runner;
     const [queue, page] = await Promise.all([
       getQueueDetail(runner, keys, { minutes: 1 }),
-      listJobs(runner, keys, { state, limit: PAGE_SIZE, ...(cursor === undefined ? {} : { cursor }) }),
+      listJobs(runner, keys, { state, limit: PAGE_SIZE, listPriority: findJob(jobs, name)?.priority, ...(cursor === undefined ? {} : { cursor }) }),
     ]);
     return render(c, <QueuePage queue={queue} state={state} page={page} cursor={cursor} csrf={c.var.csrf} notice={noticeFrom(c.req.query())} />);
   });
@@ -69,7 +69,12 @@ export function pageRoutes(jobs: Registry): Hono<DashboardEnv> {
     const parsed = parseJobId(id);
     const job =
       parsed && findJob(jobs, parsed.queue)
-        ? await getJobDetail(c.var.storage.runner, queueKeys(parsed.queue, c.var.config.redisPrefix), parsed.localId)
+        ? await getJobDetail(
+            c.var.storage.runner,
+            queueKeys(parsed.queue, c.var.config.redisPrefix),
+            parsed.localId,
+            findJob(jobs, parsed.queue)?.priority,
+          )
         : undefined;
     if (!parsed || !job) throw new OffloadError("job_not_found", `No job ${JSON.stringify(id.slice(0, 100))} (unknown, or its record has expired)`);
     return render(c, <JobPage job={job} queue={parsed.queue} csrf={c.var.csrf} notice={noticeFrom(c.req.query())} />);
