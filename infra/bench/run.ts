@@ -3,7 +3,7 @@
  *
  *   npm run bench                         full run → infra/bench/RESULTS.md + results.json (~30 min on 2 cores)
  *   npm run bench:quick                   smoke check in under a minute → infra/bench/.build/quick/
- *   npm run bench -- --only=latency,idle  some scenarios only (throughput, enqueue, latency, lifecycle, idle, edge, processes)
+ *   npm run bench -- --only=latency,idle  some scenarios only (throughput, enqueue, latency, lifecycle, idle, edge, processes, priorities)
  *   npm run bench -- --only=enqueue --runs=7  …with another number of interleaved runs (before/after comparisons)
  *   npm run bench -- --render             RESULTS.md again from results.json (after editing analysis.md), no run
  *
@@ -24,6 +24,7 @@ import { runEnqueue } from "./scenarios/enqueue";
 import { runIdle } from "./scenarios/idle";
 import { runLatency } from "./scenarios/latency";
 import { runLifecycle } from "./scenarios/lifecycle";
+import { runPriorities } from "./scenarios/priorities";
 import { runProcesses } from "./scenarios/processes";
 import { runThroughput } from "./scenarios/throughput";
 import { removeShippedBundle } from "./shipped-worker";
@@ -40,6 +41,7 @@ export const SCENARIOS: Record<string, Scenario> = {
   idle: runIdle,
   edge: runEdge,
   processes: runProcesses,
+  priorities: runPriorities,
 };
 
 function parseArgs(argv: string[]) {

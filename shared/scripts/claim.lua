@@ -78,10 +78,12 @@ end
 
 -- The prio zset's head, read max + 1 at a time (one ZRANGE per claim call, on an absent key for a queue without
 -- priorities: the one command they cost a claim). `heads` holds id, score pairs not yet taken.
+-- Taken heads leave the zset only at the end of the call (flushHeads), so a re-read starts after them.
 local heads, hi, prioEmpty = {}, 1, false
+local headsTaken, headsClaimed = {}, {}
 local function headPriority()
   if hi > #heads and not prioEmpty then
-    heads, hi = redis.call('ZRANGE', k.prio, 0, max - claimed, 'WITHSCORES'), 1
+    heads, hi = redis.call('ZRANGE', k.prio, #headsTaken, #headsTaken + max - claimed, 'WITHSCORES'), 1
     if #heads == 0 then prioEmpty = true end
   end
   if heads[hi] then return priorityOfScore(heads[hi + 1]) end
@@ -125,13 +127,21 @@ local function take(entry)
   claimed = claimed + 1
 end
 
--- A prio job: out of the zset into our in-flight list, then claimed as any entry (2 calls more than an LMOVE).
+-- A prio job: claimed as any entry, then out of the zset and into our in-flight list together with the call's
+-- other prio jobs (flushHeads: one ZREM and one LPUSH per call, so a prio job costs a claim no more than an LMOVE'd
+-- one). take() does not need it in the list first: what it may remove from there (a stale or poison entry) is
+-- then simply not added.
 local function takeHead()
   local entry = heads[hi]
   hi = hi + 2
-  redis.call('ZREM', k.prio, entry)
-  redis.call('LPUSH', KEYS[2], entry)
+  headsTaken[#headsTaken + 1] = entry
+  local before = claimed
   take(entry)
+  if claimed > before then headsClaimed[#headsClaimed + 1] = entry end
+end
+local function flushHeads()
+  if #headsTaken > 0 then redis.call('ZREM', k.prio, unpack(headsTaken)) end
+  if #headsClaimed > 0 then redis.call('LPUSH', KEYS[2], unpack(headsClaimed)) end
 end
 
 -- Only if it really is in our list: an entry handed back by recovery in the meantime belongs to the queue again.
@@ -168,6 +178,7 @@ while claimed < max and budget > 0 do
     end
   end
 end
+flushHeads()
 -- The wait list's depth, for the history below (free when the loop drained it, else one LLEN).
 local listed = 0
 if not drained then listed = redis.call('LLEN', KEYS[1]) end

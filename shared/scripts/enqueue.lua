@@ -20,6 +20,7 @@
   ARGV[8..] N groups, one per job: local id, data JSON, form, and then
             form "":  nothing (the short form: the queue's own name, ARGV[6] attempts, no options, run now, no
                       idempotency or dedupe key; 3 arguments a job, which is most jobs)
+            form "1".."10": the short form with that priority (not the list priority), still 3 arguments
             form "+": name ("" when it is the queue's own name: not stored, it is implied), maxAttempts, options
                       JSON ("" = none), runAt (ms, 0 = now), idempotency key ("" = none), payload fingerprint,
                       dedupe key ("" = none), debounce (ms, 0 = none; only with a dedupe key), priority (1-10,
@@ -62,7 +63,7 @@ local bases = {}
 local at = 8
 for i = 0, n - 1 do
   bases[i] = at
-  if ARGV[at + 2] == '' then at = at + 3 else at = at + 12 end
+  if ARGV[at + 2] ~= '+' then at = at + 3 else at = at + 12 end
 end
 
 -- One EXISTS per chunk of ids instead of an HGET per job: when none exists (every call except a re-sent one),
@@ -98,7 +99,7 @@ local function parseKeyed(value)
 end
 local keyed, stored = {}, {}
 for i = 0, n - 1 do
-  if ARGV[bases[i] + 2] ~= '' and ARGV[bases[i] + 7] ~= '' then keyed[#keyed + 1] = i end
+  if ARGV[bases[i] + 2] == '+' and ARGV[bases[i] + 7] ~= '' then keyed[#keyed + 1] = i end
 end
 local conflicted = false
 for first = 1, #keyed, CHUNK do
@@ -150,6 +151,11 @@ local function create(key, id, name, data, maxAttempts, options, runAt, priority
     redis.call('HSET', key, F.version, '1', F.data, data, F.state, 'delayed', F.maxAttempts, maxAttempts, F.createdAt, now, F.runAt, runAt)
     redis.call('ZADD', KEYS[2], delayedScore(runAt, priority), id)
     wakeFor(runAt)
+  elseif priority and name == '' and options == '' then
+    -- A short-form job of another priority: its P in the same HSET, then the zset (one ZADD per call).
+    redis.call('HSET', key, F.version, '1', F.data, data, F.state, 'waiting', F.maxAttempts, maxAttempts, F.createdAt, now, F.priority, priority)
+    pushPriority(k, id, priority, false)
+    return state
   else
     redis.call('HSET', key, F.version, '1', F.data, data, F.state, 'waiting', F.maxAttempts, maxAttempts, F.createdAt, now)
     if priority then
@@ -205,10 +211,13 @@ for i = 0, n - 1 do
   local id, data = ARGV[base], ARGV[base + 1]
   local name, maxAttempts, options, runAt, idemKey, fingerprint = '', defaultAttempts, '', 0, '', ''
   local dedupeKey, debounce, priority = '', 0, nil
-  if ARGV[base + 2] ~= '' then
+  local form = ARGV[base + 2]
+  if form == '+' then
     name, maxAttempts, options = ARGV[base + 3], ARGV[base + 4], ARGV[base + 5]
     runAt, idemKey, fingerprint = tonumber(ARGV[base + 6]), ARGV[base + 7], ARGV[base + 8]
     dedupeKey, debounce, priority = ARGV[base + 9], tonumber(ARGV[base + 10]), storedPriority(ARGV[base + 11])
+  elseif form ~= '' then
+    priority = storedPriority(form)
   end
   local handled = false
   if idemKey ~= '' then

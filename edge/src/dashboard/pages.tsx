@@ -22,6 +22,8 @@ import { noticeFrom } from "./notices";
 import { JobPage } from "./views/job";
 import { OverviewPage } from "./views/overview";
 import { QueuePage } from "./views/queue";
+import { SchedulesPage, type ScheduleRow } from "./views/schedules";
+import { readAllSchedules, scheduleView } from "../routes/schedules";
 
 /** Jobs per queue page. */
 export const PAGE_SIZE = 25;
@@ -46,6 +48,23 @@ export function pageRoutes(jobs: Registry): Hono<DashboardEnv> {
       Object.keys(jobs).map((name) => getQueueDetail(runner, queueKeys(name, c.var.config.redisPrefix), { minutes: 1_440 })),
     );
     return render(c, <OverviewPage queues={queues} csrf={c.var.csrf} notice={noticeFrom(c.req.query())} />);
+  });
+
+  // Every schedule of every served job type: one schedule_read per job type in one pipeline, as the API lists them.
+  app.get("/dashboard/schedules", async (c) => {
+    const stored = await readAllSchedules(c.var.storage.runner, jobs, c.var.config.redisPrefix);
+    const schedules: ScheduleRow[] = stored
+      .map(scheduleView)
+      .sort((a, b) => a.id.localeCompare(b.id))
+      .map((s) => ({
+        id: s.id,
+        job: s.job,
+        cadence: s.cron ? `cron ${s.cron}${s.tz ? ` (${s.tz})` : " (UTC)"}` : `every ${s.everyMs} ms`,
+        source: s.source === "code" ? "defined in code" : "made through the API",
+        nextRuns: s.nextRuns,
+        lastRun: s.lastRun,
+      }));
+    return render(c, <SchedulesPage schedules={schedules} csrf={c.var.csrf} />);
   });
 
   app.get("/dashboard/queues/:name", async (c) => {

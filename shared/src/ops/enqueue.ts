@@ -151,8 +151,9 @@ export function enqueueCall(keys: QueueKeys, jobs: readonly PreparedJob[], now: 
     const runAt = Math.max(job.runAt, job.delayMs > 0 ? now + job.delayMs : 0);
     // A job's name is its queue's name unless definitions say otherwise: then it is implied, not stored.
     const name = job.name === keys.queue ? "" : job.name;
-    if (name === "" && job.maxAttempts === defaultAttempts && job.optionsJson === "" && runAt === 0 && job.idempotencyKey === "" && !job.dedupeKey && !job.priority) {
-      args.push(job.localId, job.dataJson, "");
+    if (name === "" && job.maxAttempts === defaultAttempts && job.optionsJson === "" && runAt === 0 && job.idempotencyKey === "" && !job.dedupeKey) {
+      // A priority other than the list's rides in the form argument ("1".."10"): still 3 arguments.
+      args.push(job.localId, job.dataJson, job.priority ? String(job.priority) : "");
     } else {
       args.push(job.localId, job.dataJson, "+", name, job.maxAttempts, job.optionsJson, runAt, job.idempotencyKey, job.fingerprint, job.dedupeKey ?? "", job.debounceMs ?? 0, job.priority ?? 0);
     }
