@@ -37,12 +37,20 @@ export async function runPriorities(ctx: ScenarioContext): Promise<ScenarioResul
   const scriptFigures = MODES.map((mode) =>
     figure(`priorities-script-us-${mode}`, "priorities", `Redis script µs per job drained (claim + settle), ${mode} priorities`, "µs", "lower"),
   );
-  const perRun: { mode: string; drainPerS: number; enqueuePerS: number; scriptUsPerJob: number; commandsPerJob: number }[] = [];
+  const perRun: {
+    mode: string;
+    drainPerS: number;
+    enqueuePerS: number;
+    enqueueScriptUs: number;
+    scriptUsPerJob: number;
+    commandsPerJob: number;
+  }[] = [];
   try {
     for (let run = 0; run < config.runs; run += 1) {
       for (const [i, mode] of MODES.entries()) {
         await admin.flush();
         await setPaused(runner, keys, true);
+        await admin.resetStats();
         const enqueueStarted = performance.now();
         for (let done = 0; done < n; done += BATCH) {
           const jobs = await Promise.all(
@@ -53,6 +61,7 @@ export async function runPriorities(ctx: ScenarioContext): Promise<ScenarioResul
           await enqueue(runner, keys, jobs);
         }
         const enqueuePerS = n / ((performance.now() - enqueueStarted) / 1_000);
+        const enqueueScriptUs = (await admin.scriptUsec()) / n;
         const worker = await startShippedWorker(ctx.redisUrl, { concurrency: 100, env: { WORKER_PROCESSES: "1", WORKER_QUEUES: "noop" } });
         try {
           await admin.resetStats();
@@ -71,10 +80,10 @@ export async function runPriorities(ctx: ScenarioContext): Promise<ScenarioResul
           addSample(scriptFigures[i]!, "offload", scriptUsPerJob);
           addSample(drain[i]!, "offload", drainPerS);
           addSample(enqueueFigures[i]!, "offload", enqueuePerS);
-          perRun.push({ mode, drainPerS, enqueuePerS, scriptUsPerJob, commandsPerJob });
+          perRun.push({ mode, drainPerS, enqueuePerS, enqueueScriptUs, scriptUsPerJob, commandsPerJob });
           log(
             `  run ${run + 1}: ${mode}: drained ${Math.round(drainPerS).toLocaleString("en")} jobs/s, ` +
-              `enqueued ${Math.round(enqueuePerS).toLocaleString("en")} jobs/s, ` +
+              `enqueued ${Math.round(enqueuePerS).toLocaleString("en")} jobs/s (${enqueueScriptUs.toFixed(2)} script µs a job), ` +
               `${scriptUsPerJob.toFixed(2)} script µs and ${commandsPerJob.toFixed(2)} commands per job drained`,
           );
         } finally {

@@ -43,7 +43,9 @@ export function SchedulesPage(props: { schedules: ScheduleRow[]; csrf: string })
               {schedules.map((s) => (
                 <tr data-schedule={s.id}>
                   <th scope="row">
-                    {s.id} <span class="muted">{s.source}</span>
+                    {s.id}
+                    <br />
+                    <span class="muted">{s.source}</span>
                   </th>
                   <td>
                     <a href={`/dashboard/queues/${encodeURIComponent(s.job)}`}>{s.job}</a>
