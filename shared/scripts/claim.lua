@@ -78,6 +78,9 @@ end
 
 -- The prio zset's head, read max + 1 at a time (one ZRANGE per claim call, on an absent key for a queue without
 -- priorities: the one command they cost a claim). `heads` holds id, score pairs not yet taken.
+local function priorityOfScore(score)
+  return math.floor(tonumber(score) / PRIORITY_BAND)
+end
 -- Taken heads leave the zset only at the end of the call (flushHeads), so a re-read starts after them.
 local heads, hi, prioEmpty = {}, 1, false
 local headsTaken, headsClaimed = {}, {}

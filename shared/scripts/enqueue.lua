@@ -191,7 +191,8 @@ end
 local function debounceInto(holder, state, data, debounce, priority)
   local key, runAt = jobPrefix .. holder, now + debounce
   if state == 'waiting' and priority then
-    flushPriority(k) -- it may still be in this call's buffer
+    -- It may still be in this call's buffer.
+    flushPriority(k)
     redis.call('ZREM', KEYS[6], holder)
   elseif state == 'waiting' and createdHere[holder] then
     -- Created by this very call, so still in the buffer of ids not yet pushed.

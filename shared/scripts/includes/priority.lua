@@ -12,13 +12,10 @@
 -- due at runAt), so promotion needs no record read and a queue without priorities pays nothing for them. Every
 -- score written to `delayed` goes through delayedScore.
 -- k: needs k.prio, k.meta (and k.wait, k.paused for the wake-up); keeps its buffers in k.
-local PRIORITY_BAND = 70368744177664 -- 2^46: room for 2^45 pushes each way around MID
-local PRIORITY_MID = 35184372088832 -- 2^45
+-- BAND = 2^46, MID = 2^45: room for 2^45 pushes each way around MID.
+local PRIORITY_BAND = 70368744177664
+local PRIORITY_MID = 35184372088832
 local SEQ_BLOCK = 1000
-
-local function priorityOfScore(score)
-  return math.floor(tonumber(score) / PRIORITY_BAND)
-end
 
 -- The record's P field as a priority, or nil (absent or not 1-10: the list priority).
 local function storedPriority(value)
@@ -70,17 +67,4 @@ end
 local function delayedScore(runAt, priority)
   if not priority then return runAt end
   return string.format('%.4f', math.floor(runAt) - 1 + priority / 16)
-end
-
--- The priority a delayed score carries, nil for the list priority.
-local function priorityOfDelayed(score)
-  local s = tonumber(score)
-  local frac = s - math.floor(s)
-  if frac > 0 then return math.floor(frac * 16 + 0.5) end
-  return nil
-end
-
--- A delayed score as the ms a worker must wake at: its runAt (the whole ms at or after the score).
-local function dueOfDelayed(score)
-  return math.ceil(tonumber(score))
 end

@@ -6,6 +6,14 @@
 -- and returns the next runAt still pending (-1: none). Whoever runs this script schedules a wake-up for that
 -- time, which is why it is written to the wake key.
 -- k: needs k.delayed, k.wake, k.prio, k.meta and k.ready (the script's readyList(k), looked up once per call).
+-- The priority a delayed score carries (priority.lua, delayedScore), nil for the list priority.
+local function priorityOfDelayed(score)
+  local s = tonumber(score)
+  local frac = s - math.floor(s)
+  if frac > 0 then return math.floor(frac * 16 + 0.5) end
+  return nil
+end
+
 local function promoteDue(k, jobPrefix, now)
   local due = redis.call('ZRANGEBYSCORE', k.delayed, '-inf', now, 'WITHSCORES', 'LIMIT', 0, 1000)
   if #due > 0 then
@@ -24,7 +32,8 @@ local function promoteDue(k, jobPrefix, now)
   end
   local head = redis.call('ZRANGE', k.delayed, 0, 0, 'WITHSCORES')
   if head[2] then
-    local due = dueOfDelayed(head[2])
+    -- The ms a worker must wake at: the job's runAt, the whole ms at or after its score.
+    local due = math.ceil(tonumber(head[2]))
     redis.call('SET', k.wake, due)
     return due
   end
