@@ -56,6 +56,8 @@ k.ready = readyList(k)
 -- Settle first: the in-flight list shrinks before it grows, and a retry due now can be promoted right away.
 local settled = applySettlements(k, jobPrefix, now, 7, tonumber(ARGV[6]))
 local out = { promoteDue(k, jobPrefix, now), settled, 1 }
+-- A carried hand back of a prio job is still in the push buffer (promoteDue flushes only when it promoted).
+flushPriority(k)
 local claimed = 0
 local leaseAt = 7 + 7 * tonumber(ARGV[6])
 local listPriority = tonumber(ARGV[leaseAt + 2] or '') or 5
@@ -76,12 +78,12 @@ if k.ready == k.paused then
   return out
 end
 
--- The prio zset's head, read max + 1 at a time (one ZRANGE per claim call, on an absent key for a queue without
--- priorities: the one command they cost a claim). `heads` holds id, score pairs not yet taken.
 local function priorityOfScore(score)
   return math.floor(tonumber(score) / PRIORITY_BAND)
 end
--- Taken heads leave the zset only at the end of the call (flushHeads), so a re-read starts after them.
+-- The prio zset's head, read max + 1 at a time (one ZRANGE per claim call, on an absent key for a queue without
+-- priorities: the one command they cost a claim). `heads` holds id, score pairs not yet taken. Taken heads leave
+-- the zset only at the end of the call (flushHeads), so a re-read starts after them.
 local heads, hi, prioEmpty = {}, 1, false
 local headsTaken, headsClaimed = {}, {}
 local function headPriority()

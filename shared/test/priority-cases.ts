@@ -133,6 +133,25 @@ export function priorityCases(ctx: AdminCaseContext): void {
     expect(await drain(T0 + LEASE + 20)).toEqual([1, 2, 3]);
   });
 
+  it("priority: a hand back carried by a claim goes back into the zset in that same call", async () => {
+    const a = await add(1, { priority: 3 });
+    expect((await claim(1)).claimed[0]!.entry).toBe(a.localId);
+    const handBack = { entry: a.localId, recordId: a.localId, kind: "handBack" as const, payload: "", runAt: 0, ttlMs: 0 };
+    // The same claim takes nothing else (max 0 is not sent by workers; 1 takes it straight back).
+    const again = parseClaimReply(await ctx.runner().run(claimCall(ctx.keys(), "w", 1, { now: T0 + 2, settlements: [handBack] })));
+    expect(again.settled).toEqual([true]);
+    expect(again.claimed.map((c) => c.entry)).toEqual([a.localId]);
+    // And when the claim is paused, it still lands in the zset, to run after the resume.
+    await ctx.runner().run(settleCall(ctx.keys(), "w", [handBack], T0 + 3));
+    expect((await claim(1, T0 + 4)).claimed.map((c) => c.entry)).toEqual([a.localId]);
+    await setPaused(ctx.runner(), ctx.keys(), true);
+    const paused = parseClaimReply(await ctx.runner().run(claimCall(ctx.keys(), "w", 1, { now: T0 + 5, settlements: [handBack] })));
+    expect(paused.claimed).toEqual([]);
+    expect(await ctx.direct().zscore(ctx.keys().prio, a.localId)).not.toBeNull();
+    await setPaused(ctx.runner(), ctx.keys(), false);
+    expect(await drain(T0 + 6)).toEqual([1]);
+  });
+
   it("priority: paused, 50 priority-10 and 50 priority-1 jobs; after resume the first 50 started are all priority 1", async () => {
     await setPaused(ctx.runner(), ctx.keys(), true);
     for (let i = 0; i < 50; i += 1) {
