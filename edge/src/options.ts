@@ -6,7 +6,7 @@
  * Unknown options are rejected (400), not ignored: a misspelt `dealy=1h` would otherwise run the job now.
  */
 import { z } from "@hono/zod-openapi";
-import { CALLBACK_OUTCOMES, JOBS, MAX_ATTEMPTS_LIMIT, parseDuration, type CallbackOutcome, type EnqueueOptions } from "../../shared/src/index";
+import { CALLBACK_OUTCOMES, JOBS, MAX_ATTEMPTS_LIMIT, parseDuration, PRIORITY_MAX, PRIORITY_MIN, type CallbackOutcome, type EnqueueOptions } from "../../shared/src/index";
 
 /** Far enough for any schedule we mean to keep; beyond it `now + delay` stops being a sane timestamp. */
 export const MAX_DELAY_MS = 365 * 86_400_000;
@@ -40,6 +40,10 @@ const maxAttemptsText = z
   .regex(/^\d+$/, `expected a whole number from 1 to ${MAX_ATTEMPTS_LIMIT}`)
   .transform(Number)
   .pipe(z.number().int().min(1).max(MAX_ATTEMPTS_LIMIT));
+
+const PRIORITY_HINT = `a whole number from ${PRIORITY_MIN} (runs first) to ${PRIORITY_MAX} (runs last)`;
+const priorityValue = z.number().int().min(PRIORITY_MIN).max(PRIORITY_MAX);
+const priorityText = z.string().regex(/^\d+$/, `expected ${PRIORITY_HINT}`).transform(Number).pipe(priorityValue);
 
 const notBoth = {
   check: (options: { delay?: number; runAt?: number }) => options.delay === undefined || options.runAt === undefined,
@@ -107,6 +111,10 @@ export const EnqueueQuerySchema = z
     debounce: durationText(1).optional().openapi({ description: `${DEBOUNCE_HINT} ${DURATION_HINT}.`, example: "2s" }),
     callback: callbackUrl.optional().openapi({ description: CALLBACK_HINT, example: "https://api.example.com/offload/done" }),
     callbackOn: callbackOnText.optional().openapi({ description: CALLBACK_ON_HINT, example: "dead" }),
+    priority: priorityText.optional().openapi({
+      description: `Priority, ${PRIORITY_HINT}: within the job type's queue a worker always starts the lowest number waiting, first in first out within one priority. Default: the job type's (5 unless its definition says otherwise).`,
+      example: "2",
+    }),
   })
   .refine(notBoth.check, notBoth.params)
   .refine(debounceNeedsDedupe.check, debounceNeedsDedupe.params)
@@ -126,6 +134,7 @@ export const ItemOptionsSchema = z
     callbackOn: callbackOnValue
       .optional()
       .openapi({ description: `${CALLBACK_ON_HINT} As an array (["dead"]) or the query's comma-separated text.` }),
+    priority: priorityValue.optional(),
   })
   .refine(notBoth.check, notBoth.params)
   .refine(debounceNeedsDedupe.check, debounceNeedsDedupe.params)
@@ -142,6 +151,7 @@ export type ParsedOptions = {
   debounce?: number;
   callback?: string;
   callbackOn?: CallbackOutcome[];
+  priority?: number;
 };
 
 /**
@@ -159,6 +169,7 @@ export function toEnqueueOptions(parsed: ParsedOptions, idempotencyKey?: string)
   if (parsed.debounce !== undefined) options.debounceMs = parsed.debounce;
   if (parsed.callback !== undefined) options.callback = parsed.callback;
   if (parsed.callbackOn !== undefined) options.callbackOn = parsed.callbackOn;
+  if (parsed.priority !== undefined) options.priority = parsed.priority;
   if (idempotencyKey !== undefined) options.idempotencyKey = idempotencyKey;
   return options;
 }

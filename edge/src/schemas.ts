@@ -3,7 +3,7 @@
  * types. Request schemas live with what they validate (options.ts, the job definitions in shared/).
  */
 import { z } from "@hono/zod-openapi";
-import { CONCURRENCY_LIMIT, JOB_STATES, parseRate } from "../../shared/src/index";
+import { CONCURRENCY_LIMIT, JOB_STATES, parseRate, PRIORITY_MAX, PRIORITY_MIN } from "../../shared/src/index";
 
 export const JobId = z.string().openapi({ example: "webhook.mfz3k2x9q1a8b7c6" });
 
@@ -43,6 +43,12 @@ export const JobStatusSchema = z
     result: z.unknown().openapi({ description: "The handler's return value once completed; null before." }),
     error: StoredErrorSchema.nullable(),
     stalls: z.number().int(),
+    priority: z
+      .number()
+      .int()
+      .min(PRIORITY_MIN)
+      .max(PRIORITY_MAX)
+      .openapi({ description: "1 runs first … 10 runs last: the request's `priority`, else the job type's default (5 unless defined)." }),
   })
   .openapi("JobStatus");
 

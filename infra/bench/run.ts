@@ -3,7 +3,8 @@
  *
  *   npm run bench                         full run → infra/bench/RESULTS.md + results.json (~30 min on 2 cores)
  *   npm run bench:quick                   smoke check in under a minute → infra/bench/.build/quick/
- *   npm run bench -- --only=latency,idle  some scenarios only (throughput, enqueue, latency, lifecycle, idle, edge, processes, flow)
+ *   npm run bench -- --only=latency,idle  some scenarios only (throughput, enqueue, latency, lifecycle, idle, edge, processes, flow,
+ *                                         priorities)
  *   npm run bench -- --only=enqueue --runs=7  …with another number of interleaved runs (before/after comparisons)
  *   npm run bench -- --render             RESULTS.md again from results.json (after editing analysis.md), no run
  *
@@ -25,6 +26,7 @@ import { runFlow } from "./scenarios/flow";
 import { runIdle } from "./scenarios/idle";
 import { runLatency } from "./scenarios/latency";
 import { runLifecycle } from "./scenarios/lifecycle";
+import { runPriorities } from "./scenarios/priorities";
 import { runProcesses } from "./scenarios/processes";
 import { runThroughput } from "./scenarios/throughput";
 import { removeShippedBundle } from "./shipped-worker";
@@ -42,6 +44,7 @@ export const SCENARIOS: Record<string, Scenario> = {
   edge: runEdge,
   processes: runProcesses,
   flow: runFlow,
+  priorities: runPriorities,
 };
 
 function parseArgs(argv: string[]) {

@@ -46,8 +46,8 @@ const badCount = fc.constantFrom("0", "26", "-1", "3.5", "1e1", "03", "", "abc",
 const queryPair = fc.oneof(
   fc.tuple(fc.constantFrom("delay", "backoff", "timeout"), badDuration),
   fc.tuple(fc.constant("runAt"), badDate),
-  fc.tuple(fc.constant("maxAttempts"), badCount),
-  fc.tuple(fc.constantFrom("dealy", "priority", "__proto__", "constructor", "__proto__[polluted]", "delay[]", "toString"), fc.constantFrom("1", "true", "5m")),
+  fc.tuple(fc.constantFrom("maxAttempts", "priority"), badCount),
+  fc.tuple(fc.constantFrom("dealy", "priorty", "__proto__", "constructor", "__proto__[polluted]", "delay[]", "toString"), fc.constantFrom("1", "true", "5m")),
 );
 const query = fc.oneof(
   { weight: 3, arbitrary: fc.constant("") },

@@ -7,9 +7,14 @@
  *     it, so a batch applied after its 503 (Redis stalled, finding stalled-503-still-enqueues) maps to one set of
  *     jobs.
  * Any other answer than 202 or 503-with-Retry-After is recorded as unexpected.
+ * Every other job carries a priority (1-10, from its index; the rest have the default), so the kills and faults
+ * also hit jobs waiting in the priority zset, being claimed from it and handed back into it (issue 12).
  */
 import { randomUUID } from "node:crypto";
 import { parseJobId } from "../../shared/src/ids";
+
+/** Odd indexes get a priority 1-10, even ones the default. */
+const priorityOf = (index: number): number | undefined => (index % 2 === 1 ? 1 + ((index >> 1) % 10) : undefined);
 
 export interface LoadOptions {
   edgeUrl: string;
@@ -135,10 +140,14 @@ export async function generateLoad(options: LoadOptions): Promise<LoadResult> {
       if (due > performance.now()) await sleep(due - performance.now());
     }
     if (unit.kind === "single") {
-      const body = await send("single", "/v1/jobs/noop", JSON.stringify({ i: unit.index }), { "idempotency-key": randomUUID() });
+      const query = priorityOf(unit.index) === undefined ? "" : `?priority=${priorityOf(unit.index)}`;
+      const body = await send("single", `/v1/jobs/noop${query}`, JSON.stringify({ i: unit.index }), { "idempotency-key": randomUUID() });
       if (body) ack(body.id);
     } else {
-      const items = Array.from({ length: unit.size }, (_, k) => ({ data: { i: unit.first + k } }));
+      const items = Array.from({ length: unit.size }, (_, k) => {
+        const priority = priorityOf(unit.first + k);
+        return priority === undefined ? { data: { i: unit.first + k } } : { data: { i: unit.first + k }, options: { priority } };
+      });
       const body = await send("batch", "/v1/jobs/noop/batch", JSON.stringify(items), { "idempotency-key": randomUUID() });
       if (body) {
         if (!Array.isArray(body.jobs) || body.jobs.length !== unit.size) throw new Error(`batch 202 with ${body.jobs?.length} jobs for ${unit.size} items`);

@@ -121,6 +121,7 @@ describe("offload: usage, help and exit codes", () => {
     [["jobs", "webhook", "--state", "lost"], /^offload: jobs: --state: expected one of waiting, delayed, active, completed, dead, cancelled, got "lost"/],
     [["jobs", "webhook", "--limit", "0"], /^offload: jobs: --limit: expected a whole number from 1 to 500, got "0"/],
     [["jobs", "webhook", "--limit", "2.5"], /--limit: expected a whole number/],
+    [["enqueue", "noop", "{}", "--priority", "11"], /^offload: enqueue: --priority: expected a whole number from 1 to 10, got "11"/],
     [["inspect", "nonsense"], /^offload: inspect: "nonsense" is not a job id/],
     [["replay", "noop"], /^offload: replay: give --all or the ids/],
     [["replay", "noop", "--all", "noop.0000000000000000"], /^offload: replay: give --all or ids, not both/],
@@ -193,6 +194,9 @@ describe("offload enqueue and stats", () => {
     const later = await run("enqueue", "noop", "{}", "--delay", "1h", "--json");
     expect(JSON.parse(later.stdout)).toMatchObject({ state: "delayed" });
     expect(await redis.zcard(keys("noop").delayed)).toBe(1);
+    const urgent = await run("enqueue", "noop", "{}", "--priority", "1", "--json");
+    expect(JSON.parse(urgent.stdout)).toMatchObject({ state: "waiting" });
+    expect(await redis.zcard(keys("noop").prio)).toBe(1);
   });
 
   it("stores the parsed payload, defaults applied, as the edge does", async () => {

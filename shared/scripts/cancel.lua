@@ -4,15 +4,20 @@
   KEYS[3] delayed   ZSET  local id -> runAt
   KEYS[4] paused    LIST  waiting local ids while the queue is paused
   KEYS[5] cancelled ZSET  local id -> cancelledAt, the newest cancellations (listing)
+  KEYS[6] prio      ZSET  waiting local ids of another priority than the list's
   ARGV[1] local id
   ARGV[2] now (ms)
   ARGV[3] record retention after cancelling (ms)
   returns { outcome, state }: outcome "cancelled" | "conflict" | "missing"; state before the call
 ]]
 -- @include prelude
-local state = redis.call('HGET', KEYS[1], F.state)
+local f = redis.call('HMGET', KEYS[1], F.state, F.priority)
+local state = f[1]
 if not state then return { 'missing', '' } end
-if state == 'waiting' then
+if state == 'waiting' and f[2] then
+  -- Another priority than the list's: it waits in prio (O(log n)).
+  redis.call('ZREM', KEYS[6], ARGV[1])
+elseif state == 'waiting' then
   -- A waiting job sits in wait, or in paused while the queue is paused (LREM is O(list) either way).
   if redis.call('LREM', KEYS[2], 1, ARGV[1]) == 0 then redis.call('LREM', KEYS[4], 1, ARGV[1]) end
 elseif state == 'delayed' then

@@ -4,6 +4,10 @@
   While the queue is paused it starts nothing: it still applies the settlements it carries and promotes due jobs
   (into the paused list), gives an entry a BLMOVE moved back to the consuming end of the paused list, and claims
   none; the worker then blocks on wait, which is absent until resume renames paused back (no polling).
+  Priorities: jobs of the list priority (the queue's default) are in wait, others in prio (priority.lua). Each
+  pick takes the prio head while its priority is lower (more urgent) than the list's, else wait's next entry,
+  else the prio head: the lowest number available first, FIFO within one priority, since each priority lives in
+  exactly one of the two.
   KEYS[1] wait      LIST  waiting local ids
   KEYS[2] active    LIST  this worker's in-flight ids
   KEYS[3] delayed   ZSET  local id -> runAt
@@ -20,6 +24,7 @@
   KEYS[12] callbacks HASH completion callbacks recorded by the settlements carried along (as in `settle`)
   KEYS[13] rate     LIST  start times (ms) inside the current rate window, oldest first (flow gate)
   KEYS[14] gateWake LIST  wake-up markers for workers waiting for a concurrency slot (flow gate)
+  KEYS[15] prio     ZSET  waiting local ids of another priority than the list's, in run order
   ARGV[1] now (ms)
   ARGV[2] job key prefix
   ARGV[3] max jobs to claim
@@ -31,6 +36,7 @@
   ARGV[7+7N] this worker's id in `workers`, ARGV[8+7N] lease (ms); "0": the lease is not touched
   ARGV[9+7N] the definition's rate limit: max starts ("0" none), ARGV[10+7N] per (ms), ARGV[11+7N] its
           concurrency ("0" none); an override in meta wins (flow gate)
+  ARGV[12+7N] the queue's list priority (1-10; absent: 5)
   returns { nextDue (ms, -1 none), { settlement flags, as `settle` returns }, movedFound (1/0),
           { gate state, reopenAt } (flow_gate.lua), job... } where
           each job is { localId, v, n, d, a, m, o, c, k }. Entries that are not job ids, or have no readable
@@ -42,6 +48,7 @@
 -- @include apply_settlements
 -- @include dead_letter_entry
 -- @include flow_gate
+-- @include priority
 local now = tonumber(ARGV[1])
 local jobPrefix, max = ARGV[2], tonumber(ARGV[3])
 local moved = nil
@@ -51,14 +58,18 @@ local KNOWN_STATES = { delayed = true, active = true, completed = true, dead = t
 local k = {
   active = KEYS[2], wait = KEYS[1], delayed = KEYS[3], dead = KEYS[5], stats = KEYS[6], wake = KEYS[4],
   meta = KEYS[7], paused = KEYS[8], completed = KEYS[9], history = KEYS[10],
-  workers = KEYS[11], callbacks = KEYS[12], rate = KEYS[13], gateWake = KEYS[14],
+  workers = KEYS[11], callbacks = KEYS[12], rate = KEYS[13], gateWake = KEYS[14], prio = KEYS[15],
 }
 -- One HGET per claim call, not per job.
 k.ready = readyList(k)
 -- Settle first: the in-flight list shrinks before it grows, and a retry due now can be promoted right away.
 local settled = applySettlements(k, jobPrefix, now, 7, tonumber(ARGV[6]))
 local out = { promoteDue(k, jobPrefix, now), settled, 1, { 0, 0 } }
+-- A carried hand back of a prio job is still in the push buffer (promoteDue flushes only when it promoted).
+flushPriority(k)
 local claimed = 0
+local leaseAt = 7 + 7 * tonumber(ARGV[6])
+local listPriority = tonumber(ARGV[leaseAt + 5] or '') or 5
 
 if k.ready == k.paused then
   -- Paused: start nothing. An entry a BLMOVE moved before the pause goes back to the consuming end, first in
@@ -74,6 +85,23 @@ if k.ready == k.paused then
   -- The depth a paused queue builds up is what an operator watches: 1 LLEN + the history write.
   flushTally(k, now, redis.call('LLEN', k.paused))
   return out
+end
+
+local function priorityOfScore(score)
+  return math.floor(tonumber(score) / PRIORITY_BAND)
+end
+-- The prio zset's head, read max + 1 at a time (one ZRANGE per claim call, on an absent key for a queue without
+-- priorities: the one command they cost a claim). `heads` holds id, score pairs not yet taken. Taken heads leave
+-- the zset only at the end of the call (flushHeads), so a re-read starts after them.
+local heads, hi, prioEmpty = {}, 1, false
+local headsTaken, headsClaimed = {}, {}
+local function headPriority()
+  if hi > #heads and not prioEmpty then
+    heads, hi = redis.call('ZRANGE', k.prio, #headsTaken, #headsTaken + max - claimed, 'WITHSCORES'), 1
+    if #heads == 0 then prioEmpty = true end
+  end
+  if heads[hi] then return priorityOfScore(heads[hi + 1]) end
+  return nil
 end
 
 local function take(entry)
@@ -113,29 +141,75 @@ local function take(entry)
   claimed = claimed + 1
 end
 
+-- A prio job: claimed as any entry, then out of the zset and into our in-flight list together with the call's
+-- other prio jobs (flushHeads: one ZREM and one LPUSH per call, so a prio job costs a claim no more than an LMOVE'd
+-- one). take() does not need it in the list first: what it may remove from there (a stale or poison entry) is
+-- then simply not added.
+local function takeHead()
+  local entry = heads[hi]
+  hi = hi + 2
+  headsTaken[#headsTaken + 1] = entry
+  local before = claimed
+  take(entry)
+  if claimed > before then headsClaimed[#headsClaimed + 1] = entry end
+end
+local function flushHeads()
+  if #headsTaken > 0 then redis.call('ZREM', k.prio, unpack(headsTaken)) end
+  if #headsClaimed > 0 then redis.call('LPUSH', KEYS[2], unpack(headsClaimed)) end
+end
+
 -- Only if it really is in our list: an entry handed back by recovery in the meantime belongs to the queue again.
 -- Not found can also mean the client could not echo its bytes (not UTF-8): movedFound tells it to recover.
 local movedHere = moved ~= nil and redis.call('LPOS', KEYS[2], moved) ~= false
 if moved and not movedHere then out[3] = 0 end
 -- The flow gate caps what this call may take; a closed gate sends a moved job back to the consuming end.
-local gateAt = 9 + 7 * tonumber(ARGV[6])
-local gate = flowGate(k, now, max, { rateMax = tonumber(ARGV[gateAt] or '0') or 0, ratePer = tonumber(ARGV[gateAt + 1] or '0') or 0,
-  concurrency = tonumber(ARGV[gateAt + 2] or '0') or 0 }, ARGV[gateAt - 2] or '', movedHere)
+local gate = flowGate(k, now, max, { rateMax = tonumber(ARGV[leaseAt + 2] or '0') or 0, ratePer = tonumber(ARGV[leaseAt + 3] or '0') or 0,
+  concurrency = tonumber(ARGV[leaseAt + 4] or '0') or 0 }, ARGV[leaseAt] or '', movedHere)
 max, out[4] = gate.allowed, gate.reply
+-- A job BLMOVE took from wait while a more urgent one waits in prio goes back to the front of wait too (the loop
+-- below then takes them in order): strict priority even for the entry a blocked worker was handed.
 if movedHere then
-  if max > 0 or moved == MARKER then take(moved) else flowGiveBack(k, moved) end
+  if moved == MARKER then
+    take(moved)
+  elseif max == 0 or (headPriority() or 11) < listPriority then
+    flowGiveBack(k, moved)
+  else
+    take(moved)
+  end
 end
 -- Markers do not count toward max, but bound the loop so a wait list full of markers cannot spin forever.
 local budget = max + 100
 local drained = false
 while claimed < max and budget > 0 do
   budget = budget - 1
-  local entry = redis.call('LMOVE', KEYS[1], KEYS[2], 'RIGHT', 'LEFT')
-  if not entry then
-    drained = true
-    break
+  local p = headPriority()
+  if p and p < listPriority then
+    takeHead()
+  else
+    local entry = redis.call('LMOVE', KEYS[1], KEYS[2], 'RIGHT', 'LEFT')
+    if entry then
+      take(entry)
+    elseif p then
+      takeHead()
+    else
+      drained = true
+      break
+    end
   end
-  take(entry)
+end
+flushHeads()
+-- The wait list's depth, for the history below (free when the loop drained it, else one LLEN).
+local listed = 0
+if not drained then listed = redis.call('LLEN', KEYS[1]) end
+-- Prio jobs left over while wait is empty: peers may be blocked in BLMOVE with work waiting for them (a producer's
+-- marker woke only one), so a marker wakes the next (whose claim does the same): one RPUSH per such call, none
+-- per job. A non-empty wait has no blocked client.
+-- Not while the flow gate holds the queue back: the woken peer's claim would find it closed and wake the next, a
+-- ping-pong of claims; the gate's own wake-up (flow_gate.lua) reopens it.
+local prioLeft = 0
+if not drained and not prioEmpty then
+  prioLeft = redis.call('ZCARD', k.prio)
+  if prioLeft > 0 and listed == 0 and gate.allowed > claimed then redis.call('RPUSH', KEYS[1], MARKER) end
 end
 -- Idle -> busy. An idle worker's lease entry has a far expiry (tick writes it while the in-flight list is empty),
 -- so nobody watches it; the moment it takes a job the lease is short again, here, with no extra command. And
@@ -143,7 +217,6 @@ end
 -- (only when the wait list is drained: otherwise nobody is blocked, and peers that claim the rest are busy and
 -- tick often). That peer's claim drops the marker and its tick schedules the reap. 1 ZSCORE per claim that took
 -- jobs, + ZADD + RPUSH per idle -> busy transition.
-local leaseAt = 7 + 7 * tonumber(ARGV[6])
 local leaseMs = tonumber(ARGV[leaseAt + 1] or '0') or 0
 if claimed > 0 and leaseMs > 0 then
   local me = ARGV[leaseAt]
@@ -153,10 +226,8 @@ if claimed > 0 and leaseMs > 0 then
     if drained then redis.call('RPUSH', KEYS[1], MARKER) end
   end
 end
--- The waiting depth for this minute's history: free when the loop drained the list, else one LLEN. With the
--- history write (1-2 calls, see flushTally) that is what a claim call pays for operators, per call, not per job.
-local waiting = 0
-if not drained then waiting = redis.call('LLEN', KEYS[1]) end
 flowRecord(k, now, gate, claimed)
-flushTally(k, now, waiting)
+-- The waiting depth for this minute's history (wait + prio). With the history write (1-2 calls, see flushTally)
+-- that is what a claim call pays for operators, per call, not per job.
+flushTally(k, now, listed + prioLeft)
 return out

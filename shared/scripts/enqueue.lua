@@ -9,6 +9,7 @@
   KEYS[3] wake      STRING earliest runAt a worker knows about
   KEYS[4] meta      HASH  queue settings (`paused`)
   KEYS[5] paused    LIST  waiting local ids while the queue is paused (LPUSH here instead of wait then)
+  KEYS[6] prio      ZSET  waiting local ids of a priority other than the list priority (priority.lua)
   ARGV[1] now (ms)
   ARGV[2] job key prefix          ("offload:{q}:job:")
   ARGV[3] idempotency key prefix  ("offload:{q}:idem:")
@@ -19,9 +20,11 @@
   ARGV[8..] N groups, one per job: local id, data JSON, form, and then
             form "":  nothing (the short form: the queue's own name, ARGV[6] attempts, no options, run now, no
                       idempotency or dedupe key; 3 arguments a job, which is most jobs)
+            form "1".."10": the short form with that priority (not the list priority), still 3 arguments
             form "+": name ("" when it is the queue's own name: not stored, it is implied), maxAttempts, options
                       JSON ("" = none), runAt (ms, 0 = now), idempotency key ("" = none), payload fingerprint,
-                      dedupe key ("" = none), debounce (ms, 0 = none; only with a dedupe key)
+                      dedupe key ("" = none), debounce (ms, 0 = none; only with a dedupe key), priority (1-10,
+                      0 = the queue's list priority: the job goes to the wait list and its record has no P)
   returns N groups of 3: local id, state, outcome ("created" | "existing" | "conflict" | "skipped")
   All or nothing: when any job's idempotency key conflicts with a key stored before the call, the call writes
   nothing; the conflicting jobs report "conflict" (with the id their key points at), the others "existing" (their
@@ -31,6 +34,7 @@
 ]]
 -- @include prelude
 -- @include ready_list
+-- @include priority
 local now = tonumber(ARGV[1])
 local jobPrefix, idemPrefix, idemTtl = ARGV[2], ARGV[3], tonumber(ARGV[4])
 local n = tonumber(ARGV[5])
@@ -39,7 +43,9 @@ local CHUNK = 1000 -- ids per EXISTS / LPUSH call: unpack() stays far inside Lua
 local out = {}
 -- Where waiting ids and the marker go: wait, or the paused list while the queue is paused (a paused queue still
 -- accepts jobs). One HGET per call, not per job.
-local readyKey = readyList({ meta = KEYS[4], wait = KEYS[1], paused = KEYS[5] })
+local k = { meta = KEYS[4], wait = KEYS[1], paused = KEYS[5], prio = KEYS[6] }
+local readyKey = readyList(k)
+k.ready = readyKey
 
 -- Waiting ids are pushed in one LPUSH per chunk, not one per job: LPUSH a b leaves the list as LPUSH a; LPUSH b
 -- would, and nothing in this script reads the wait list in between.
@@ -51,13 +57,13 @@ local function flushReady()
   end
 end
 
--- Where each job's group starts: groups are 3 or 11 arguments long (every argument is paid twice, by the producer
--- encoding it and by Redis parsing it: the short form is 8 fewer a job).
+-- Where each job's group starts: groups are 3 or 12 arguments long (every argument is paid twice, by the producer
+-- encoding it and by Redis parsing it: the short form is 9 fewer a job).
 local bases = {}
 local at = 8
 for i = 0, n - 1 do
   bases[i] = at
-  if ARGV[at + 2] == '' then at = at + 3 else at = at + 11 end
+  if ARGV[at + 2] ~= '+' then at = at + 3 else at = at + 12 end
 end
 
 -- One EXISTS per chunk of ids instead of an HGET per job: when none exists (every call except a re-sent one),
@@ -93,7 +99,7 @@ local function parseKeyed(value)
 end
 local keyed, stored = {}, {}
 for i = 0, n - 1 do
-  if ARGV[bases[i] + 2] ~= '' and ARGV[bases[i] + 7] ~= '' then keyed[#keyed + 1] = i end
+  if ARGV[bases[i] + 2] == '+' and ARGV[bases[i] + 7] ~= '' then keyed[#keyed + 1] = i end
 end
 local conflicted = false
 for first = 1, #keyed, CHUNK do
@@ -136,39 +142,59 @@ local function wakeFor(runAt)
 end
 
 -- Returns the state it wrote (not read back: an HGET per job was a quarter of this script's commands).
-local function create(key, id, name, data, maxAttempts, options, runAt)
+-- priority: nil for the list priority (wait list, no P field), else 1-10 (the priority zset, P stored).
+local function create(key, id, name, data, maxAttempts, options, runAt, priority)
   local state = 'waiting'
   if runAt > now then
     state = 'delayed'
     -- No attempt field until the first claim (absent reads as 0): every byte here is paid once per waiting job.
     redis.call('HSET', key, F.version, '1', F.data, data, F.state, 'delayed', F.maxAttempts, maxAttempts, F.createdAt, now, F.runAt, runAt)
-    redis.call('ZADD', KEYS[2], runAt, id)
+    redis.call('ZADD', KEYS[2], delayedScore(runAt, priority), id)
     wakeFor(runAt)
+  elseif priority and name == '' and options == '' then
+    -- A short-form job of another priority: its P in the same HSET, then the zset (one ZADD per call).
+    redis.call('HSET', key, F.version, '1', F.data, data, F.state, 'waiting', F.maxAttempts, maxAttempts, F.createdAt, now, F.priority, priority)
+    pushPriority(k, id, priority, false)
+    return state
   else
     redis.call('HSET', key, F.version, '1', F.data, data, F.state, 'waiting', F.maxAttempts, maxAttempts, F.createdAt, now)
-    ready[#ready + 1] = id
-    if #ready >= CHUNK then flushReady() end
+    if priority then
+      pushPriority(k, id, priority, false)
+    else
+      ready[#ready + 1] = id
+      if #ready >= CHUNK then flushReady() end
+    end
   end
-  if options ~= '' then redis.call('HSET', key, F.options, options) end
-  if name ~= '' then redis.call('HSET', key, F.name, name) end
+  -- The optional fields in one HSET (one call for a job with a name, options and a priority, none without).
+  local extra = {}
+  if options ~= '' then extra[#extra + 1] = F.options; extra[#extra + 1] = options end
+  if name ~= '' then extra[#extra + 1] = F.name; extra[#extra + 1] = name end
+  if priority then extra[#extra + 1] = F.priority; extra[#extra + 1] = priority end
+  if #extra > 0 then redis.call('HSET', key, unpack(extra)) end
   return state
 end
 
--- The job holding a dedupe key, if it has not started: its id and state. One GET (+1 HMGET when held).
+-- The job holding a dedupe key, if it has not started: its id, state and priority (nil: the list priority). One
+-- GET (+1 HMGET when held).
 local function dedupeHolder(dedupeKey)
   local holder = redis.call('GET', dedupePrefix .. dedupeKey)
   if not holder then return nil end
-  local fields = redis.call('HMGET', jobPrefix .. holder, F.state, F.attempt)
+  local fields = redis.call('HMGET', jobPrefix .. holder, F.state, F.attempt, F.priority)
   local state, attempt = fields[1], tonumber(fields[2] or '0') or 0
-  if (state == 'waiting' or state == 'delayed') and attempt == 0 then return holder, state end
+  if (state == 'waiting' or state == 'delayed') and attempt == 0 then return holder, state, storedPriority(fields[3]) end
   return nil
 end
 
 -- Debounce: the holder takes this enqueue's payload and runs `debounce` ms from now. A waiting holder leaves the
 -- ready list (LREM: O(length of the list), paid only when a debounced job was already due and not yet claimed).
-local function debounceInto(holder, state, data, debounce)
+-- A waiting holder of another priority leaves the priority zset instead (ZREM, O(log n)). It keeps its priority.
+local function debounceInto(holder, state, data, debounce, priority)
   local key, runAt = jobPrefix .. holder, now + debounce
-  if state == 'waiting' and createdHere[holder] then
+  if state == 'waiting' and priority then
+    -- It may still be in this call's buffer.
+    flushPriority(k)
+    redis.call('ZREM', KEYS[6], holder)
+  elseif state == 'waiting' and createdHere[holder] then
     -- Created by this very call, so still in the buffer of ids not yet pushed.
     for j = #ready, 1, -1 do
       if ready[j] == holder then table.remove(ready, j) break end
@@ -177,7 +203,7 @@ local function debounceInto(holder, state, data, debounce)
     redis.call('LREM', readyKey, 1, holder)
   end
   redis.call('HSET', key, F.data, data, F.state, 'delayed', F.runAt, runAt)
-  redis.call('ZADD', KEYS[2], runAt, holder)
+  redis.call('ZADD', KEYS[2], delayedScore(runAt, priority), holder)
   wakeFor(runAt)
 end
 
@@ -185,11 +211,14 @@ for i = 0, n - 1 do
   local base = bases[i]
   local id, data = ARGV[base], ARGV[base + 1]
   local name, maxAttempts, options, runAt, idemKey, fingerprint = '', defaultAttempts, '', 0, '', ''
-  local dedupeKey, debounce = '', 0
-  if ARGV[base + 2] ~= '' then
+  local dedupeKey, debounce, priority = '', 0, nil
+  local form = ARGV[base + 2]
+  if form == '+' then
     name, maxAttempts, options = ARGV[base + 3], ARGV[base + 4], ARGV[base + 5]
     runAt, idemKey, fingerprint = tonumber(ARGV[base + 6]), ARGV[base + 7], ARGV[base + 8]
-    dedupeKey, debounce = ARGV[base + 9], tonumber(ARGV[base + 10])
+    dedupeKey, debounce, priority = ARGV[base + 9], tonumber(ARGV[base + 10]), storedPriority(ARGV[base + 11])
+  elseif form ~= '' then
+    priority = storedPriority(form)
   end
   local handled = false
   if idemKey ~= '' then
@@ -211,19 +240,19 @@ for i = 0, n - 1 do
     local key = jobKeys[i]
     local state = createdHere[id]
     if not state and anyExists then state = redis.call('HGET', key, F.state) end
-    local holder, holderState
-    if not state and dedupeKey ~= '' then holder, holderState = dedupeHolder(dedupeKey) end
+    local holder, holderState, holderPriority
+    if not state and dedupeKey ~= '' then holder, holderState, holderPriority = dedupeHolder(dedupeKey) end
     if state then
       report(id, state, 'existing')
     elseif holder then
       if debounce > 0 then
-        debounceInto(holder, holderState, data, debounce)
+        debounceInto(holder, holderState, data, debounce, holderPriority)
         holderState = 'delayed'
       end
       report(holder, holderState, 'existing')
     else
       if debounce > 0 and now + debounce > runAt then runAt = now + debounce end
-      state = create(key, id, name, data, maxAttempts, options, runAt)
+      state = create(key, id, name, data, maxAttempts, options, runAt, priority)
       createdHere[id] = state
       report(id, state, 'created')
       if idemKey ~= '' then
@@ -235,4 +264,5 @@ for i = 0, n - 1 do
   end
 end
 flushReady()
+wakeForPriority(k)
 return out

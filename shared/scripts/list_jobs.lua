@@ -1,6 +1,7 @@
 --[[ list_jobs: one page of a queue's jobs in one state, with their records, resuming after a cursor. Cost is
   O(page) (times log n for the sorted sets), never an offset scan, however deep the state:
-  - waiting: the ready list (paused list while paused) in run order, from its RIGHT (consuming) end. The
+  - waiting: in run order: the prio jobs more urgent than the list priority (by rank, cursor "p<score>" and id),
+    then the ready list (paused list while paused) from its RIGHT (consuming) end, then the other prio jobs. The
     cursor holds how many entries from that end were listed and the last one; a list index counted from the
     near end is a seek over whole quicklist nodes (hundreds of ids each), not a scan. Workers consume from that
     end meanwhile, so the last id is looked for within BULK_CHUNK places either side of where it was; if it is
@@ -22,6 +23,7 @@
   KEYS[6] dead      ZSET  local id -> time of death
   KEYS[7] completed ZSET  local id -> finishedAt
   KEYS[8] cancelled ZSET  local id -> cancelledAt
+  KEYS[9] prio      ZSET  waiting local ids of another priority than the list's, in run order
   ARGV[1] job key prefix
   ARGV[2] in-flight list prefix
   ARGV[3] state
@@ -29,12 +31,15 @@
   ARGV[5] cursor part a ("" on the first page): offset (waiting), score (zsets), worker id (active)
   ARGV[6] cursor part b: last id (waiting, zsets), offset in that worker's list (active)
   ARGV[7] maxBytes: the page ends after the record that takes its field values past this size
+  ARGV[8] the queue's list priority (waiting only; absent: 5)
   returns { more (1/0), next cursor a, next cursor b, localId, record flat [field, value, ...], ... }
 ]]
 -- @include prelude
+-- @include priority
 local jobPrefix, activePrefix, state, limit = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4])
 local ca, cb = ARGV[5], ARGV[6]
 local maxBytes, bytes = tonumber(ARGV[7]), 0
+local listPriority = tonumber(ARGV[8] or '') or 5
 local WINDOW = 500
 local out = { 0, '', '' }
 
@@ -59,7 +64,9 @@ local function full()
   return bytes >= maxBytes
 end
 
-local function listWaiting()
+-- The ready list's part of the waiting listing, from `offset` entries off its consuming end (the cursor's id
+-- re-found near it first). Returns the room left when the list ended, or nil when the page ended (cursor set).
+local function listWaitList(room)
   local list = KEYS[2]
   if redis.call('HGET', KEYS[1], 'paused') == '1' then list = KEYS[3] end
   local offset = tonumber(ca) or 0
@@ -78,17 +85,37 @@ local function listWaiting()
     end
     if found then offset = found + 1 else offset = 0 end
   end
-  local page = redis.call('LRANGE', list, -(offset + limit), -(offset + 1))
+  local page = redis.call('LRANGE', list, -(offset + room), -(offset + 1))
   for j = #page, 1, -1 do
     if page[j] ~= MARKER then add(page[j]) end
     if full() and j > 1 then
       out[1], out[2], out[3] = 1, tostring(offset + #page - j + 1), page[j]
-      return
+      return nil
     end
   end
-  if #page == limit then
+  -- A full page (or full bytes) ends here; the next one resumes in the list, finds it ended, goes on with prio.
+  if #page == room or (full() and #page > 0) then
     out[1], out[2], out[3] = 1, tostring(offset + #page), page[1]
+    return nil
   end
+  return room - #page
+end
+
+-- The prio zset's part from `rank`, while scores stay below `below` (nil: to its end). Returns the room left
+-- when the part ended, or nil when the page ended (cursor "p<score>", id).
+local function listPrio(rank, below, room)
+  local page = redis.call('ZRANGE', KEYS[9], rank, rank + room - 1, 'WITHSCORES')
+  local n = 0
+  for i = 1, #page, 2 do
+    if below and tonumber(page[i + 1]) >= below then return room - n end
+    add(page[i])
+    n = n + 1
+    if full() or n == room then
+      out[1], out[2], out[3] = 1, 'p' .. page[i + 1], page[i]
+      return nil
+    end
+  end
+  return room - n
 end
 
 local function memberAt(key, rank)
@@ -104,8 +131,8 @@ local function firstRank(key, lo, hi, pred)
   return lo
 end
 
--- Rank to start at, strictly after (score, id) in the set's listing order.
-local function startRank(key, descending)
+-- Rank to start at, strictly after (score, id) in the set's listing order (score "" : from the start).
+local function startRank(key, descending, ca, cb)
   if ca == '' then return 0 end
   local score = tonumber(ca)
   local current = redis.call('ZSCORE', key, cb)
@@ -124,7 +151,7 @@ local function startRank(key, descending)
 end
 
 local function listSorted(key, descending, forget)
-  local start = startRank(key, descending)
+  local start = startRank(key, descending, ca, cb)
   local page
   if descending then
     page = redis.call('ZREVRANGE', key, start, start + limit - 1, 'WITHSCORES')
@@ -143,6 +170,31 @@ local function listSorted(key, descending, forget)
   if last < #page - 1 or #page == limit * 2 then
     out[1], out[2], out[3] = 1, page[last + 1], page[last]
   end
+end
+
+-- Waiting, in run order: prio jobs more urgent than the list priority, the ready list, then the other prio jobs
+-- (claim's order, claim.lua). The cursor says which part it is in: "p<score>" (prio) or an offset (the list).
+local function listWaiting()
+  local boundary = listPriority * PRIORITY_BAND
+  local room, rank, inList = limit, 0, false
+  if string.sub(ca, 1, 1) == 'p' then
+    local score = string.sub(ca, 2)
+    rank = startRank(KEYS[9], false, score, cb)
+    if tonumber(score) >= boundary then
+      listPrio(rank, nil, room)
+      return
+    end
+  elseif ca ~= '' then
+    inList = true
+  end
+  if not inList then
+    room = listPrio(rank, boundary, room)
+    if not room then return end
+    ca, cb = '', ''
+  end
+  room = listWaitList(room)
+  if not room then return end
+  listPrio(redis.call('ZCOUNT', KEYS[9], '-inf', '(' .. string.format('%.0f', boundary)), nil, room)
 end
 
 local function listActive()

@@ -7,16 +7,26 @@
   KEYS[3] meta      HASH  `paused` = "1" while paused
   KEYS[4] wait      LIST  waiting local ids
   KEYS[5] paused    LIST  waiting local ids while paused
+  KEYS[6] prio      ZSET  waiting local ids of another priority than the list's (first in its priority)
   ARGV[1] local id
   ARGV[2] now (ms)
   returns { outcome, state }: "moved" with the new state | "conflict" with the current state | "missing"
 ]]
 -- @include prelude
 -- @include ready_list
-local state = redis.pcall('HGET', KEYS[1], F.state)
+-- @include priority
+local f = redis.pcall('HMGET', KEYS[1], F.state, F.priority)
+local state = type(f) == 'table' and not f.err and f[1] or nil
 if type(state) ~= 'string' then return { 'missing', '' } end
 if state ~= 'delayed' then return { 'conflict', state } end
 redis.call('ZREM', KEYS[2], ARGV[1])
 redis.call('HSET', KEYS[1], F.state, 'waiting', F.runAt, ARGV[2])
-redis.call('RPUSH', readyList({ meta = KEYS[3], wait = KEYS[4], paused = KEYS[5] }), ARGV[1])
+local k = { meta = KEYS[3], wait = KEYS[4], paused = KEYS[5], prio = KEYS[6] }
+local priority = storedPriority(f[2])
+if priority then
+  pushPriority(k, ARGV[1], priority, true)
+  wakeForPriority(k)
+else
+  redis.call('RPUSH', readyList(k), ARGV[1])
+end
 return { 'moved', 'waiting' }

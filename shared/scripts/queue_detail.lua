@@ -17,6 +17,7 @@
   KEYS[7] completed ZSET  recently completed local ids
   KEYS[8] cancelled ZSET  recently cancelled local ids
   KEYS[9] stats     HASH  all-time counters
+  KEYS[10] prio     ZSET  waiting local ids of another priority than the list's
   ARGV[1] in-flight list prefix
   ARGV[2] history key prefix
   ARGV[3] first minute (floor(ms / 60000))
@@ -24,7 +25,7 @@
   returns { paused (1/0), wait length, paused length, markers in both, delayed, completed, cancelled, dead,
             counters flat [field, value, ...], workers flat [id, lease expiry, in-flight length, ...],
             history flat [minute, [field, value, ...], ...] (only minutes that have a bucket),
-            { rate override, concurrency override, throttledUntil } (false where unset) }
+            { rate override, concurrency override, throttledUntil } (false where unset), prio length }
 ]]
 -- @include prelude
 local function markers(list)
@@ -64,4 +65,5 @@ return {
   workers,
   history,
   redis.call('HMGET', KEYS[1], FLOW.rate, FLOW.concurrency, FLOW.throttledUntil),
+  redis.call('ZCARD', KEYS[10]),
 }

@@ -7,6 +7,7 @@
   KEYS[3] meta      HASH  queue settings (`paused`)
   KEYS[4] paused    LIST  waiting local ids while the queue is paused (entries are handed back here then)
   KEYS[5] gateWake  LIST  wake-up markers for workers waiting for a concurrency slot (flow_gate.lua)
+  KEYS[6] prio      ZSET  waiting ids of another priority than the list's (such a job is handed back here)
   ARGV[1] job key prefix
   ARGV[2..] entries the process holds (running, or with a settlement on its way)
   returns number of entries handed back
@@ -16,7 +17,7 @@
 -- @include flow_gate
 local known = {}
 for i = 2, #ARGV do known[ARGV[i]] = true end
-local k = { active = KEYS[1], wait = KEYS[2], meta = KEYS[3], paused = KEYS[4], gateWake = KEYS[5] }
+local k = { active = KEYS[1], wait = KEYS[2], meta = KEYS[3], paused = KEYS[4], gateWake = KEYS[5], prio = KEYS[6] }
 local handedBack = 0
 local entries = redis.call('LRANGE', KEYS[1], 0, -1)
 for _, entry in ipairs(entries) do
@@ -25,8 +26,9 @@ for _, entry in ipairs(entries) do
     if entry ~= MARKER then
       local key = ARGV[1] .. entry
       -- A claim whose reply was lost already counted an attempt; give it back, the job never ran.
-      if redis.pcall('HGET', key, F.state) == 'active' then
-        handBack(k, key, entry)
+      local f = redis.pcall('HMGET', key, F.state, F.priority)
+      if type(f) == 'table' and not f.err and f[1] == 'active' then
+        handBack(k, key, entry, storedPriority(f[2]))
       else
         pushReady(k, entry)
       end
@@ -36,4 +38,5 @@ for _, entry in ipairs(entries) do
 end
 -- What we handed back held concurrency slots (flow_gate.lua counts in-flight lists).
 flowWake(k, handedBack)
+wakeForPriority(k)
 return handedBack

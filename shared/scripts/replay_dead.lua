@@ -8,6 +8,7 @@
   KEYS[2] meta      HASH  `paused` = "1" while paused
   KEYS[3] wait      LIST  waiting local ids (replayed jobs join at the back, LPUSH, like new ones)
   KEYS[4] paused    LIST  waiting local ids while paused
+  KEYS[5] prio      ZSET  waiting local ids of another priority than the list's (replayed ones join its back)
   ARGV[1] job key prefix
   ARGV[2] mode: "ids" (ARGV[4..] are local ids) or "all" (the `chunk` oldest deaths)
   ARGV[3] chunk: ids handled at most (all mode)
@@ -17,8 +18,9 @@
 ]]
 -- @include prelude
 -- @include ready_list
+-- @include priority
 local jobPrefix, mode, chunk = ARGV[1], ARGV[2], tonumber(ARGV[3])
-local k = { meta = KEYS[2], wait = KEYS[3], paused = KEYS[4] }
+local k = { meta = KEYS[2], wait = KEYS[3], paused = KEYS[4], prio = KEYS[5] }
 
 local ids = {}
 if mode == 'all' then
@@ -28,9 +30,12 @@ else
 end
 
 local ready, results, forget = {}, {}, {}
+local replayed = 0
 for _, id in ipairs(ids) do
   local key = jobPrefix .. id
-  local state = redis.pcall('HGET', key, F.state)
+  -- State and priority in one read: a replayed job keeps its priority.
+  local f = redis.pcall('HMGET', key, F.state, F.priority)
+  local state = type(f) == 'table' and not f.err and f[1] or nil
   local reason = ''
   if type(state) ~= 'string' then
     -- No record (expired) or not a hash: nothing to replay; the index entry is stale either way.
@@ -41,7 +46,9 @@ for _, id in ipairs(ids) do
     redis.call('HSET', key, F.state, 'waiting')
     redis.call('HDEL', key, F.attempt, F.stalls, F.finishedAt)
     redis.call('PERSIST', key)
-    ready[#ready + 1] = id
+    replayed = replayed + 1
+    local priority = storedPriority(f[2])
+    if priority then pushPriority(k, id, priority, false) else ready[#ready + 1] = id end
   end
   -- Whatever the reason, a dead-index entry that is not a dead job is forgotten (replayed ones included).
   forget[#forget + 1] = id
@@ -57,4 +64,5 @@ end
 if #forget > 0 then redis.call('ZREM', KEYS[1], unpack(forget)) end
 -- One push for the chunk, in the order given: the first id runs first.
 if #ready > 0 then redis.call('LPUSH', readyList(k), unpack(ready)) end
-return { #ready, redis.call('ZCARD', KEYS[1]), results }
+wakeForPriority(k)
+return { replayed, redis.call('ZCARD', KEYS[1]), results }

@@ -6,9 +6,11 @@
   KEYS[1] meta      HASH  queue settings: `paused` = "1" while paused
   KEYS[2] wait      LIST  waiting local ids (consumed from the RIGHT end)
   KEYS[3] paused    LIST  waiting local ids while paused
+  KEYS[4] prio      ZSET  waiting local ids of another priority than the list's: if any, a marker wakes a worker
   ARGV[1] chunk: entries moved per call at most
   returns entries still to merge (0 = done, the queue runs again)
 ]]
+-- @include prelude
 local chunk = tonumber(ARGV[1])
 if redis.call('EXISTS', KEYS[3]) == 1 and redis.call('EXISTS', KEYS[2]) == 1 then
   -- wait = [w1 .. wn], wn first in line: taking wait's RIGHT end onto paused's LEFT end, one by one, ends with
@@ -20,5 +22,10 @@ if redis.call('EXISTS', KEYS[3]) == 1 and redis.call('EXISTS', KEYS[2]) == 1 the
   if left > 0 then return left end
 end
 redis.call('HDEL', KEYS[1], 'paused')
-if redis.call('EXISTS', KEYS[3]) == 1 then redis.call('RENAME', KEYS[3], KEYS[2]) end
+if redis.call('EXISTS', KEYS[3]) == 1 then
+  redis.call('RENAME', KEYS[3], KEYS[2])
+elseif redis.call('EXISTS', KEYS[4]) == 1 then
+  -- Only prio jobs wait: nothing to rename, so the marker wakes a blocked worker (its claim wakes the next).
+  redis.call('RPUSH', KEYS[2], MARKER)
+end
 return 0

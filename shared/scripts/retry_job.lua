@@ -8,12 +8,15 @@
   KEYS[4] meta      HASH  `paused` = "1" while paused
   KEYS[5] wait      LIST  waiting local ids
   KEYS[6] paused    LIST  waiting local ids while paused
+  KEYS[7] prio      ZSET  waiting local ids of another priority than the list's (at the back of its priority)
   ARGV[1] local id
   returns { outcome, state }: "moved" with the new state | "conflict" with the current state | "missing"
 ]]
 -- @include prelude
 -- @include ready_list
-local state = redis.pcall('HGET', KEYS[1], F.state)
+-- @include priority
+local f = redis.pcall('HMGET', KEYS[1], F.state, F.priority)
+local state = type(f) == 'table' and not f.err and f[1] or nil
 if type(state) ~= 'string' then return { 'missing', '' } end
 if state == 'dead' then
   redis.call('ZREM', KEYS[2], ARGV[1])
@@ -25,5 +28,12 @@ end
 redis.call('HSET', KEYS[1], F.state, 'waiting')
 redis.call('HDEL', KEYS[1], F.attempt, F.stalls, F.finishedAt)
 redis.call('PERSIST', KEYS[1])
-redis.call('LPUSH', readyList({ meta = KEYS[4], wait = KEYS[5], paused = KEYS[6] }), ARGV[1])
+local k = { meta = KEYS[4], wait = KEYS[5], paused = KEYS[6], prio = KEYS[7] }
+local priority = storedPriority(f[2])
+if priority then
+  pushPriority(k, ARGV[1], priority, false)
+  wakeForPriority(k)
+else
+  redis.call('LPUSH', readyList(k), ARGV[1])
+end
 return { 'moved', 'waiting' }

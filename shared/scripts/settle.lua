@@ -14,6 +14,7 @@
   KEYS[10] history  HASH  this minute's history bucket (completed, failed, dead, run times)
   KEYS[11] callbacks HASH "<local id>:<outcome>" -> URL: completion callbacks to move into the `callback` queue
   KEYS[12] gateWake LIST  wake-up markers for workers waiting for a concurrency slot (flow_gate.lua)
+  KEYS[13] prio     ZSET  waiting ids of another priority than the list's (a hand back of one goes here)
   ARGV[1] now (ms)
   ARGV[2] job key prefix
   ARGV[3] number of outcomes N
@@ -29,9 +30,10 @@ local now = tonumber(ARGV[1])
 local k = {
   active = KEYS[1], wait = KEYS[2], delayed = KEYS[3], dead = KEYS[4], stats = KEYS[5], wake = KEYS[6],
   meta = KEYS[7], paused = KEYS[8], completed = KEYS[9], history = KEYS[10], callbacks = KEYS[11],
-  gateWake = KEYS[12],
+  gateWake = KEYS[12], prio = KEYS[13],
 }
 local out = applySettlements(k, ARGV[2], now, 4, tonumber(ARGV[3]))
+wakeForPriority(k)
 -- Each applied settlement freed a concurrency slot: wake a worker waiting for one, if any (1 HGET).
 local freed = 0
 -- (2 = applied with a callback recorded: still one slot.)

@@ -6,6 +6,7 @@
   KEYS[5] dead      ZSET  dead-lettered local ids
   KEYS[6] stats     HASH  counters (completed, failed, dead, stalled)
   KEYS[7] workers   ZSET  registered workers
+  KEYS[8] prio      ZSET  waiting local ids of another priority than the list's (counted as waiting)
   ARGV[1] in-flight list prefix
   returns { waiting, delayed, active, deadListed, workers, counters flat [field, value, ...], paused (1/0) }
 ]]
@@ -23,7 +24,7 @@ end
 local paused = 0
 if redis.call('HGET', KEYS[3], 'paused') == '1' then paused = 1 end
 return {
-  jobsIn(KEYS[1]) + jobsIn(KEYS[2]),
+  jobsIn(KEYS[1]) + jobsIn(KEYS[2]) + redis.call('ZCARD', KEYS[8]),
   redis.call('ZCARD', KEYS[4]),
   active,
   redis.call('ZCARD', KEYS[5]),

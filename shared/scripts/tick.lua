@@ -14,6 +14,7 @@
   KEYS[11] callbacks HASH completion callbacks not yet moved into the `callback` queue: stall deaths add theirs,
           and whether any is left is returned, so entries a SIGKILLed worker left behind are moved by the next tick
   KEYS[12] gateWake LIST  wake-up markers for workers waiting for a concurrency slot (flow_gate.lua)
+  KEYS[13] prio     ZSET  waiting ids of another priority than the list's (reaped and promoted ones go here)
   ARGV[1] now (ms)
   ARGV[2] this worker's id
   ARGV[3] lease (ms); "0" = clean shutdown: leave the registry and hand back whatever is still in this
@@ -42,7 +43,7 @@ local reaped, died = 0, 0
 local freed = 0
 local k = {
   wait = KEYS[2], delayed = KEYS[3], wake = KEYS[4], dead = KEYS[5], stats = KEYS[6], meta = KEYS[7],
-  paused = KEYS[8], history = KEYS[9], callbacks = KEYS[11], gateWake = KEYS[12],
+  paused = KEYS[8], history = KEYS[9], callbacks = KEYS[11], gateWake = KEYS[12], prio = KEYS[13],
 }
 -- One HGET per tick: reaped and promoted jobs go to the paused list while the queue is paused.
 k.ready = readyList(k)
@@ -60,15 +61,18 @@ for _, worker in ipairs(expired) do
       if entry ~= MARKER then
         freed = freed + 1
         local key = jobPrefix .. entry
-        local state = redis.pcall('HGET', key, F.state)
-        if type(state) == 'table' or not state then
+        -- State and priority in one read (a reaped job keeps its priority).
+        local f = redis.pcall('HMGET', key, F.state, F.priority)
+        local state, priority = nil, nil
+        if type(f) == 'table' and not f.err then state, priority = f[1], storedPriority(f[2]) end
+        if not state then
           -- Unreadable or missing record: back in line, where the next claim dead-letters it with the reason.
           pushReady(k, entry)
         elseif state == 'waiting' then
           -- Moved by a BLMOVE whose claim never came: it never started, so no stall.
           pushReady(k, entry)
         elseif state == 'active' and not stalled then
-          handBack(k, key, entry)
+          handBack(k, key, entry, priority)
         elseif state == 'active' then
           local stalls = redis.call('HINCRBY', key, F.stalls, 1)
           bump(tallyOf(k).stats, 'stalled', 1)
@@ -77,7 +81,7 @@ for _, worker in ipairs(expired) do
             deadLetter(k, key, entry, err, now, deadTtl)
             died = died + 1
           else
-            handBack(k, key, entry)
+            handBack(k, key, entry, priority)
             reaped = reaped + 1
           end
         end
@@ -102,6 +106,7 @@ else
 end
 
 local nextDue = promoteDue(k, jobPrefix, now)
+wakeForPriority(k)
 local earliestOther = -1
 local head = redis.call('ZRANGE', KEYS[1], 0, 1, 'WITHSCORES')
 for i = 1, #head, 2 do
@@ -110,8 +115,8 @@ for i = 1, #head, 2 do
     break
   end
 end
--- The waiting depth for this minute's history: 1 LLEN + 1 HSET per tick (+1 PEXPIRE once a minute).
-flushTally(k, now, redis.call('LLEN', k.ready))
+-- The waiting depth for this minute's history: 1 LLEN + 1 ZCARD + 1 HSET per tick (+1 PEXPIRE once a minute).
+flushTally(k, now, redis.call('LLEN', k.ready) + redis.call('ZCARD', k.prio))
 -- One ZRANGE of the head, whatever the number of schedules.
 local schedule = redis.call('ZRANGE', KEYS[10], 0, 0, 'WITHSCORES')
 -- One EXISTS per tick: callbacks recorded but not moved on (their worker died right after settling).

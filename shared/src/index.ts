@@ -16,6 +16,7 @@ export * from "./events/index";
 export * from "./keys";
 export * from "./flow/limits";
 export * from "./record";
+export * from "./priority";
 export * from "./script-runner";
 export * from "./ops/enqueue";
 export * from "./ops/claim";

@@ -9,6 +9,7 @@ import { checkWebhookUrl } from "./ssrf";
 import { parseDuration } from "./duration";
 import { checkConcurrency, checkRate, type RateLimit } from "./flow/limits";
 import { QUEUE_NAME } from "./ids";
+import { DEFAULT_PRIORITY, isPriority, PRIORITY_MAX, PRIORITY_MIN } from "./priority";
 import type { CodeSchedule } from "./schedules/spec";
 
 /**
@@ -41,6 +42,8 @@ export interface JobDefinitionInput<N extends string, S extends z.ZodType> {
   retention?: { completedMs?: number; deadMs?: number };
   /** Times a job may be found on a dead worker before it is dead-lettered as `stalled`. Default 3. */
   maxStalls?: number;
+  /** 1 runs first … 10 runs last; a request's `priority` option overrides it. Default 5 (priority.ts). */
+  priority?: number;
   /** `thread`: run the handler in the worker thread pool so CPU work cannot freeze heartbeats. */
   runIn?: "main" | "thread";
   /** Recurring schedules, upserted by workers at start; code is their source of truth. */
@@ -74,6 +77,8 @@ export interface JobDefinition<N extends string = string, S extends z.ZodType = 
   timeoutMs: number;
   retention: { completedMs: number; deadMs: number };
   maxStalls: number;
+  /** Its queue's default priority, the "list priority" (priority.ts). */
+  priority: number;
   runIn: "main" | "thread";
   schedules: readonly JobSchedule<S>[];
   callback?: JobCallback;
@@ -127,6 +132,10 @@ export function defineJob<const N extends string, S extends z.ZodType>(
   }
   const concurrencyProblem = input.concurrency === undefined ? undefined : checkConcurrency(input.concurrency);
   if (concurrencyProblem) throw new Error(`Job "${input.name}": concurrency ${concurrencyProblem}`);
+  const priority = input.priority ?? DEFAULT_PRIORITY;
+  if (!isPriority(priority)) {
+    throw new Error(`Job "${input.name}": priority must be an integer from ${PRIORITY_MIN} to ${PRIORITY_MAX}`);
+  }
   return {
     name: input.name,
     schema: input.schema,
@@ -136,6 +145,7 @@ export function defineJob<const N extends string, S extends z.ZodType>(
     timeoutMs: input.timeoutMs ?? JOB_DEFAULTS.timeoutMs,
     retention: { ...JOB_DEFAULTS.retention, ...input.retention },
     maxStalls: input.maxStalls ?? JOB_DEFAULTS.maxStalls,
+    priority,
     runIn: input.runIn ?? "main",
     schedules: input.schedules ?? [],
     ...(input.callback ? { callback: input.callback } : {}),

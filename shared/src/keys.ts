@@ -26,8 +26,9 @@
  *                              scripts, not yet moved into the `callback` queue (callbacks.ts)
  *   {q}:limiter:starts  LIST   start times (ms) inside the current rate-limit window, oldest first; expires with it
  *   {q}:limiter:wake    LIST   wake-up markers for workers waiting for a concurrency slot (a few at most; expires)
- * Reserved for the roadmap, same tag so the scripts stay single-slot: {q}:prio (priorities),
- * {q}:events.
+ *   {q}:prio            ZSET   waiting local ids of a priority other than the queue's default (the list priority),
+ *                              scored by (priority, sequence) (includes/priority.lua)
+ * Reserved for the roadmap, same tag so the scripts stay single-slot: {q}:events.
  */
 export const DEFAULT_PREFIX = "offload";
 
@@ -72,6 +73,7 @@ export interface QueueKeys {
   schedulesDue: string;
   schedulesRuns: string;
   callbacks: string;
+  prio: string;
   /** Prefixes the scripts complete with a local id / worker id / idempotency key. */
   jobPrefix: string;
   activePrefix: string;
@@ -118,6 +120,7 @@ export function queueKeys(queue: string, prefix: string = DEFAULT_PREFIX): Queue
     schedulesDue: `${base}schedules:due`,
     schedulesRuns: `${base}schedules:runs`,
     callbacks: `${base}callbacks`,
+    prio: `${base}prio`,
     jobPrefix,
     activePrefix,
     idemPrefix,

@@ -4,6 +4,7 @@
  * This table is the only place that knows them; the Lua scripts use the same letters (see shared/PROTOCOL.md).
  */
 import { z } from "zod";
+import { DEFAULT_PRIORITY, priorityOf } from "./priority";
 
 export const FIELD = {
   version: "v",
@@ -23,6 +24,8 @@ export const FIELD = {
   stalls: "k",
   /** Errors history: JSON array of the last ERRORS_KEPT failed attempts' errors, oldest first (AttemptError). */
   errors: "h",
+  /** Priority 1-10, only when it is not the queue's list priority (priority.ts): absent = that default. */
+  priority: "P",
 } as const;
 
 /** How many failed attempts' errors a record keeps in its errors history (`h`); `e` is always the last one. */
@@ -72,6 +75,8 @@ export interface JobStatus {
   result: unknown;
   error: StoredError | null;
   stalls: number;
+  /** 1 runs first … 10 runs last. */
+  priority: number;
 }
 
 /** Pairs a flat RESP2 `HGETALL` reply (`[field, value, field, value…]`) into an object. */
@@ -94,7 +99,8 @@ function parseJson(text: string | undefined): unknown {
 }
 
 /** Record hash → public status. Tolerates partial records (poison entries have only state and error). */
-export function recordToStatus(id: string, record: Record<string, string>): JobStatus {
+/** `listPriority`: the priority of a record without a `P` field (its queue's default, priority.ts). */
+export function recordToStatus(id: string, record: Record<string, string>, listPriority: number = DEFAULT_PRIORITY): JobStatus {
   const state = (JOB_STATES as readonly string[]).includes(record[FIELD.state] ?? "")
     ? (record[FIELD.state] as JobState)
     : "dead";
@@ -114,5 +120,6 @@ export function recordToStatus(id: string, record: Record<string, string>): JobS
     result: parseJson(record[FIELD.result]),
     error: error.success ? error.data : null,
     stalls: num(record[FIELD.stalls], 0),
+    priority: priorityOf(record[FIELD.priority], listPriority),
   };
 }

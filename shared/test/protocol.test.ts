@@ -23,6 +23,7 @@ import { RUNNERS, type RunnerHandle } from "./runners";
 import { adminCases } from "./admin-cases";
 import { scheduleCases } from "./schedule-cases";
 import { dedupeCases } from "./dedupe-cases";
+import { priorityCases } from "./priority-cases";
 import { spreadCases } from "./spread-cases";
 import { callbackCases } from "./callback-cases";
 import { flowCases } from "./flow-cases";
@@ -93,6 +94,11 @@ describe.each(Object.keys(RUNNERS))("protocol over %s", (runnerName) => {
   // Flow control: rate limits, concurrency and back-pressure in the claim script: shared/test/flow-cases.ts.
   describe("flow control", () => {
     flowCases({ runner: () => runner, keys: () => keys, direct: () => direct, redisUrl: () => nodeUrl, runnerName });
+  });
+
+  // Priorities (the priority zset beside wait, claim's merge): shared/test/priority-cases.ts.
+  describe("priorities", () => {
+    priorityCases({ runner: () => runner, keys: () => keys, direct: () => direct, redisUrl: () => nodeUrl, runnerName });
   });
 
   // Recurring schedules (upsert, fire by compare-and-set, catch-up): shared/test/schedule-cases.ts.

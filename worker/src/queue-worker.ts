@@ -26,6 +26,7 @@ import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import { findJob, type Registry } from "../../shared/src/jobs/index";
 import { JOB_DEFAULTS, type JobDefinition } from "../../shared/src/job-definition";
+import { DEFAULT_PRIORITY } from "../../shared/src/priority";
 import { MARKER, type QueueKeys } from "../../shared/src/keys";
 import { claimCall, gateLimitsOf, parseClaimReply, type GateLimits, type GateState } from "../../shared/src/ops/claim";
 import type { ScriptRunner } from "../../shared/src/script-runner";
@@ -92,12 +93,15 @@ export class QueueWorker {
   private readonly limits: GateLimits;
   /** What the flow gate said to each lane's last claim. */
   private readonly gates: GateState[] = [];
+  /** The definition's default priority: the priority of the jobs in the wait list (priority.ts). */
+  private readonly listPriority: number;
 
   constructor(private readonly o: QueueWorkerOptions) {
     const definition = findJob(o.registry, o.keys.queue);
     const observer = (this.observer = o.observer ?? {});
     this.poisonTtlMs = definition?.retention.deadMs ?? JOB_DEFAULTS.retention.deadMs;
     this.limits = gateLimitsOf(definition);
+    this.listPriority = definition?.priority ?? DEFAULT_PRIORITY;
     const redisDown = o.redisDown ?? (() => false);
     const callbacks = (this.callbacks = new CallbackMover({ keys: o.keys, runner: o.runner, target: o.callbackTarget, redisDown, log: o.log }));
     this.settler = new Settler(o.keys, o.workerId, o.runner, o.log, observer, redisDown, () => callbacks.kick());
@@ -227,7 +231,15 @@ export class QueueWorker {
     const sentAt = performance.now();
     const sent = runner.run(
       // leaseMs: a claim that takes jobs while our lease says idle makes it short and wakes a peer (claim.lua).
-      claimCall(keys, workerId, reserved + ahead, { moved, settlements: taken?.settlements, poisonTtlMs: this.poisonTtlMs, leaseMs: this.o.leaseMs, limits: this.limits }),
+      // listPriority: the priority of the jobs in the wait list, which claim merges with the priority zset.
+      claimCall(keys, workerId, reserved + ahead, {
+        moved,
+        settlements: taken?.settlements,
+        poisonTtlMs: this.poisonTtlMs,
+        leaseMs: this.o.leaseMs,
+        limits: this.limits,
+        listPriority: this.listPriority,
+      }),
     );
     this.claimsInFlight.add(sent);
     let raw: unknown;

@@ -23,6 +23,8 @@ import { noticeFrom } from "./notices";
 import { JobPage } from "./views/job";
 import { OverviewPage } from "./views/overview";
 import { QueuePage } from "./views/queue";
+import { SchedulesPage, type ScheduleRow } from "./views/schedules";
+import { readAllSchedules, scheduleView } from "../routes/schedules";
 
 /** Jobs per queue page. */
 export const PAGE_SIZE = 25;
@@ -49,6 +51,23 @@ export function pageRoutes(jobs: Registry): Hono<DashboardEnv> {
     return render(c, <OverviewPage queues={queues} csrf={c.var.csrf} notice={noticeFrom(c.req.query())} />);
   });
 
+  // Every schedule of every served job type: one schedule_read per job type in one pipeline, as the API lists them.
+  app.get("/dashboard/schedules", async (c) => {
+    const stored = await readAllSchedules(c.var.storage.runner, jobs, c.var.config.redisPrefix);
+    const schedules: ScheduleRow[] = stored
+      .map(scheduleView)
+      .sort((a, b) => a.id.localeCompare(b.id))
+      .map((s) => ({
+        id: s.id,
+        job: s.job,
+        cadence: s.cron ? `cron ${s.cron}${s.tz ? ` (${s.tz})` : " (UTC)"}` : `every ${s.everyMs} ms`,
+        source: s.source === "code" ? "defined in code" : "made through the API",
+        nextRuns: s.nextRuns,
+        lastRun: s.lastRun,
+      }));
+    return render(c, <SchedulesPage schedules={schedules} csrf={c.var.csrf} />);
+  });
+
   app.get("/dashboard/queues/:name", async (c) => {
     const name = queueName(jobs, c.req.param("name"));
     const query = QueueQuery.safeParse({ state: c.req.query("state"), cursor: c.req.query("cursor") });
@@ -60,7 +79,7 @@ export function pageRoutes(jobs: Registry): Hono<DashboardEnv> {
     const runner = c.var.storage.runner;
     const [queue, page] = await Promise.all([
       getQueueDetail(runner, keys, { minutes: 1 }),
-      listJobs(runner, keys, { state, limit: PAGE_SIZE, ...(cursor === undefined ? {} : { cursor }) }),
+      listJobs(runner, keys, { state, limit: PAGE_SIZE, listPriority: findJob(jobs, name)?.priority, ...(cursor === undefined ? {} : { cursor }) }),
     ]);
     const limits = effectiveLimits(findJob(jobs, name)!, queue.flow);
     return render(c, <QueuePage queue={queue} limits={limits} state={state} page={page} cursor={cursor} csrf={c.var.csrf} notice={noticeFrom(c.req.query())} />);
@@ -71,7 +90,12 @@ export function pageRoutes(jobs: Registry): Hono<DashboardEnv> {
     const parsed = parseJobId(id);
     const job =
       parsed && findJob(jobs, parsed.queue)
-        ? await getJobDetail(c.var.storage.runner, queueKeys(parsed.queue, c.var.config.redisPrefix), parsed.localId)
+        ? await getJobDetail(
+            c.var.storage.runner,
+            queueKeys(parsed.queue, c.var.config.redisPrefix),
+            parsed.localId,
+            findJob(jobs, parsed.queue)?.priority,
+          )
         : undefined;
     if (!parsed || !job) throw new OffloadError("job_not_found", `No job ${JSON.stringify(id.slice(0, 100))} (unknown, or its record has expired)`);
     return render(c, <JobPage job={job} queue={parsed.queue} csrf={c.var.csrf} notice={noticeFrom(c.req.query())} />);

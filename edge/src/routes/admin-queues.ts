@@ -209,7 +209,8 @@ export function adminQueueRoutes(jobs: Registry): OpenAPIHono<AppEnv> {
   app.openapi(jobsRoute, async (c) => {
     const keys = keysOf(c.req.valid("param").name, c.var.config.redisPrefix);
     const { state, limit, cursor } = c.req.valid("query");
-    const page = await listJobs(c.var.storage.runner, keys, { state, limit, ...(cursor === undefined ? {} : { cursor }) }).catch(
+    const listPriority = findJob(jobs, keys.queue)?.priority;
+    const page = await listJobs(c.var.storage.runner, keys, { state, limit, listPriority, ...(cursor === undefined ? {} : { cursor }) }).catch(
       (error: unknown) => Promise.reject(asQueryIssue(error)),
     );
     c.header("Cache-Control", "no-store");

@@ -9,6 +9,7 @@ import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import {
   cancelJob,
   enqueue,
+  findJob,
   getStatus,
   jobNotFound,
   outcomeError,
@@ -145,7 +146,7 @@ export function jobRoutes(jobs: Registry): OpenAPIHono<AppEnv> {
 
   app.openapi(getRoute, async (c) => {
     const { keys, localId } = locateJob(jobs, c.req.valid("param").id, c.var.config.redisPrefix);
-    const status = await getStatus(c.var.storage.runner, keys, localId);
+    const status = await getStatus(c.var.storage.runner, keys, localId, findJob(jobs, keys.queue)?.priority);
     if (!status) throw jobNotFound(c.req.valid("param").id);
     return c.json(statusFor(c.var.principal.role, status), 200);
   });

@@ -26,6 +26,7 @@ import {
   toSpec,
   upsertSchedules,
   type Registry,
+  type ScriptRunner,
   type StoredSchedule,
 } from "../../../shared/src/index";
 import type { AppEnv } from "../context";
@@ -122,7 +123,8 @@ const deleteRoute = createRoute({
   },
 });
 
-function view(schedule: StoredSchedule) {
+/** A stored schedule as the API (and the dashboard's schedules page) shows it: next three runs, last run. */
+export function scheduleView(schedule: StoredSchedule) {
   const { spec } = schedule;
   return {
     id: schedule.id,
@@ -135,25 +137,29 @@ function view(schedule: StoredSchedule) {
 const scheduleNotFound = (id: string) => new OffloadError("not_found", `No schedule ${JSON.stringify(id.slice(0, 128))}`);
 
 /**
+ * Every queue's schedules (mode all) or the one with this id, in one pipeline: one schedule_read per job type.
+ * @example
+ * const all = await readAllSchedules(runner, JOBS, "offload");
+ */
+export async function readAllSchedules(runner: ScriptRunner, jobs: Registry, prefix: string, id?: string): Promise<StoredSchedule[]> {
+  const names = Object.keys(jobs);
+  const read = id === undefined ? ({ mode: "all" } as const) : ({ mode: "one", id } as const);
+  const replies = await runner.runMany(names.map((name) => scheduleReadCall(queueKeys(name, prefix), read)));
+  const out: StoredSchedule[] = [];
+  for (const [i, reply] of replies.entries()) {
+    out.push(...parseScheduleRead(queueKeys(names[i]!, prefix), reply).schedules);
+  }
+  return out;
+}
+
+/**
  * @example
  * app.route("/", scheduleRoutes(JOBS));
  */
 export function scheduleRoutes(jobs: Registry): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>();
-  const names = Object.keys(jobs);
-
-  /** Every queue's schedules (mode all) or the one with this id, in one pipeline. */
-  async function readAll(c: { var: AppEnv["Variables"] }, id?: string): Promise<StoredSchedule[]> {
-    const { runner } = c.var.storage;
-    const prefix = c.var.config.redisPrefix;
-    const read = id === undefined ? ({ mode: "all" } as const) : ({ mode: "one", id } as const);
-    const replies = await runner.runMany(names.map((name) => scheduleReadCall(queueKeys(name, prefix), read)));
-    const out: StoredSchedule[] = [];
-    for (const [i, reply] of replies.entries()) {
-      out.push(...parseScheduleRead(queueKeys(names[i]!, prefix), reply).schedules);
-    }
-    return out;
-  }
+  const readAll = (c: { var: AppEnv["Variables"] }, id?: string) =>
+    readAllSchedules(c.var.storage.runner, jobs, c.var.config.redisPrefix, id);
 
   app.openapi(putRoute, async (c) => {
     const { id } = c.req.valid("param");
@@ -170,27 +176,27 @@ export function scheduleRoutes(jobs: Registry): OpenAPIHono<AppEnv> {
     const spec = toSpec(definition.name, { ...body, data: data.data }, "api");
     await upsertSchedules(c.var.storage.runner, keys, [{ id, spec }], "api");
     const [stored] = await readSchedules(c.var.storage.runner, keys, { mode: "one", id });
-    return c.json(view(stored!), 200);
+    return c.json(scheduleView(stored!), 200);
   });
 
   app.openapi(listRoute, async (c) => {
     const all = await readAll(c);
     all.sort((a, b) => a.id.localeCompare(b.id));
-    return c.json({ schedules: all.map(view) }, 200);
+    return c.json({ schedules: all.map(scheduleView) }, 200);
   });
 
   app.openapi(getRoute, async (c) => {
     const { id } = c.req.valid("param");
     const [found] = await readAll(c, id);
     if (!found) throw scheduleNotFound(id);
-    return c.json(view(found), 200);
+    return c.json(scheduleView(found), 200);
   });
 
   app.openapi(deleteRoute, async (c) => {
     const { id } = c.req.valid("param");
     const { runner } = c.var.storage;
     const prefix = c.var.config.redisPrefix;
-    const replies = await runner.runMany(names.map((name) => scheduleDeleteCall(queueKeys(name, prefix), id)));
+    const replies = await runner.runMany(Object.keys(jobs).map((name) => scheduleDeleteCall(queueKeys(name, prefix), id)));
     if (!replies.some((reply) => Number(reply) === 1)) throw scheduleNotFound(id);
     return c.body(null, 204);
   });

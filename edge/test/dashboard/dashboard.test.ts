@@ -283,6 +283,36 @@ describe("dashboard", () => {
     await docs.close();
   });
 
+  test("the schedules page lists every schedule with its next three runs, last run and last job", async () => {
+    const put = (id: string, body: unknown) =>
+      stack.request(`/v1/admin/schedules/${id}`, { method: "PUT", json: body, key: ADMIN_KEY });
+    expect((await put("nightly-report", { job: "noop", cron: "0 2 * * *", tz: "Europe/Berlin", data: {} })).status).toBe(200);
+    expect((await put("hourly", { job: "noop", every: "1h", data: {} })).status).toBe(200);
+    // A last run as schedule_fire records it: "<tick ms> <local id>" (the completed job from the first test).
+    const lastAt = Date.parse("2026-01-02T01:00:00.000Z");
+    await stack.io.hset(noop.schedulesRuns, "nightly-report", `${lastAt} ${jobs.completed.split(".")[1]}`);
+
+    await page.goto(`${stack.url}/dashboard`);
+    await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Schedules" }).click();
+    await page.waitForURL("**/dashboard/schedules");
+    const nightly = page.locator('[data-schedule="nightly-report"]');
+    expect(await nightly.textContent()).toContain("cron 0 2 * * * (Europe/Berlin)");
+    expect(await nightly.locator("[data-next-runs] li").count()).toBe(3);
+    // 02:00 in Berlin is 00:00 or 01:00 UTC.
+    for (const text of await nightly.locator("[data-next-runs] time").allTextContents()) expect(text).toMatch(/ 0[01]:00:00Z$/);
+    expect(await nightly.locator("[data-last-run]").textContent()).toBe("2026-01-02 01:00:00Z");
+    expect(await nightly.locator("[data-last-job]").textContent()).toBe(jobs.completed);
+    const hourly = page.locator('[data-schedule="hourly"]');
+    expect(await hourly.textContent()).toContain("every 3600000 ms");
+    expect(await hourly.locator("[data-last-run]").textContent()).toBe("never");
+    await screenshot(page, "schedules");
+    await nightly.locator("[data-last-job] a").click();
+    await page.waitForURL(`**/dashboard/jobs/${jobs.completed}`);
+    for (const id of ["nightly-report", "hourly"]) {
+      expect((await stack.request(`/v1/admin/schedules/${id}`, { method: "DELETE", key: ADMIN_KEY })).status).toBe(204);
+    }
+  });
+
   test("sign out ends the session", async () => {
     await page.goto(`${stack.url}/dashboard`);
     await page.getByRole("button", { name: "Sign out" }).click();

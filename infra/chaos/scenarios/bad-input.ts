@@ -35,7 +35,7 @@ const QUEUES = Object.keys(JOBS);
 
 async function snapshot(stack: ChaosStack): Promise<string> {
   const pipeline = stack.redis.pipeline().dbsize();
-  for (const queue of QUEUES) pipeline.llen(queueKeys(queue).wait).zcard(queueKeys(queue).delayed);
+  for (const queue of QUEUES) pipeline.llen(queueKeys(queue).wait).zcard(queueKeys(queue).delayed).zcard(queueKeys(queue).prio);
   const replies = (await pipeline.exec()) ?? [];
   return replies.map(([, value]) => String(value)).join(" ");
 }

@@ -1,5 +1,6 @@
 -- @include prelude
 -- @include hand_back
+-- @include priority
 -- @include dead_letter
 -- @include callback_record
 -- @include flow_gate
@@ -10,7 +11,8 @@
 -- lapsed and may be running it:
 -- at-least-once). Shared by `settle` and by `claim`, which carries a worker's pending settlements in the same
 -- call. Counters, history and the completed index are added up in the tally; the caller flushes it once.
--- k: { active, wait, paused, meta, delayed, dead, stats, wake, completed, history, callbacks, gateWake } key names.
+-- k: { active, wait, paused, meta, delayed, dead, stats, wake, completed, history, callbacks, gateWake, prio } key
+-- names. A caller ends with wakeForPriority(k) (a hand back may have pushed to the priority zset).
 local function applySettlements(k, jobPrefix, now, first, n)
   local out = {}
   for i = 0, n - 1 do
@@ -34,10 +36,11 @@ local function applySettlements(k, jobPrefix, now, first, n)
         countOutcome(k, 'completed')
         if recordCallback(k, id, 'completed', redis.call('HGET', key, F.options)) then flag = 2 end
       elseif kind == 'retry' then
-        -- A failure pays one HMGET more, for the errors history (completions pay nothing for it).
-        local f = redis.call('HMGET', key, F.attempt, F.errors)
+        -- A failure pays one HMGET more, for the errors history (completions pay nothing for it) and the
+        -- priority the retry keeps (in its delayed score, priority.lua).
+        local f = redis.call('HMGET', key, F.attempt, F.errors, F.priority)
         redis.call('HSET', key, F.state, 'delayed', F.error, payload, F.runAt, runAt, F.errors, withError(f[2], payload, f[1], now))
-        redis.call('ZADD', k.delayed, runAt, id)
+        redis.call('ZADD', k.delayed, delayedScore(runAt, storedPriority(f[3])), id)
         countOutcome(k, 'failed')
         -- The settling worker schedules its own wake-up for runAt; recording it spares producers a marker.
         local wake = tonumber(redis.call('GET', k.wake) or '')
@@ -46,12 +49,14 @@ local function applySettlements(k, jobPrefix, now, first, n)
         if deadLetter(k, key, id, payload, now, ttl) then flag = 2 end
         countOutcome(k, 'failed')
       elseif kind == 'handBack' then
-        -- Not run to the end (shutdown): give the attempt back and put it first in line.
-        handBack(k, key, id)
+        -- Not run to the end (shutdown): give the attempt back and put it first in line (of its priority: one
+        -- HGET, paid by hand backs only).
+        handBack(k, key, id, storedPriority(redis.call('HGET', key, F.priority)))
       elseif kind == 'throttled' then
-        -- Back-pressure (RateLimitedError, a webhook's 429): first in line again, attempt given back, and no job
-        -- of the queue starts before runAt (the flow gate). The handler's Retry-After is the error payload.
-        handBack(k, key, id)
+        -- Back-pressure (RateLimitedError, a webhook's 429): first in line again (of its priority), attempt given
+        -- back, and no job of the queue starts before runAt (the flow gate). The handler's Retry-After is the error
+        -- payload.
+        handBack(k, key, id, storedPriority(redis.call('HGET', key, F.priority)))
         flowThrottle(k, runAt)
       end
       out[#out + 1] = flag

@@ -64,12 +64,14 @@ export interface ClaimOptions {
   leaseMs?: number;
   /** The definition's rate limit and concurrency; a runtime override in the queue's meta hash wins. */
   limits?: GateLimits;
+  /** The job definition's default priority (the jobs in the wait list have it; priority.ts). Default 5. */
+  listPriority?: number;
   now?: number;
 }
 
 /** @example claimCall(keys, workerId, 10, { moved, settlements }) */
 export function claimCall(keys: QueueKeys, workerId: string, max: number, options: ClaimOptions = {}): ScriptCall {
-  const { moved, settlements = [], poisonTtlMs = JOB_DEFAULTS.retention.deadMs, leaseMs, limits = NO_LIMITS, now = Date.now() } = options;
+  const { moved, settlements = [], poisonTtlMs = JOB_DEFAULTS.retention.deadMs, leaseMs, limits = NO_LIMITS, listPriority, now = Date.now() } = options;
   return scriptCall(
     "claim",
     {
@@ -82,8 +84,10 @@ export function claimCall(keys: QueueKeys, workerId: string, max: number, option
     },
     [
       now, keys.jobPrefix, max, moved === undefined ? "" : `=${moved}`, poisonTtlMs, ...settlementArgs(settlements),
-      // The worker id is always sent: the flow gate tells our in-flight list from our peers' by it.
+      // The worker id is always sent: the flow gate tells our in-flight list from our peers' by it. Then the list
+      // priority, when it is not the default 5.
       workerId, leaseMs ?? 0, limits.rateMax, limits.ratePerMs, limits.concurrency,
+      ...(listPriority ? [listPriority] : []),
     ],
   );
 }

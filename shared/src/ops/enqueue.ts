@@ -29,6 +29,8 @@ export interface EnqueueOptions {
   callback?: string;
   /** Outcomes the callback is sent for; default the definition's, else both. */
   callbackOn?: readonly CallbackOutcome[];
+  /** 1 runs first … 10 runs last. Default: the job definition's priority (priority.ts). */
+  priority?: number;
 }
 
 export interface PreparedJob {
@@ -45,6 +47,11 @@ export interface PreparedJob {
   dedupeKey?: string;
   /** 0 or absent: none. */
   debounceMs?: number;
+  /**
+   * 0 or absent: the definition's priority, the queue's "list priority" (the job goes to the wait list, as
+   * always). 1-10: another priority (the priority zset; stored in the record's `P`).
+   */
+  priority?: number;
 }
 
 /**
@@ -105,6 +112,7 @@ export async function prepareJob(
     fingerprint: options.idempotencyKey ? await sha256Hex(`${definition.name}\n${dataJson}`) : "",
     dedupeKey: options.dedupeKey ?? "",
     debounceMs: options.dedupeKey ? (options.debounceMs ?? 0) : 0,
+    priority: options.priority === undefined || options.priority === definition.priority ? 0 : options.priority,
   };
 }
 
@@ -115,7 +123,7 @@ export async function prepareJob(
  * and its all-or-nothing check (every key read before anything is written) refuses a different body, whatever
  * its length: index 0 exists with another fingerprint. No separate record of the batch length is needed for
  * that, because the length is part of the fingerprinted body. What it costs: keyed items use the script's long
- * form (9 arguments instead of 3), and `<key>#<i>` shares the single-job key space: a single job enqueued with
+ * form (12 arguments instead of 3), and `<key>#<i>` shares the single-job key space: a single job enqueued with
  * the key `order-7#0` and a batch with the key `order-7` conflict (422), they never merge.
  * @example
  * const jobs = await prepareBatch(noopJob, [{ data: {} }, { data: {} }], "import-42");
@@ -144,7 +152,7 @@ export const IDEMPOTENCY_TTL_MS = JOB_DEFAULTS.retention.completedMs;
 
 export function enqueueCall(keys: QueueKeys, jobs: readonly PreparedJob[], now: number = Date.now()): ScriptCall {
   // Most jobs of a call share their attempts and nothing else is set: those go in the script's short form (id,
-  // data, ""), 3 arguments instead of 11. Measured: each argument costs the producer (ioredis encodes it) and
+  // data, ""), 3 arguments instead of 12. Measured: each argument costs the producer (ioredis encodes it) and
   // Redis (parses it into a Lua string); the short form took ≈ 1 µs a job off a batch.
   const defaultAttempts = jobs[0]?.maxAttempts ?? 0;
   const args: (string | number)[] = [now, keys.jobPrefix, keys.idemPrefix, IDEMPOTENCY_TTL_MS, jobs.length, defaultAttempts, keys.dedupePrefix];
@@ -153,14 +161,15 @@ export function enqueueCall(keys: QueueKeys, jobs: readonly PreparedJob[], now: 
     // A job's name is its queue's name unless definitions say otherwise: then it is implied, not stored.
     const name = job.name === keys.queue ? "" : job.name;
     if (name === "" && job.maxAttempts === defaultAttempts && job.optionsJson === "" && runAt === 0 && job.idempotencyKey === "" && !job.dedupeKey) {
-      args.push(job.localId, job.dataJson, "");
+      // A priority other than the list's rides in the form argument ("1".."10"): still 3 arguments.
+      args.push(job.localId, job.dataJson, job.priority ? String(job.priority) : "");
     } else {
-      args.push(job.localId, job.dataJson, "+", name, job.maxAttempts, job.optionsJson, runAt, job.idempotencyKey, job.fingerprint, job.dedupeKey ?? "", job.debounceMs ?? 0);
+      args.push(job.localId, job.dataJson, "+", name, job.maxAttempts, job.optionsJson, runAt, job.idempotencyKey, job.fingerprint, job.dedupeKey ?? "", job.debounceMs ?? 0, job.priority ?? 0);
     }
   }
   return scriptCall(
     "enqueue",
-    { wait: keys.wait, delayed: keys.delayed, wake: keys.wake, meta: keys.meta, paused: keys.paused },
+    { wait: keys.wait, delayed: keys.delayed, wake: keys.wake, meta: keys.meta, paused: keys.paused, prio: keys.prio },
     args,
   );
 }

@@ -9,14 +9,17 @@ export function statusCall(keys: QueueKeys, localId: string): ScriptCall {
   return scriptCall("status", { job: keys.job(localId) }, []);
 }
 
-/** undefined when the job is unknown or its record has expired. */
-export function parseStatusReply(keys: QueueKeys, localId: string, reply: unknown): JobStatus | undefined {
+/**
+ * undefined when the job is unknown or its record has expired. `listPriority`: the job definition's default
+ * priority, which a record without a `P` field has (priority.ts).
+ */
+export function parseStatusReply(keys: QueueKeys, localId: string, reply: unknown, listPriority?: number): JobStatus | undefined {
   const flat = reply as unknown[];
-  return flat.length === 0 ? undefined : recordToStatus(jobId(keys.queue, localId), pairsToObject(flat));
+  return flat.length === 0 ? undefined : recordToStatus(jobId(keys.queue, localId), pairsToObject(flat), listPriority);
 }
 
-export async function getStatus(runner: ScriptRunner, keys: QueueKeys, localId: string) {
-  return parseStatusReply(keys, localId, await runner.run(statusCall(keys, localId)));
+export async function getStatus(runner: ScriptRunner, keys: QueueKeys, localId: string, listPriority?: number) {
+  return parseStatusReply(keys, localId, await runner.run(statusCall(keys, localId)), listPriority);
 }
 
 export type CancelOutcome =
@@ -28,7 +31,7 @@ export type CancelOutcome =
 export const CANCELLED_RETENTION_MS = JOB_DEFAULTS.retention.completedMs;
 
 export function cancelCall(keys: QueueKeys, localId: string, now: number = Date.now()): ScriptCall {
-  return scriptCall("cancel", { job: keys.job(localId), wait: keys.wait, delayed: keys.delayed, paused: keys.paused, cancelled: keys.cancelled }, [
+  return scriptCall("cancel", { job: keys.job(localId), wait: keys.wait, delayed: keys.delayed, paused: keys.paused, cancelled: keys.cancelled, prio: keys.prio }, [
     localId,
     now,
     CANCELLED_RETENTION_MS,
@@ -73,6 +76,7 @@ export function statsCall(keys: QueueKeys): ScriptCall {
       dead: keys.dead,
       stats: keys.stats,
       workers: keys.workers,
+      prio: keys.prio,
     },
     [keys.activePrefix],
   );

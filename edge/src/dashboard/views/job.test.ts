@@ -16,6 +16,7 @@ const job = (state: JobState): JobDetail => ({
   result: undefined,
   error: null,
   stalls: 0,
+  priority: 5,
   data: {},
   options: {},
   errors: [],

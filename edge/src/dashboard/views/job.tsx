@@ -87,6 +87,7 @@ export function JobPage(props: { job: JobDetail; queue: string; csrf: string; no
             {job.attempt} of {job.maxAttempts}
           </Fact>
           <Fact term="Stalls">{job.stalls}</Fact>
+          <Fact term="Priority">{job.priority}</Fact>
           <Fact term="Progress">
             {job.progress === null ? (
               <span class="muted">—</span>

@@ -14,7 +14,7 @@ export interface Frame {
   /** One line shown above the content, e.g. after an action. */
   notice?: { kind: "ok" | "error"; text: string } | undefined;
   /** Which nav entry is current. */
-  section?: "queues" | "docs";
+  section?: "queues" | "schedules" | "docs";
   /** Whether the client script should refresh the page's live regions. */
   live?: boolean;
 }
@@ -42,6 +42,9 @@ export function Layout(props: Frame & { children?: Child }) {
             <nav aria-label="Main">
               <a href="/dashboard" aria-current={props.section === "queues" ? "page" : undefined}>
                 Queues
+              </a>
+              <a href="/dashboard/schedules" aria-current={props.section === "schedules" ? "page" : undefined}>
+                Schedules
               </a>
               <a href="/docs">API docs</a>
             </nav>

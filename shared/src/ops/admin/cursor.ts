@@ -14,6 +14,8 @@ export type CursorParts = { a: string; b: string };
 
 const SCORE = /^-?\d+(\.\d+)?$/;
 const COUNT = /^\d{1,9}$/;
+/** Waiting jobs of another priority than the list's: "p" + their score in the priority zset. */
+const PRIO = /^p\d{1,16}$/;
 
 function toBase64Url(text: string): string {
   let binary = "";
@@ -49,7 +51,7 @@ export function decodeCursor(state: JobState, cursor: string): CursorParts {
   const { s, a, b } = parsed.data;
   if (s !== state) throw invalid(`issued for state "${s}", not "${state}"`);
   const valid =
-    state === "waiting" ? COUNT.test(a) && b !== "" : state === "active" ? a !== "" && COUNT.test(b) : SCORE.test(a) && b !== "";
+    state === "waiting" ? (COUNT.test(a) || PRIO.test(a)) && b !== "" : state === "active" ? a !== "" && COUNT.test(b) : SCORE.test(a) && b !== "";
   if (!valid) throw invalid("not a cursor this API issued");
   return { a, b };
 }

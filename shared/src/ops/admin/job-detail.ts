@@ -45,8 +45,8 @@ function errorsOf(record: Record<string, string>, last: JobDetail["error"]): Job
 }
 
 /** Record hash → JobDetail. `data` is the parsed payload (the raw text if it is not JSON, null when absent). */
-export function recordToJobDetail(id: string, record: Record<string, string>): JobDetail {
-  const status = recordToStatus(id, record);
+export function recordToJobDetail(id: string, record: Record<string, string>, listPriority?: number): JobDetail {
+  const status = recordToStatus(id, record, listPriority);
   const raw = record[FIELD.data];
   const parsed = parseJson(raw);
   const data = raw === undefined ? null : parsed === UNREADABLE ? raw : parsed;
@@ -60,11 +60,16 @@ export function recordToJobDetail(id: string, record: Record<string, string>): J
 }
 
 /**
- * undefined when unknown or expired.
+ * undefined when unknown or expired. `listPriority`: the job definition's default priority (priority.ts).
  * @example
  * const detail = await getJobDetail(runner, queueKeys("webhook"), "mfz3k2x9q1a8b7c6");
  */
-export async function getJobDetail(runner: ScriptRunner, keys: QueueKeys, localId: string): Promise<JobDetail | undefined> {
+export async function getJobDetail(
+  runner: ScriptRunner,
+  keys: QueueKeys,
+  localId: string,
+  listPriority?: number,
+): Promise<JobDetail | undefined> {
   const flat = (await runner.run(statusCall(keys, localId))) as unknown[];
-  return flat.length === 0 ? undefined : recordToJobDetail(jobId(keys.queue, localId), pairsToObject(flat));
+  return flat.length === 0 ? undefined : recordToJobDetail(jobId(keys.queue, localId), pairsToObject(flat), listPriority);
 }

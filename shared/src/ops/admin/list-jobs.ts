@@ -6,6 +6,7 @@ import { OffloadError } from "../../errors";
 import { jobId } from "../../ids";
 import type { QueueKeys } from "../../keys";
 import { JOB_STATES, pairsToObject, type JobState } from "../../record";
+import { DEFAULT_PRIORITY } from "../../priority";
 import { scriptCall, type ScriptCall, type ScriptRunner } from "../../script-runner";
 import { decodeCursor, encodeCursor, type CursorParts } from "./cursor";
 import { recordToJobDetail } from "./job-detail";
@@ -25,15 +26,16 @@ export function listJobsCall(
   limit: number,
   after: CursorParts = { a: "", b: "" },
   maxBytes: number = LIST_PAGE_BYTES,
+  listPriority: number = DEFAULT_PRIORITY,
 ): ScriptCall {
-  return scriptCall("list_jobs", stateIndexKeys(keys), [keys.jobPrefix, keys.activePrefix, state, limit, after.a, after.b, maxBytes]);
+  return scriptCall("list_jobs", stateIndexKeys(keys), [keys.jobPrefix, keys.activePrefix, state, limit, after.a, after.b, maxBytes, listPriority]);
 }
 
-export function parseListJobsReply(keys: QueueKeys, state: JobState, reply: unknown): JobPage {
+export function parseListJobsReply(keys: QueueKeys, state: JobState, reply: unknown, listPriority?: number): JobPage {
   const [more, a, b, ...flat] = reply as unknown[];
   const jobs: JobDetail[] = [];
   for (let i = 0; i + 1 < flat.length; i += 2) {
-    jobs.push(recordToJobDetail(jobId(keys.queue, String(flat[i])), pairsToObject(flat[i + 1] as unknown[])));
+    jobs.push(recordToJobDetail(jobId(keys.queue, String(flat[i])), pairsToObject(flat[i + 1] as unknown[]), listPriority));
   }
   return { jobs, nextCursor: Number(more) === 1 ? encodeCursor(state, { a: String(a), b: String(b) }) : null };
 }
@@ -53,11 +55,11 @@ function invalid(path: string, message: string): OffloadError {
 export async function listJobs(
   runner: ScriptRunner,
   keys: QueueKeys,
-  query: { state: JobState; limit: number; cursor?: string },
+  query: { state: JobState; limit: number; cursor?: string; /** The job definition's default priority. */ listPriority?: number },
 ): Promise<JobPage> {
-  const { state, limit, cursor } = query;
+  const { state, limit, cursor, listPriority } = query;
   if (!(JOB_STATES as readonly string[]).includes(state)) throw invalid("state", `must be one of ${JOB_STATES.join(", ")}`);
   if (!Number.isInteger(limit) || limit < 1 || limit > LIST_LIMIT_MAX) throw invalid("limit", `must be an integer from 1 to ${LIST_LIMIT_MAX}`);
   const after = cursor === undefined ? undefined : decodeCursor(state, cursor);
-  return parseListJobsReply(keys, state, await runner.run(listJobsCall(keys, state, limit, after)));
+  return parseListJobsReply(keys, state, await runner.run(listJobsCall(keys, state, limit, after, LIST_PAGE_BYTES, listPriority)), listPriority);
 }

@@ -11,7 +11,7 @@ import type { MoveOutcome } from "./types";
 export function retryJobCall(keys: QueueKeys, localId: string): ScriptCall {
   return scriptCall(
     "retry_job",
-    { job: keys.job(localId), dead: keys.dead, cancelled: keys.cancelled, meta: keys.meta, wait: keys.wait, paused: keys.paused },
+    { job: keys.job(localId), dead: keys.dead, cancelled: keys.cancelled, meta: keys.meta, wait: keys.wait, paused: keys.paused, prio: keys.prio },
     [localId],
   );
 }
@@ -19,7 +19,7 @@ export function retryJobCall(keys: QueueKeys, localId: string): ScriptCall {
 export function promoteJobCall(keys: QueueKeys, localId: string, now: number = Date.now()): ScriptCall {
   return scriptCall(
     "promote_job",
-    { job: keys.job(localId), delayed: keys.delayed, meta: keys.meta, wait: keys.wait, paused: keys.paused },
+    { job: keys.job(localId), delayed: keys.delayed, meta: keys.meta, wait: keys.wait, paused: keys.paused, prio: keys.prio },
     [localId, now],
   );
 }

@@ -15,7 +15,7 @@ export function pauseCall(keys: QueueKeys, chunk: number = BULK_CHUNK): ScriptCa
 }
 
 export function resumeCall(keys: QueueKeys, chunk: number = BULK_CHUNK): ScriptCall {
-  return scriptCall("resume", { meta: keys.meta, wait: keys.wait, paused: keys.paused }, [chunk]);
+  return scriptCall("resume", { meta: keys.meta, wait: keys.wait, paused: keys.paused, prio: keys.prio }, [chunk]);
 }
 
 /**

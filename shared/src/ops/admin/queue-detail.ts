@@ -53,10 +53,10 @@ export function bucketFromFields(minute: number, fields: Record<string, string> 
   };
 }
 
-type DetailReply = [number, number, number, number, number, number, number, number, unknown[], unknown[], unknown[], unknown[]];
+type DetailReply = [number, number, number, number, number, number, number, number, unknown[], unknown[], unknown[], unknown[], number?];
 
 export function parseQueueDetailReply(keys: QueueKeys, reply: unknown, firstMinute: number, minutes: number): QueueDetail {
-  const [paused, waitLen, pausedLen, markers, delayed, completed, cancelled, dead, counters, workerFlat, historyFlat, flow] =
+  const [paused, waitLen, pausedLen, markers, delayed, completed, cancelled, dead, counters, workerFlat, historyFlat, flow, prioLen] =
     reply as DetailReply;
   const totals = pairsToObject(counters ?? []);
   const workers: QueueWorkerInfo[] = [];
@@ -79,7 +79,8 @@ export function parseQueueDetailReply(keys: QueueKeys, reply: unknown, firstMinu
     name: keys.queue,
     paused: Number(paused) === 1,
     counts: {
-      waiting: Math.max(0, Number(waitLen) + Number(pausedLen) - Number(markers)),
+      // The lists (less their wake markers) and the priority zset.
+      waiting: Math.max(0, Number(waitLen) + Number(pausedLen) - Number(markers)) + Number(prioLen ?? 0),
       delayed: Number(delayed),
       active: workers.reduce((sum, worker) => sum + worker.inFlight, 0),
       completed: Number(completed),

@@ -12,7 +12,7 @@ type ReplayReply = [number, number, string[]];
 
 export function replayDeadCall(keys: QueueKeys, what: { localIds: readonly string[] } | { all: true }, chunk: number = BULK_CHUNK): ScriptCall {
   const args = "all" in what ? ["all", chunk] : ["ids", chunk, ...what.localIds];
-  return scriptCall("replay_dead", { dead: keys.dead, meta: keys.meta, wait: keys.wait, paused: keys.paused }, [keys.jobPrefix, ...args]);
+  return scriptCall("replay_dead", { dead: keys.dead, meta: keys.meta, wait: keys.wait, paused: keys.paused, prio: keys.prio }, [keys.jobPrefix, ...args]);
 }
 
 async function replayAll(runner: ScriptRunner, keys: QueueKeys): Promise<ReplayResult> {

@@ -16,5 +16,6 @@ export function stateIndexKeys(keys: QueueKeys) {
     dead: keys.dead,
     completed: keys.completed,
     cancelled: keys.cancelled,
+    prio: keys.prio,
   };
 }
