@@ -204,12 +204,12 @@ if not drained then listed = redis.call('LLEN', KEYS[1]) end
 -- Prio jobs left over while wait is empty: peers may be blocked in BLMOVE with work waiting for them (a producer's
 -- marker woke only one), so a marker wakes the next (whose claim does the same): one RPUSH per such call, none
 -- per job. A non-empty wait has no blocked client.
--- Not while the flow gate holds the queue back: the woken peer's claim would find it closed and wake the next, a
+-- Not when the flow gate held this claim back: the woken peer's claim would find it closed and wake the next, a
 -- ping-pong of claims; the gate's own wake-up (flow_gate.lua) reopens it.
 local prioLeft = 0
 if not drained and not prioEmpty then
   prioLeft = redis.call('ZCARD', k.prio)
-  if prioLeft > 0 and listed == 0 and gate.allowed > claimed then redis.call('RPUSH', KEYS[1], MARKER) end
+  if prioLeft > 0 and listed == 0 and gate.allowed >= gate.want then redis.call('RPUSH', KEYS[1], MARKER) end
 end
 -- Idle -> busy. An idle worker's lease entry has a far expiry (tick writes it while the in-flight list is empty),
 -- so nobody watches it; the moment it takes a job the lease is short again, here, with no extra command. And

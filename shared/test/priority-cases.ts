@@ -184,6 +184,20 @@ export function priorityCases(ctx: AdminCaseContext): void {
     expect(await ctx.direct().lrange(ctx.keys().wait, 0, -1)).toEqual([MARKER]);
   });
 
+  it("priority: no wake-up marker for prio jobs left behind while the flow gate holds the claim back", async () => {
+    await add(1, { priority: 3 });
+    await add(2, { priority: 3 });
+    await ctx.direct().del(ctx.keys().wait); // the producers' marker: consumed by the worker that claims below
+    // Concurrency 1: the claim asks for 5, the gate allows 1. A marker would wake a peer whose claim the gate
+    // refuses, which would wake the next: a ping-pong of claims. The gate's own wake-up reopens the queue instead.
+    const reply = parseClaimReply(
+      await ctx.runner().run(claimCall(ctx.keys(), "w", 5, { now: T0 + 1, limits: { rateMax: 0, ratePerMs: 0, concurrency: 1 } })),
+    );
+    expect(reply.claimed.length).toBe(1);
+    expect(reply.gate.state).toBe("closed");
+    expect(await ctx.direct().lrange(ctx.keys().wait, 0, -1)).toEqual([]);
+  });
+
   it("priority: a default job a BLMOVE handed over goes back when a more urgent job waits", async () => {
     const a = await add(1);
     await ctx.direct().lmove(ctx.keys().wait, ctx.keys().active("w"), "RIGHT", "LEFT"); // what BLMOVE does
