@@ -15,6 +15,7 @@
  * within one slot; run-commands.ts refuses one that does not.
  */
 import { Cluster, Redis, type RedisOptions } from "ioredis";
+import { clusterSeeds } from "../../shared/src/cluster-seeds";
 import { redactUrl } from "../../shared/src/redact-url";
 
 export interface RedisConnection {
@@ -80,9 +81,7 @@ export async function openRedisConnection(redisUrl: string, options: { cluster?:
 
 /** `redis://[:pw@]host:port[,redis://host:port…]` → seed nodes; the first URL's password and TLS apply to all. */
 function openCluster(redisUrls: string, settings: RedisOptions): Cluster {
-  const urls = redisUrls.split(",").map((text) => new URL(text.trim()));
-  const first = urls[0]!;
-  const seeds = urls.map((url) => ({ host: url.hostname, port: Number(url.port || 6379) }));
+  const { seeds, node } = clusterSeeds(redisUrls);
   // Per node the offline queue stays on: ioredis fetches the slot map through a node connection that is still
   // connecting, and without a queue that fetch fails and start-up never becomes ready. Fail-fast is kept at the
   // cluster level (`enableOfflineQueue: false`) and by `maxRetriesPerRequest: 0`, which fails queued commands
@@ -90,10 +89,7 @@ function openCluster(redisUrls: string, settings: RedisOptions): Cluster {
   // Node connections are the Cluster's to open and reconnect (clusterRetryStrategy, slot refresh): with a
   // node-level lazyConnect or retryStrategy of ours, the first slot-map fetch can stall start-up.
   const { retryStrategy: _retry, lazyConnect: _lazy, ...nodeSettings } = settings;
-  const redisOptions: RedisOptions = { ...nodeSettings, enableOfflineQueue: true };
-  if (first.password) redisOptions.password = decodeURIComponent(first.password);
-  if (first.username) redisOptions.username = decodeURIComponent(first.username);
-  if (first.protocol === "rediss:") redisOptions.tls = {};
+  const redisOptions: RedisOptions = { ...nodeSettings, ...node, enableOfflineQueue: true };
   return new Cluster(seeds, {
     redisOptions,
     enableOfflineQueue: false,

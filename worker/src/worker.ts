@@ -4,19 +4,18 @@
  * grace period, hand the rest back, flush settlements, leave the registry, close connections.
  */
 import { hostname } from "node:os";
-import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import { newLocalId } from "../../shared/src/ids";
 import type { Registry } from "../../shared/src/jobs/index";
 import { queueKeys } from "../../shared/src/keys";
-import { closeGuard } from "../../shared/src/runners/close-guard";
 import { ioredisRunner } from "../../shared/src/runners/ioredis-runner";
 import { HardStop } from "./hard-stop";
 import { parseStatsReply, statsCall, type QueueStats } from "../../shared/src/ops/read";
 import { combineObservers, type WorkerObserver } from "./observer";
 import { QueueWorker } from "./queue-worker";
 import { RedisReachability, redactingErrSerializer } from "./reachability";
-import { createConnection } from "./redis-connections";
+import { blockingConnection, type BlockingConnection } from "./blocking-connection";
+import { createCommandConnection, type CommandConnection } from "./redis-connections";
 import type { AnyHandler } from "./run";
 import { Slots } from "./slots";
 import { createThreadPool, type ThreadPool } from "./thread-pool";
@@ -28,7 +27,9 @@ const DEFAULT_MIN_CLAIM_AHEAD = 10;
 const DEFAULT_BLOCK_SECONDS = 300;
 
 export interface WorkerOptions {
+  /** One Redis, or with `cluster` the seed nodes of a Redis Cluster, comma-separated (REDIS_CLUSTER=true). */
   redisUrl: string;
+  cluster?: boolean;
   prefix?: string;
   registry: Registry;
   /** Handlers by job name; jobs defined with runIn "thread" are looked up in the thread bundle instead. */
@@ -60,7 +61,7 @@ export interface WorkerOptions {
 
 export interface Worker {
   readonly id: string;
-  readonly commands: Redis;
+  readonly commands: CommandConnection;
   start(): Promise<void>;
   stop(): Promise<void>;
   /** Second signal: hand running jobs back now (the lease still protects anything not handed back). */
@@ -77,7 +78,7 @@ export function createWorker(options: WorkerOptions): Worker {
   // Every error a Redis call produced may carry its command; an AUTH's carries the password (reachability.ts).
   const log = options.log.child({ workerId: id }, { serializers: { err: redactingErrSerializer } });
   const observer = combineObservers(options.observers ?? []);
-  const commands = createConnection(options.redisUrl, `offload:${id}:commands`);
+  const commands = createCommandConnection(options.redisUrl, `offload:${id}:commands`, { cluster: options.cluster });
   commands.on("error", (error) => {
     log.debug({ err: error }, "redis command connection error");
     observer.redisError?.({ op: "connection", error });
@@ -111,22 +112,25 @@ export function createWorker(options: WorkerOptions): Worker {
   );
   const queueObserver = combineObservers([observer, { ticked: (e) => schedulers.get(e.queue)?.heard(e.nextSchedule) }]);
 
-  const blockingConnections: Redis[] = [];
+  const blockingConnections: BlockingConnection[] = [];
   const queues = queueNames.map((name) => {
-    const blocking = createConnection(options.redisUrl, `offload:${id}:blocking:${name}`);
-    blockingConnections.push(blocking);
-    blocking.on("error", (error) => log.debug({ err: error, queue: name }, "redis blocking connection error"));
-    blocking.on("reconnecting", () => observer.reconnecting?.({ connection: "blocking" }));
+    const keys = queueKeys(name, options.prefix);
+    const connection = blockingConnection({
+      url: options.redisUrl,
+      name: `offload:${id}:blocking:${name}`,
+      commands,
+      slotKey: keys.wait,
+      onConnection: (blocking) => {
+        blocking.on("error", (error) => log.debug({ err: error, queue: name }, "redis blocking connection error"));
+        blocking.on("reconnecting", () => observer.reconnecting?.({ connection: "blocking" }));
+      },
+    });
+    blockingConnections.push(connection);
     return new QueueWorker({
-      keys: queueKeys(name, options.prefix),
+      keys,
       workerId: id,
       runner,
-      blocking,
-      killClient: async (clientId) => {
-        // Guarded like every call: an unanswered CLIENT KILL on a connection that drops would otherwise hang
-        // recovery (and with it the queue's fetch loop and the worker's stop) forever.
-        await closeGuard(commands)(commands.call("CLIENT", "KILL", "ID", String(clientId)));
-      },
+      connection,
       registry: options.registry,
       handlers,
       slots,
@@ -165,7 +169,7 @@ export function createWorker(options: WorkerOptions): Worker {
       await Promise.all(queues.map((q) => q.lease.stop()));
       await pool?.close();
       commands.disconnect();
-      for (const blocking of blockingConnections) blocking.disconnect();
+      for (const connection of blockingConnections) connection.close();
       log.info("worker stopped");
     },
     abortRunning: () => hardStop.abort(),
