@@ -17,9 +17,12 @@
 import { Cluster, Redis, type RedisOptions } from "ioredis";
 import { clusterSeeds } from "../../shared/src/cluster-seeds";
 import { redactUrl } from "../../shared/src/redact-url";
+import { dedicatedConnections, type DedicatedConnections } from "./dedicated-connections";
 
 export interface RedisConnection {
   readonly redis: Redis | Cluster;
+  /** Connections of their own for pipelines containing WAIT (dedicated-connections.ts). */
+  readonly dedicated: DedicatedConnections;
   /** Resolves once the connection is ready: now if it is, else at the next successful (re)connect. */
   ready(): Promise<void>;
   /**
@@ -69,13 +72,18 @@ export async function openRedisConnection(redisUrl: string, options: { cluster?:
     throw new Error(`cannot reach Redis at ${redactUrl(redisUrl)}: ${reason}`, { cause: error });
   }
 
+  const dedicated = dedicatedConnections(redisUrl, redis, settings);
   return {
     redis,
+    dedicated,
     ready: () =>
       redis.status === "ready" ? Promise.resolve() : new Promise((resolve) => redis.once("ready", () => resolve())),
     describeOutage: (failure) =>
       `${redactUrl(redisUrl)} (connection ${redis.status}; ${lastError ? `last error: ${lastError}` : failure})`,
-    close: () => redis.disconnect(),
+    close: () => {
+      dedicated.close();
+      redis.disconnect();
+    },
   };
 }
 
