@@ -11,6 +11,7 @@ import { queueKeys } from "../../shared/src/keys";
 import { ioredisRunner } from "../../shared/src/runners/ioredis-runner";
 import { HardStop } from "./hard-stop";
 import { parseStatsReply, statsCall, type QueueStats } from "../../shared/src/ops/read";
+import { closeGuard } from "../../shared/src/runners/close-guard";
 import { combineObservers, type WorkerObserver } from "./observer";
 import { QueueWorker } from "./queue-worker";
 import { RedisReachability, redactingErrSerializer } from "./reachability";
@@ -69,8 +70,13 @@ export interface Worker {
   /** Healthy while the command connection to Redis is ready; otherwise why not (for /healthz). */
   health(): { healthy: boolean; redis: string; cause?: string };
   activeCount(): number;
-  /** One `stats` call per served queue (for the metrics' depth gauges; never per job). */
-  readStats(): Promise<QueueStats[]>;
+  /** One `stats` call and one ZCOUNT per served queue (for the metrics' depth gauges; never per job). */
+  readStats(): Promise<QueueDepth[]>;
+}
+
+/** A queue's stats, plus its delayed jobs already due (backlog the next tick promotes; autoscaling counts it). */
+export interface QueueDepth extends QueueStats {
+  due: number;
 }
 
 export function createWorker(options: WorkerOptions): Worker {
@@ -179,6 +185,14 @@ export function createWorker(options: WorkerOptions): Worker {
     },
     activeCount: () => slots.inUse,
     readStats: () =>
-      Promise.all(queues.map(async (q) => parseStatsReply(q.keys, await runner.run(statsCall(q.keys))))),
+      Promise.all(
+        queues.map(async (q) => {
+          const [stats, due] = await Promise.all([
+            runner.run(statsCall(q.keys)),
+            closeGuard(commands)(commands.zcount(q.keys.delayed, "-inf", Date.now())),
+          ]);
+          return { ...parseStatsReply(q.keys, stats), due: Number(due) };
+        }),
+      ),
   };
 }
