@@ -12,6 +12,7 @@ import { ioredisRunner } from "../../shared/src/runners/ioredis-runner";
 import { startRedisServer, type RedisServerHandle } from "../../infra/runtime/redis-server";
 import { startUpstashLocal, type UpstashLocal } from "../../infra/upstash-local/server";
 import { waitFor } from "../../infra/test/wait-for";
+import { startTcpProxy, type TcpProxy } from "../../infra/chaos/tcp-proxy";
 
 export const PRODUCER_KEY = "producer-key-0123456789";
 export const OTHER_PRODUCER_KEY = "producer-key-abcdefghij";
@@ -22,8 +23,10 @@ export interface EdgeStack {
   /** The Worker's base URL, e.g. `http://127.0.0.1:41235`. */
   readonly url: string;
   readonly redisServer: RedisServerHandle;
-  /** With `replica: true`: a redis-server replicating `redisServer`, in sync when the stack is ready. */
+  /** With `replica`: a redis-server replicating `redisServer`, in sync when the stack is ready. */
   readonly replica?: RedisServerHandle;
+  /** With `replica: "proxied"`: the TCP proxy the replica reaches its master through (stall it to make it lag). */
+  readonly replicationLink?: TcpProxy;
   readonly upstash: UpstashLocal;
   /** The token the endpoint expects (to talk to it directly). */
   readonly upstashToken: string;
@@ -47,8 +50,8 @@ export interface EdgeStackOptions {
   upstashUrl?: (endpointUrl: string) => string | Promise<string>;
   /** AOF on, so a test can SIGKILL Redis and restart it on the same data. */
   appendOnly?: boolean;
-  /** Start a replica of the stack's Redis too (for ENQUEUE_REPLICAS). */
-  replica?: boolean;
+  /** Start a replica of the stack's Redis too (for ENQUEUE_REPLICAS); "proxied": through a TCP proxy. */
+  replica?: boolean | "proxied";
 }
 
 /**
@@ -62,7 +65,8 @@ export async function startEdgeStack(options: EdgeStackOptions = {}): Promise<Ed
   const upstash = await startUpstashLocal({ redisUrl: redisServer.url, token: UPSTASH_TOKEN });
   const io = new IORedis(redisServer.url, { protocol: 2, maxRetriesPerRequest: 1 });
   io.on("error", () => {}); // expected while a test has Redis killed; commands still reject
-  const replica = options.replica ? await startReplica(redisServer) : undefined;
+  const replicationLink = options.replica === "proxied" ? await startTcpProxy({ port: redisServer.port }) : undefined;
+  const replica = options.replica ? await startReplica(replicationLink ?? redisServer) : undefined;
   const vars: Record<string, string> = {
     UPSTASH_REDIS_REST_URL: options.upstashUrl ? await options.upstashUrl(upstash.url) : upstash.url,
     UPSTASH_REDIS_REST_TOKEN: UPSTASH_TOKEN,
@@ -86,6 +90,7 @@ export async function startEdgeStack(options: EdgeStackOptions = {}): Promise<Ed
     url,
     redisServer,
     replica,
+    replicationLink,
     upstash,
     upstashToken: UPSTASH_TOKEN,
     io,
@@ -103,13 +108,14 @@ export async function startEdgeStack(options: EdgeStackOptions = {}): Promise<Ed
       io.disconnect();
       await upstash.close();
       await replica?.stop();
+      await replicationLink?.close();
       await redisServer.stop();
     },
   };
 }
 
 /** A replica of `master`, resolved once its link is up and the first sync done. */
-export async function startReplica(master: RedisServerHandle): Promise<RedisServerHandle> {
+export async function startReplica(master: { port: number }): Promise<RedisServerHandle> {
   const replica = await startRedisServer({ args: ["--replicaof", "127.0.0.1", String(master.port)] });
   await waitForReplicaSync(replica);
   return replica;

@@ -14,7 +14,7 @@ let acknowledged: EdgeStack;
 let replicaIo: IORedis;
 
 beforeAll(async () => {
-  acknowledged = await startEdgeStack({ replica: true, vars: { ENQUEUE_REPLICAS: "1", ENQUEUE_REPLICAS_TIMEOUT: "300ms" } });
+  acknowledged = await startEdgeStack({ replica: "proxied", vars: { ENQUEUE_REPLICAS: "1", ENQUEUE_REPLICAS_TIMEOUT: "300ms" } });
   replicaIo = new IORedis(acknowledged.replica!.url, { protocol: 2, maxRetriesPerRequest: 1 });
   replicaIo.on("error", () => {}); // the test kills the replica on purpose
 }, 120_000);
@@ -75,7 +75,7 @@ describe("ENQUEUE_REPLICAS=1", () => {
 describe("what the WAIT costs", () => {
   let plain: EdgeStack;
   beforeAll(async () => {
-    plain = await startEdgeStack({ replica: true });
+    plain = await startEdgeStack({ replica: "proxied" });
   }, 120_000);
   afterAll(() => plain?.stop());
 
@@ -126,5 +126,43 @@ describe("what the WAIT costs", () => {
     const rounds: string[] = [];
     for (let round = 0; round < 2; round++) rounds.push(`EVAL: ${await sample(false)} | EVAL+HINCRBY+WAIT: ${await sample(true)}`);
     console.log(`[enqueue-replicas] 1,000 sequential enqueue pipelines to upstash-local per sample:\n  ${rounds.join("\n  ")}`);
+  }, 120_000);
+
+  // Last: it kills each stack's master. The replica lags (its link to the master stalled, as over a slow or
+  // partitioned network), jobs keep coming, the master dies and the replica is promoted: what was acknowledged
+  // and is not on the new master is lost.
+  it("a lagging replica promoted after its master dies: acknowledged jobs lost without and with ENQUEUE_REPLICAS", async () => {
+    const lostOn = async (stack: EdgeStack) => {
+      const replica = new IORedis(stack.replica!.url, { protocol: 2, maxRetriesPerRequest: 1 });
+      replica.on("error", () => {});
+      try {
+        const accepted: string[] = [];
+        const send = async (i: number) => {
+          const response = await post(stack, "/v1/jobs/noop", { i }, { "Idempotency-Key": `lag-${i}` });
+          if (response.status === 202) accepted.push(((await response.json()) as { id: string }).id);
+          else await response.arrayBuffer();
+        };
+        for (let i = 0; i < 20; i++) await send(i);
+        stack.replicationLink!.stall();
+        await Promise.all(Array.from({ length: 20 }, (_, i) => send(20 + i)));
+        await stack.redisServer.kill();
+        stack.replicationLink!.drop();
+        await replica.replicaof("NO", "ONE");
+        let lost = 0;
+        for (const id of accepted) if ((await replica.exists(stack.keys("noop").job(parseJobId(id)!.localId))) === 0) lost += 1;
+        return { accepted: accepted.length, lost };
+      } finally {
+        replica.disconnect();
+      }
+    };
+    const without = await lostOn(plain);
+    const withWait = await lostOn(acknowledged);
+    console.log(
+      `[enqueue-replicas] 40 enqueues, the last 20 while the replica lags, then the master killed and the replica promoted:\n` +
+        `  without: ${without.accepted} answered 202, ${without.lost} of them lost\n` +
+        `  ENQUEUE_REPLICAS=1: ${withWait.accepted} answered 202, ${withWait.lost} of them lost (the rest got 503 not_replicated)`,
+    );
+    expect(without).toEqual({ accepted: 40, lost: 20 });
+    expect(withWait).toEqual({ accepted: 20, lost: 0 });
   }, 120_000);
 });
