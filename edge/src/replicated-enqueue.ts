@@ -38,6 +38,10 @@ export interface ReplicatedEnqueueOptions {
 
 type UpstashAnswer = { result?: unknown; error?: string };
 
+/** What an enqueue route's 503 says about this setting (OpenAPI), in one place. */
+export const NOT_REPLICATED_NOTE =
+  " With ENQUEUE_REPLICAS set, also `not_replicated`: the job was written but fewer replicas than required acknowledged it in time; retry with the same Idempotency-Key (the retry answers the same job once replicated).";
+
 /**
  * @example
  * const reply = await replicatedEnqueue(enqueueCall(keys, jobs), { url, token, replicas: 1, waitTimeoutMs: 500, … });
