@@ -26,6 +26,17 @@ export function destinationIssues(
 }
 
 /**
+ * Issues for a completion callback URL the policy refuses (the webhook job's rules), at `path`.
+ * @example
+ * callbackIssues("http://10.0.0.1/", { allowPrivateNetworks: false }, ["query", "callback"])
+ * // [{ path: "query.callback", message: "destination 10.0.0.1 is not allowed: private address (10.0.0.0/8)" }]
+ */
+export function callbackIssues(url: string | undefined, policy: SsrfPolicy, path: readonly PropertyKey[]): ProblemIssue[] {
+  const reason = url === undefined ? undefined : checkWebhookUrl(url, policy);
+  return reason ? [{ path: path.map(String).join("."), message: reason }] : [];
+}
+
+/**
  * Throws the 400 `forbidden_destination` problem listing every refused destination; returns when there is none.
  * @example
  * assertDestinationsAllowed(items.flatMap((item, i) => destinationIssues(definition, item.data, policy, [i, "data"])));

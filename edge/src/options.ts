@@ -6,7 +6,7 @@
  * Unknown options are rejected (400), not ignored: a misspelt `dealy=1h` would otherwise run the job now.
  */
 import { z } from "@hono/zod-openapi";
-import { MAX_ATTEMPTS_LIMIT, parseDuration, type EnqueueOptions } from "../../shared/src/index";
+import { CALLBACK_OUTCOMES, JOBS, MAX_ATTEMPTS_LIMIT, parseDuration, type CallbackOutcome, type EnqueueOptions } from "../../shared/src/index";
 
 /** Far enough for any schedule we mean to keep; beyond it `now + delay` stops being a sane timestamp. */
 export const MAX_DELAY_MS = 365 * 86_400_000;
@@ -58,6 +58,33 @@ const DEDUPE_HINT =
 const DEBOUNCE_HINT =
   "With dedupe: the job runs this long after the LAST enqueue with the key, with the last payload (each enqueue replaces the payload and pushes the run time back), unless it has already started.";
 
+/**
+ * `callback=<url>`: the webhook job's URL rule (http or https, at most 2,048 characters); the SSRF policy, which
+ * depends on deployment config, is applied by the route (destination.ts), and again by the worker at send time.
+ */
+const callbackUrl = JOBS.webhook.schema.shape.url;
+const CALLBACK_HINT =
+  "When the job ends with an outcome in `callbackOn`, its status (the JSON GET /v1/jobs/{id} returns to a producer key) is POSTed here, signed like the webhook job (Standard Webhooks headers with WEBHOOK_SECRET; `webhook-id` is `<job id>:<outcome>`, the same for every retry), retried on 408/429/5xx with its own backoff and dead-lettered in the `callback` queue; the job's own outcome never depends on it. http(s) only; private networks are refused unless WEBHOOK_ALLOW_PRIVATE_NETWORKS. Default: the job definition's callback, if any.";
+const CALLBACK_ON_HINT = "Which outcomes send the callback: `completed`, `dead` or both (comma-separated). Default both. Needs `callback`.";
+const OUTCOMES_HINT = `expected ${CALLBACK_OUTCOMES.join(", ")} or both, comma-separated`;
+
+/** `completed,dead` → the list; an empty item, an unknown one or none at all is one issue at the option's path. */
+const callbackOnText = z.string().transform((text, ctx): CallbackOutcome[] => {
+  const items = text.split(",").map((item) => item.trim());
+  if (!items.every((item): item is CallbackOutcome => (CALLBACK_OUTCOMES as readonly string[]).includes(item))) {
+    ctx.addIssue({ code: "custom", message: OUTCOMES_HINT });
+    return z.NEVER;
+  }
+  return [...new Set(items)];
+});
+const callbackOnValue = z.union([z.array(z.enum(CALLBACK_OUTCOMES, { error: OUTCOMES_HINT })).min(1, OUTCOMES_HINT), callbackOnText]);
+
+/** `callbackOn` narrows a callback; alone it would mean nothing. */
+const callbackOnNeedsCallback = {
+  check: (options: { callback?: string; callbackOn?: unknown }) => options.callbackOn === undefined || options.callback !== undefined,
+  params: { message: "callbackOn needs a callback URL (callback=<url>)", path: ["callbackOn"] },
+};
+
 /** Query parameters of `POST /v1/jobs/{name}`. */
 export const EnqueueQuerySchema = z
   .strictObject({
@@ -78,9 +105,12 @@ export const EnqueueQuerySchema = z
       .openapi({ description: `Per-run timeout: ${DURATION_HINT}.`, example: "15s" }),
     dedupe: dedupeKey.optional().openapi({ description: DEDUPE_HINT, example: "sync-user-42" }),
     debounce: durationText(1).optional().openapi({ description: `${DEBOUNCE_HINT} ${DURATION_HINT}.`, example: "2s" }),
+    callback: callbackUrl.optional().openapi({ description: CALLBACK_HINT, example: "https://api.example.com/offload/done" }),
+    callbackOn: callbackOnText.optional().openapi({ description: CALLBACK_ON_HINT, example: "dead" }),
   })
   .refine(notBoth.check, notBoth.params)
-  .refine(debounceNeedsDedupe.check, debounceNeedsDedupe.params);
+  .refine(debounceNeedsDedupe.check, debounceNeedsDedupe.params)
+  .refine(callbackOnNeedsCallback.check, callbackOnNeedsCallback.params);
 
 /** A batch item's `options`: the same names; durations as a number of ms or a duration string. */
 export const ItemOptionsSchema = z
@@ -92,9 +122,14 @@ export const ItemOptionsSchema = z
     timeout: durationValue(1).optional(),
     dedupe: dedupeKey.optional(),
     debounce: durationValue(1).optional(),
+    callback: callbackUrl.optional().openapi({ description: CALLBACK_HINT }),
+    callbackOn: callbackOnValue
+      .optional()
+      .openapi({ description: `${CALLBACK_ON_HINT} As an array (["dead"]) or the query's comma-separated text.` }),
   })
   .refine(notBoth.check, notBoth.params)
   .refine(debounceNeedsDedupe.check, debounceNeedsDedupe.params)
+  .refine(callbackOnNeedsCallback.check, callbackOnNeedsCallback.params)
   .openapi("JobOptions", { description: "Per-job options; the same as the single-job query parameters." });
 
 export type ParsedOptions = {
@@ -105,6 +140,8 @@ export type ParsedOptions = {
   timeout?: number;
   dedupe?: string;
   debounce?: number;
+  callback?: string;
+  callbackOn?: CallbackOutcome[];
 };
 
 /**
@@ -120,6 +157,8 @@ export function toEnqueueOptions(parsed: ParsedOptions, idempotencyKey?: string)
   if (parsed.timeout !== undefined) options.timeoutMs = parsed.timeout;
   if (parsed.dedupe !== undefined) options.dedupeKey = parsed.dedupe;
   if (parsed.debounce !== undefined) options.debounceMs = parsed.debounce;
+  if (parsed.callback !== undefined) options.callback = parsed.callback;
+  if (parsed.callbackOn !== undefined) options.callbackOn = parsed.callbackOn;
   if (idempotencyKey !== undefined) options.idempotencyKey = idempotencyKey;
   return options;
 }

@@ -3,7 +3,7 @@
  * types. Request schemas live with what they validate (options.ts, the job definitions in shared/).
  */
 import { z } from "@hono/zod-openapi";
-import { JOB_STATES } from "../../shared/src/index";
+import { CONCURRENCY_LIMIT, JOB_STATES, parseRate } from "../../shared/src/index";
 
 export const JobId = z.string().openapi({ example: "webhook.mfz3k2x9q1a8b7c6" });
 
@@ -87,6 +87,50 @@ export const QueueNameParamSchema = z.object({
 
 const count = z.number().int();
 
+const rateText = z.string().nullable().openapi({ example: "100/1s", description: '"<max>/<duration>": at most max starts in any window of that length.' });
+const concurrencyValue = count.nullable().openapi({ example: 5, description: "Jobs running at once across every worker." });
+
+export const QueueLimitsSchema = z
+  .object({
+    rate: rateText.openapi({ description: "The rate limit in effect (the override, else the definition's); null: none." }),
+    concurrency: concurrencyValue.openapi({ description: "The concurrency in effect (the override, else the definition's); null: none." }),
+    override: z.object({ rate: rateText, concurrency: concurrencyValue }).openapi({ description: "Set at runtime with PUT …/limits." }),
+    definition: z.object({ rate: rateText, concurrency: concurrencyValue }).openapi({ description: "From the job definition (code)." }),
+    throttledUntil: z.string().nullable().openapi({
+      description: "ISO time: a handler's RateLimitedError (or a webhook receiver's 429 with Retry-After) paused the queue until then.",
+    }),
+  })
+  .openapi("QueueLimits");
+
+// Both fields optional (absent: unchanged), null clears the override; one object so a bad body gets issues per field.
+export const LimitsBodySchema = z
+  .strictObject({
+    rate: z
+      .string()
+      .max(100)
+      .nullable()
+      .optional()
+      .superRefine((text, ctx) => {
+        if (typeof text !== "string") return;
+        const rate = parseRate(text);
+        if (typeof rate === "string") ctx.addIssue({ code: "custom", message: rate });
+      })
+      .openapi({ example: "100/1s", description: '"<max>/<duration>" (`100/1s`, `5/250ms`, `1000/1m`, `10/s`), or null to fall back to the definition.' }),
+    concurrency: z
+      .number({ error: "must be a whole number" })
+      .int({ error: "must be a whole number" })
+      .min(1)
+      .max(CONCURRENCY_LIMIT)
+      .nullable()
+      .optional()
+      .openapi({ example: 5, description: "Jobs running at once across every worker, or null to fall back to the definition." }),
+  })
+  .refine((body) => body.rate !== undefined || body.concurrency !== undefined, {
+    message: 'send "rate", "concurrency" or both',
+    path: ["rate"],
+  })
+  .openapi("QueueLimitsRequest", { description: "Fields left out stay as they are; null clears the override." });
+
 export const QueueDetailSchema = z
   .object({
     name: z.string(),
@@ -109,6 +153,7 @@ export const QueueDetailSchema = z
         }),
       )
       .openapi({ description: "One bucket per minute, oldest first, ending with the current minute." }),
+    limits: QueueLimitsSchema,
   })
   .openapi("QueueDetail");
 

@@ -52,6 +52,7 @@ const ROUTES: [string, string, unknown?][] = [
   ["DELETE", "/v1/admin/queues/noop/dead"],
   ["POST", "/v1/admin/jobs/noop.0000000000000000/retry"],
   ["POST", "/v1/admin/jobs/noop.0000000000000000/promote"],
+  ["PUT", "/v1/admin/queues/noop/limits", { concurrency: 2 }],
 ];
 
 describe("access", () => {
@@ -77,6 +78,65 @@ describe("access", () => {
     for (const [method, path, json] of ROUTES.slice(0, 6)) {
       await expectProblem(await admin(path.replace("/queues/noop", "/queues/nope"), { method, json }), 404, "unknown_job");
     }
+  });
+});
+
+describe("PUT /v1/admin/queues/{name}/limits", () => {
+  const limits = (json: unknown) => admin("/v1/admin/queues/noop/limits", { method: "PUT", json });
+
+  it("sets the override, answers the limits in effect, shows them in the queue detail, and null falls back", async () => {
+    const response = await limits({ rate: "100/1s", concurrency: 5 });
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({
+      rate: "100/1s",
+      concurrency: 5,
+      override: { rate: "100/1s", concurrency: 5 },
+      definition: { rate: null, concurrency: null },
+      throttledUntil: null,
+    });
+    // Stored in the queue's meta hash, where every claim reads it.
+    expect(await stack.io.hgetall(stack.keys("noop").meta)).toMatchObject({ rate: "100/1000", concurrency: "5" });
+    expect(((await (await admin("/v1/admin/queues/noop?minutes=1")).json()) as any).limits).toMatchObject({ rate: "100/1s", concurrency: 5 });
+    // A field left out stays; null clears it (this definition has none, so no limit applies).
+    expect(await (await limits({ rate: "1000/m" })).json()).toMatchObject({ rate: "1000/1m", concurrency: 5 });
+    expect(await (await limits({ rate: null })).json()).toMatchObject({ rate: null, concurrency: 5, override: { rate: null, concurrency: 5 } });
+    expect(await (await limits({ concurrency: null })).json()).toMatchObject({ rate: null, concurrency: null });
+    expect(await stack.io.hget(stack.keys("noop").meta, "concurrency")).toBeNull();
+  });
+
+  it("the queue detail of a queue without limits says so", async () => {
+    expect(((await (await admin("/v1/admin/queues/noop?minutes=1")).json()) as any).limits).toEqual({
+      rate: null,
+      concurrency: null,
+      override: { rate: null, concurrency: null },
+      definition: { rate: null, concurrency: null },
+      throttledUntil: null,
+    });
+  });
+
+  it.each<[string, unknown, string[]]>([
+    ["an empty object", {}, ["rate"]],
+    ["a rate that is not max/duration", { rate: "fast" }, ["rate"]],
+    ["a rate of zero", { rate: "0/1s" }, ["rate"]],
+    ["a window that is not a duration", { rate: "10/soon" }, ["rate"]],
+    ["a rate that is a number", { rate: 10 }, ["rate"]],
+    ["concurrency 0", { concurrency: 0 }, ["concurrency"]],
+    ["a fractional concurrency", { concurrency: 1.5 }, ["concurrency"]],
+    ["a concurrency that is text", { concurrency: "5" }, ["concurrency"]],
+    ["both bad", { rate: "x", concurrency: -1 }, ["rate", "concurrency"]],
+    ["an unknown field", { concurrency: 2, burst: 3 }, ["burst"]],
+  ])("answers 400 with paths to %s, and changes nothing", async (_, json, paths) => {
+    const problem = await expectProblem(await limits(json), 400, "validation_failed");
+    expect(problem.errors?.map((issue) => issue.path)).toEqual(paths);
+    expect(await stack.io.exists(stack.keys("noop").meta)).toBe(0);
+  });
+
+  it("is in the OpenAPI document with its request body and answers", async () => {
+    const document = (await (await stack.request("/openapi.json", { key: null })).json()) as any;
+    const operation = document.paths["/v1/admin/queues/{name}/limits"].put;
+    expect(Object.keys(operation.responses)).toEqual(expect.arrayContaining(["200", "400", "403", "404"]));
+    expect(operation.requestBody.content["application/json"].schema).toBeDefined();
+    expect(document.components.schemas.QueueDetail.properties.limits).toBeDefined();
   });
 });
 

@@ -38,7 +38,7 @@ describe("GET /v1/queues", () => {
     expect(response.status).toBe(200);
     expect(stack.upstash.requestCount()).toBe(1);
     const { queues } = await response.json() as any;
-    expect(queues.map((queue: { name: string }) => queue.name)).toEqual(["webhook", "noop", "digest", "event"]);
+    expect(queues.map((queue: { name: string }) => queue.name)).toEqual(["webhook", "noop", "digest", "event", "callback"]);
     const byName = Object.fromEntries(queues.map((queue: { name: string }) => [queue.name, queue]));
     expect(byName.noop).toEqual({
       name: "noop",
@@ -128,7 +128,7 @@ describe("documentation", () => {
     const webhook = doc.paths["/v1/jobs/webhook"].post;
     expect(webhook.requestBody.content["application/json"].schema.required).toEqual(["url", "body"]);
     expect(webhook.parameters.map((p: { name: string }) => p.name).sort()).toEqual(
-      ["backoff", "debounce", "dedupe", "delay", "idempotency-key", "maxAttempts", "runAt", "timeout"].sort(),
+      ["backoff", "callback", "callbackOn", "debounce", "dedupe", "delay", "idempotency-key", "maxAttempts", "runAt", "timeout"].sort(),
     );
     expect(webhook.responses["422"].content).toHaveProperty("application/problem+json");
   });

@@ -3,7 +3,7 @@
  *
  *   npm run bench                         full run → infra/bench/RESULTS.md + results.json (~30 min on 2 cores)
  *   npm run bench:quick                   smoke check in under a minute → infra/bench/.build/quick/
- *   npm run bench -- --only=latency,idle  some scenarios only (throughput, enqueue, latency, lifecycle, idle, edge, processes)
+ *   npm run bench -- --only=latency,idle  some scenarios only (throughput, enqueue, latency, lifecycle, idle, edge, processes, flow)
  *   npm run bench -- --only=enqueue --runs=7  …with another number of interleaved runs (before/after comparisons)
  *   npm run bench -- --render             RESULTS.md again from results.json (after editing analysis.md), no run
  *
@@ -21,6 +21,7 @@ import type { ScenarioResult } from "./results";
 import type { ScenarioContext } from "./scenarios/context";
 import { runEdge } from "./scenarios/edge";
 import { runEnqueue } from "./scenarios/enqueue";
+import { runFlow } from "./scenarios/flow";
 import { runIdle } from "./scenarios/idle";
 import { runLatency } from "./scenarios/latency";
 import { runLifecycle } from "./scenarios/lifecycle";
@@ -40,6 +41,7 @@ export const SCENARIOS: Record<string, Scenario> = {
   idle: runIdle,
   edge: runEdge,
   processes: runProcesses,
+  flow: runFlow,
 };
 
 function parseArgs(argv: string[]) {

@@ -14,8 +14,11 @@ import { buildWorker } from "../scripts/build-worker";
 import { processCpuMs } from "./proc-cpu";
 import { BUILD_DIR } from "./worker-process";
 
-/** The job types the production worker serves by default (shared/src/jobs/index.ts; `event` is the built-in fan-out queue). */
-export const SHIPPED_QUEUES = ["webhook", "noop", "digest", "event"] as const;
+/**
+ * The job types the production worker serves by default (shared/src/jobs/index.ts; `event` is the built-in fan-out
+ * queue, `callback` the built-in completion-callback queue).
+ */
+export const SHIPPED_QUEUES = ["webhook", "noop", "digest", "event", "callback"] as const;
 
 const BUNDLE_DIR = join(BUILD_DIR, `shipped-worker-${process.pid}`);
 let built: Promise<string> | undefined;

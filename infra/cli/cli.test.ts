@@ -116,8 +116,8 @@ describe("offload: usage, help and exit codes", () => {
     [["frobnicate"], /^offload: unknown command "frobnicate"/],
     [["stats", "--bogus"], /^offload: stats: Unknown option '--bogus'/],
     [["stats", "extra"], /^offload: stats: unexpected argument "extra"/],
-    [["jobs"], /^offload: jobs: missing <queue> \(one of: webhook, noop, digest, event\)/],
-    [["jobs", "webhok"], /^offload: jobs: unknown queue "webhok" \(known: webhook, noop, digest, event\)/],
+    [["jobs"], /^offload: jobs: missing <queue> \(one of: webhook, noop, digest, event, callback\)/],
+    [["jobs", "webhok"], /^offload: jobs: unknown queue "webhok" \(known: webhook, noop, digest, event, callback\)/],
     [["jobs", "webhook", "--state", "lost"], /^offload: jobs: --state: expected one of waiting, delayed, active, completed, dead, cancelled, got "lost"/],
     [["jobs", "webhook", "--limit", "0"], /^offload: jobs: --limit: expected a whole number from 1 to 500, got "0"/],
     [["jobs", "webhook", "--limit", "2.5"], /--limit: expected a whole number/],
@@ -243,13 +243,13 @@ describe("offload enqueue and stats", () => {
     expect(byQueue.noop).toEqual(["no", "2", "0", "0", "0", "0", "0", "0", "0"]);
     expect(byQueue.webhook?.[4]).toBe("1"); // dead
     expect(byQueue.webhook?.[8]).toBe("0"); // FAILED counts failed attempts that were retried
-    expect(Object.keys(byQueue).sort()).toEqual(["digest", "event", "noop", "webhook"]);
+    expect(Object.keys(byQueue).sort()).toEqual(["callback", "digest", "event", "noop", "webhook"]);
 
     // A paused queue's waiting jobs sit in its paused list: still counted, and the queue says it is paused.
     expect((await run("pause", "noop")).code).toBe(0);
     const json = await run("stats", "--json");
     const { queues } = JSON.parse(json.stdout) as { queues: { name: string; paused: boolean; counts: { waiting: number; dead: number }; totals: { dead: number }; workers: unknown[] }[] };
-    expect(queues.map((queue) => queue.name).sort()).toEqual(["digest", "event", "noop", "webhook"]);
+    expect(queues.map((queue) => queue.name).sort()).toEqual(["callback", "digest", "event", "noop", "webhook"]);
     expect(queues.find((queue) => queue.name === "noop")).toMatchObject({ paused: true, counts: { waiting: 2, dead: 0 }, workers: [] });
     expect(queues.find((queue) => queue.name === "webhook")).toMatchObject({ paused: false, counts: { waiting: 0, dead: 1 }, totals: { dead: 1 } });
   });

@@ -7,7 +7,7 @@
  * upstash-runner.ts), so every unused line would be paid per request.
  */
 import { LOCAL_ID } from "../src/ids";
-import { MARKER } from "../src/keys";
+import { FLOW_META, MARKER } from "../src/keys";
 import { ERRORS_KEPT, FIELD } from "../src/record";
 // From admin/types (not admin.ts, which loads the generated module): gen must run even when that file is broken.
 import { COMPLETED_INDEX_MAX, HISTORY_BINS_MS, HISTORY_MINUTES } from "../src/ops/admin/types";
@@ -65,6 +65,12 @@ function facts(body: string): Fact[] {
     {
       name: "ERRORS_KEPT",
       lua: `-- record.ts ERRORS_KEPT: failed attempts' errors kept in a record's errors history (field h).\nlocal ERRORS_KEPT = ${ERRORS_KEPT}`,
+    },
+    {
+      name: "FLOW",
+      lua: `-- keys.ts FLOW_META: the flow-control fields of the meta hash.\nlocal FLOW = { ${Object.entries(FLOW_META)
+        .map(([name, field]) => `${name} = ${luaString(field)}`)
+        .join(", ")} }`,
     },
     {
       name: "F",

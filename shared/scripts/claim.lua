@@ -15,7 +15,11 @@
   KEYS[9] completed ZSET  local id -> finishedAt (for the settlements carried along)
   KEYS[10] history  HASH  this minute's history bucket: settled outcomes, and `waiting` (ready-list depth)
   KEYS[11] workers  ZSET  worker id -> lease expiry (ms): a claim that takes jobs while this worker's lease says
-          "idle" (expiry further than one lease away) makes it short again and wakes a blocked peer (see below)
+          "idle" (expiry further than one lease away) makes it short again and wakes a blocked peer (see below);
+          the flow gate counts every worker's in-flight list in it (includes/flow_gate.lua)
+  KEYS[12] callbacks HASH completion callbacks recorded by the settlements carried along (as in `settle`)
+  KEYS[13] rate     LIST  start times (ms) inside the current rate window, oldest first (flow gate)
+  KEYS[14] gateWake LIST  wake-up markers for workers waiting for a concurrency slot (flow gate)
   ARGV[1] now (ms)
   ARGV[2] job key prefix
   ARGV[3] max jobs to claim
@@ -24,8 +28,11 @@
   ARGV[5] retention (ms) of dead-letters written here for entries that cannot be run at all
   ARGV[6] number of settlements N carried along ("finish these, give me the next" in one call)
   ARGV[7..] N groups of 7, as in `settle`
-  ARGV[7+7N] this worker's id in `workers`, ARGV[8+7N] lease (ms); absent or "0": the lease is not touched
-  returns { nextDue (ms, -1 none), { settlement flags, as `settle` returns }, movedFound (1/0), job... } where
+  ARGV[7+7N] this worker's id in `workers`, ARGV[8+7N] lease (ms); "0": the lease is not touched
+  ARGV[9+7N] the definition's rate limit: max starts ("0" none), ARGV[10+7N] per (ms), ARGV[11+7N] its
+          concurrency ("0" none); an override in meta wins (flow gate)
+  returns { nextDue (ms, -1 none), { settlement flags, as `settle` returns }, movedFound (1/0),
+          { gate state, reopenAt } (flow_gate.lua), job... } where
           each job is { localId, v, n, d, a, m, o, c, k }. Entries that are not job ids, or have no readable
           record, are dead-lettered here with their reason and not returned.
 ]]
@@ -34,6 +41,7 @@
 -- @include promote_due
 -- @include apply_settlements
 -- @include dead_letter_entry
+-- @include flow_gate
 local now = tonumber(ARGV[1])
 local jobPrefix, max = ARGV[2], tonumber(ARGV[3])
 local moved = nil
@@ -43,12 +51,13 @@ local KNOWN_STATES = { delayed = true, active = true, completed = true, dead = t
 local k = {
   active = KEYS[2], wait = KEYS[1], delayed = KEYS[3], dead = KEYS[5], stats = KEYS[6], wake = KEYS[4],
   meta = KEYS[7], paused = KEYS[8], completed = KEYS[9], history = KEYS[10],
+  workers = KEYS[11], callbacks = KEYS[12], rate = KEYS[13], gateWake = KEYS[14],
 }
 -- One HGET per claim call, not per job.
 k.ready = readyList(k)
 -- Settle first: the in-flight list shrinks before it grows, and a retry due now can be promoted right away.
 local settled = applySettlements(k, jobPrefix, now, 7, tonumber(ARGV[6]))
-local out = { promoteDue(k, jobPrefix, now), settled, 1 }
+local out = { promoteDue(k, jobPrefix, now), settled, 1, { 0, 0 } }
 local claimed = 0
 
 if k.ready == k.paused then
@@ -106,8 +115,15 @@ end
 
 -- Only if it really is in our list: an entry handed back by recovery in the meantime belongs to the queue again.
 -- Not found can also mean the client could not echo its bytes (not UTF-8): movedFound tells it to recover.
-if moved then
-  if redis.call('LPOS', KEYS[2], moved) then take(moved) else out[3] = 0 end
+local movedHere = moved ~= nil and redis.call('LPOS', KEYS[2], moved) ~= false
+if moved and not movedHere then out[3] = 0 end
+-- The flow gate caps what this call may take; a closed gate sends a moved job back to the consuming end.
+local gateAt = 9 + 7 * tonumber(ARGV[6])
+local gate = flowGate(k, now, max, { rateMax = tonumber(ARGV[gateAt] or '0') or 0, ratePer = tonumber(ARGV[gateAt + 1] or '0') or 0,
+  concurrency = tonumber(ARGV[gateAt + 2] or '0') or 0 }, ARGV[gateAt - 2] or '', movedHere)
+max, out[4] = gate.allowed, gate.reply
+if movedHere then
+  if max > 0 or moved == MARKER then take(moved) else flowGiveBack(k, moved) end
 end
 -- Markers do not count toward max, but bound the loop so a wait list full of markers cannot spin forever.
 local budget = max + 100
@@ -141,5 +157,6 @@ end
 -- history write (1-2 calls, see flushTally) that is what a claim call pays for operators, per call, not per job.
 local waiting = 0
 if not drained then waiting = redis.call('LLEN', KEYS[1]) end
+flowRecord(k, now, gate, claimed)
 flushTally(k, now, waiting)
 return out

@@ -8,7 +8,7 @@
   (typical: a few histogram bins per minute) 13.1 ms per call, on a 2-core machine at load 8.5 (six other test
   runs), where Redis had about a quarter of a core: a few ms on an idle core. The cost is reading the buckets
   (one HGETALL each), not the rest. The default 60 minutes costs 1/24 of that.
-  KEYS[1] meta      HASH  `paused` = "1" while paused
+  KEYS[1] meta      HASH  `paused` = "1" while paused; the flow-control override and pause (FLOW_META)
   KEYS[2] wait      LIST  waiting local ids
   KEYS[3] paused    LIST  waiting local ids while paused
   KEYS[4] delayed   ZSET  local id -> runAt
@@ -23,7 +23,8 @@
   ARGV[4] number of minutes
   returns { paused (1/0), wait length, paused length, markers in both, delayed, completed, cancelled, dead,
             counters flat [field, value, ...], workers flat [id, lease expiry, in-flight length, ...],
-            history flat [minute, [field, value, ...], ...] (only minutes that have a bucket) }
+            history flat [minute, [field, value, ...], ...] (only minutes that have a bucket),
+            { rate override, concurrency override, throttledUntil } (false where unset) }
 ]]
 -- @include prelude
 local function markers(list)
@@ -62,4 +63,5 @@ return {
   redis.call('HGETALL', KEYS[9]),
   workers,
   history,
+  redis.call('HMGET', KEYS[1], FLOW.rate, FLOW.concurrency, FLOW.throttledUntil),
 }

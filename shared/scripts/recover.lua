@@ -6,15 +6,17 @@
   KEYS[2] wait      LIST  waiting local ids
   KEYS[3] meta      HASH  queue settings (`paused`)
   KEYS[4] paused    LIST  waiting local ids while the queue is paused (entries are handed back here then)
+  KEYS[5] gateWake  LIST  wake-up markers for workers waiting for a concurrency slot (flow_gate.lua)
   ARGV[1] job key prefix
   ARGV[2..] entries the process holds (running, or with a settlement on its way)
   returns number of entries handed back
 ]]
 -- @include prelude
 -- @include hand_back
+-- @include flow_gate
 local known = {}
 for i = 2, #ARGV do known[ARGV[i]] = true end
-local k = { active = KEYS[1], wait = KEYS[2], meta = KEYS[3], paused = KEYS[4] }
+local k = { active = KEYS[1], wait = KEYS[2], meta = KEYS[3], paused = KEYS[4], gateWake = KEYS[5] }
 local handedBack = 0
 local entries = redis.call('LRANGE', KEYS[1], 0, -1)
 for _, entry in ipairs(entries) do
@@ -32,4 +34,6 @@ for _, entry in ipairs(entries) do
     end
   end
 end
+-- What we handed back held concurrency slots (flow_gate.lua counts in-flight lists).
+flowWake(k, handedBack)
 return handedBack

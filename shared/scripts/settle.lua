@@ -12,20 +12,30 @@
   KEYS[8] paused    LIST  waiting ids while the queue is paused (a hand back goes here then)
   KEYS[9] completed ZSET  local id -> finishedAt, the newest completions
   KEYS[10] history  HASH  this minute's history bucket (completed, failed, dead, run times)
+  KEYS[11] callbacks HASH "<local id>:<outcome>" -> URL: completion callbacks to move into the `callback` queue
+  KEYS[12] gateWake LIST  wake-up markers for workers waiting for a concurrency slot (flow_gate.lua)
   ARGV[1] now (ms)
   ARGV[2] job key prefix
   ARGV[3] number of outcomes N
   ARGV[4..] N groups of 7: entry (as in the in-flight list), record id (differs for a poison entry),
-            kind ("completed" | "retry" | "dead" | "handBack"), payload (result JSON | error JSON | ""),
-            runAt (ms, retry only), ttl (ms, completed/dead record retention), runMs (whole ms, "" = unknown)
-  returns N integers: 1 applied, 0 dropped because the entry was no longer ours
+            kind ("completed" | "retry" | "dead" | "handBack" | "throttled"), payload (result JSON | error JSON | ""),
+            runAt (ms, retry; throttled: no job of the queue starts before it), ttl (ms, completed/dead record
+            retention), runMs (whole ms, "" = unknown)
+  returns N integers: 1 applied, 2 applied and a completion callback recorded, 0 dropped because the entry was
+          no longer ours
 ]]
 -- @include apply_settlements
 local now = tonumber(ARGV[1])
 local k = {
   active = KEYS[1], wait = KEYS[2], delayed = KEYS[3], dead = KEYS[4], stats = KEYS[5], wake = KEYS[6],
-  meta = KEYS[7], paused = KEYS[8], completed = KEYS[9], history = KEYS[10],
+  meta = KEYS[7], paused = KEYS[8], completed = KEYS[9], history = KEYS[10], callbacks = KEYS[11],
+  gateWake = KEYS[12],
 }
 local out = applySettlements(k, ARGV[2], now, 4, tonumber(ARGV[3]))
+-- Each applied settlement freed a concurrency slot: wake a worker waiting for one, if any (1 HGET).
+local freed = 0
+-- (2 = applied with a callback recorded: still one slot.)
+for _, applied in ipairs(out) do if applied > 0 then freed = freed + 1 end end
+flowWake(k, freed)
 flushTally(k, now)
 return out

@@ -11,6 +11,9 @@
   KEYS[9] history   HASH  this minute's history bucket: `waiting` (ready-list depth), stall deaths
   KEYS[10] schedulesDue ZSET schedule id -> next fire (ms): its head is returned, so a worker's schedule timer
           learns the earliest fire at no extra command (API changes also push the marker: schedule_upsert)
+  KEYS[11] callbacks HASH completion callbacks not yet moved into the `callback` queue: stall deaths add theirs,
+          and whether any is left is returned, so entries a SIGKILLed worker left behind are moved by the next tick
+  KEYS[12] gateWake LIST  wake-up markers for workers waiting for a concurrency slot (flow_gate.lua)
   ARGV[1] now (ms)
   ARGV[2] this worker's id
   ARGV[3] lease (ms); "0" = clean shutdown: leave the registry and hand back whatever is still in this
@@ -22,20 +25,24 @@
   ARGV[8] idle lease (ms), optional: while this worker's in-flight list is empty its entry gets this far expiry
           instead (nothing to reap, so nobody needs to watch it closely); its claim makes it short again
   returns { nextDue (ms, -1 none), earliest lease expiry of another worker (ms, -1 none), jobs reaped, jobs dead,
-            earliest schedule fire (ms, -1 none), the expiry written for this worker (ms, -1 when it left) }
+            earliest schedule fire (ms, -1 none), the expiry written for this worker (ms, -1 when it left),
+            callbacks waiting to be moved (1/0) }
 ]]
 -- @include prelude
 -- @include promote_due
 -- @include hand_back
 -- @include dead_letter
+-- @include flow_gate
 local now = tonumber(ARGV[1])
 local me, lease, activePrefix, jobPrefix = ARGV[2], tonumber(ARGV[3]), ARGV[4], ARGV[5]
 local maxStalls, deadTtl = tonumber(ARGV[6]), tonumber(ARGV[7])
 local idleLease = tonumber(ARGV[8] or '0') or 0
 local reaped, died = 0, 0
+-- Entries taken out of in-flight lists: each held a concurrency slot (flow_gate.lua counts those lists).
+local freed = 0
 local k = {
   wait = KEYS[2], delayed = KEYS[3], wake = KEYS[4], dead = KEYS[5], stats = KEYS[6], meta = KEYS[7],
-  paused = KEYS[8], history = KEYS[9],
+  paused = KEYS[8], history = KEYS[9], callbacks = KEYS[11], gateWake = KEYS[12],
 }
 -- One HGET per tick: reaped and promoted jobs go to the paused list while the queue is paused.
 k.ready = readyList(k)
@@ -51,6 +58,7 @@ for _, worker in ipairs(expired) do
     local entries = redis.call('LRANGE', activeKey, 0, -1)
     for _, entry in ipairs(entries) do
       if entry ~= MARKER then
+        freed = freed + 1
         local key = jobPrefix .. entry
         local state = redis.pcall('HGET', key, F.state)
         if type(state) == 'table' or not state then
@@ -80,6 +88,9 @@ for _, worker in ipairs(expired) do
   end
 end
 
+-- A dead worker's slots are given back with its list: wake whoever waits for one (1 HGET, only when we reaped).
+flowWake(k, freed)
+
 local expiry = -1
 if lease > 0 then
   expiry = now + lease
@@ -103,4 +114,5 @@ end
 flushTally(k, now, redis.call('LLEN', k.ready))
 -- One ZRANGE of the head, whatever the number of schedules.
 local schedule = redis.call('ZRANGE', KEYS[10], 0, 0, 'WITHSCORES')
-return { nextDue, earliestOther, reaped, died, tonumber(schedule[2] or '-1'), expiry }
+-- One EXISTS per tick: callbacks recorded but not moved on (their worker died right after settling).
+return { nextDue, earliestOther, reaped, died, tonumber(schedule[2] or '-1'), expiry, redis.call('EXISTS', KEYS[11]) }

@@ -4,6 +4,7 @@
  * caught in one place and dead-lettered with the reason, instead of crashing a worker.
  */
 import { z } from "zod";
+import { CALLBACK_OUTCOMES } from "./callbacks";
 
 export const ENVELOPE_VERSION = 1;
 
@@ -12,6 +13,10 @@ export const JobOptionsSchema = z
   .object({
     backoffMs: z.number().int().positive().optional(),
     timeoutMs: z.number().int().positive().optional(),
+    /** Completion callback URL (shared/src/callbacks.ts); read by the settle scripts, not by handlers. */
+    callback: z.string().optional(),
+    /** The outcomes the callback is sent for; absent = both. */
+    callbackOn: z.array(z.enum(CALLBACK_OUTCOMES)).optional(),
   })
   .strict();
 export type JobOptions = z.infer<typeof JobOptionsSchema>;

@@ -10,7 +10,8 @@
 const ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyz";
 const encoder = new TextEncoder();
 
-async function hashId(text: string): Promise<string> {
+/** 16 characters [0-9a-z] from the SHA-256 of `text` (also the callback ids, shared/src/callbacks.ts). */
+export async function hashId(text: string): Promise<string> {
   const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", encoder.encode(text)));
   let id = "";
   for (let i = 0; i < 16; i++) id += ALPHABET[digest[i]! % 36];

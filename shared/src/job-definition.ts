@@ -4,6 +4,10 @@
  */
 import type { z } from "zod";
 import type { BackoffPolicy } from "./backoff";
+import { CALLBACK_OUTCOMES, type CallbackOutcome } from "./callbacks";
+import { checkWebhookUrl } from "./ssrf";
+import { parseDuration } from "./duration";
+import { checkConcurrency, checkRate, type RateLimit } from "./flow/limits";
 import { QUEUE_NAME } from "./ids";
 import type { CodeSchedule } from "./schedules/spec";
 
@@ -12,6 +16,14 @@ import type { CodeSchedule } from "./schedules/spec";
  * Checked when a worker serving the job starts (a bad one stops it with one line naming the schedule).
  */
 export type JobSchedule<S extends z.ZodType> = Omit<CodeSchedule, "data"> & { data: z.input<S> };
+
+/** A completion callback: where the status record is POSTed when the job ends with one of `on`. */
+export interface JobCallback {
+  /** http(s) URL; the webhook job's SSRF rules apply when it is sent. */
+  url: string;
+  /** Default both. */
+  on?: readonly CallbackOutcome[];
+}
 
 export interface JobDefinitionInput<N extends string, S extends z.ZodType> {
   /** Lower-case letters, digits and dashes; also the queue name (one queue per job type). */
@@ -34,10 +46,23 @@ export interface JobDefinitionInput<N extends string, S extends z.ZodType> {
   /** Recurring schedules, upserted by workers at start; code is their source of truth. */
   schedules?: readonly JobSchedule<S>[];
   /**
+   * Default completion callback of every job of this type enqueued without `callback=` (a request's
+   * `callbackOn` alone narrows this default). Written into each job's record at enqueue time.
+   */
+  callback?: JobCallback;
+  /**
    * Created by Offload itself, never by a producer: no `POST /v1/jobs/{name}` route (the built-in `event` job,
    * which a worker expands into an event's target jobs, is published through `POST /v1/events/{name}`).
    */
   internal?: boolean;
+  /**
+   * At most `max` jobs of this type start in any window of `per` (ms, or a duration such as "1s"), across every
+   * worker: enforced inside the claim script (a sliding window, so no window of that length ever holds more).
+   * An admin may override it at runtime (`PUT /v1/admin/queues/{name}/limits`).
+   */
+  rateLimit?: { max: number; per: number | string };
+  /** At most this many jobs of this type run at once across every worker process (claimed, not yet settled). */
+  concurrency?: number;
 }
 
 export interface JobDefinition<N extends string = string, S extends z.ZodType = z.ZodType> {
@@ -51,7 +76,12 @@ export interface JobDefinition<N extends string = string, S extends z.ZodType = 
   maxStalls: number;
   runIn: "main" | "thread";
   schedules: readonly JobSchedule<S>[];
+  callback?: JobCallback;
   internal: boolean;
+  /** null: no rate limit (unless overridden at runtime). */
+  rateLimit: RateLimit | null;
+  /** null: no fleet-wide concurrency limit (unless overridden at runtime). */
+  concurrency: number | null;
 }
 
 export const JOB_DEFAULTS = {
@@ -80,6 +110,23 @@ export function defineJob<const N extends string, S extends z.ZodType>(
   if (!Number.isInteger(maxAttempts) || maxAttempts < 1 || maxAttempts > MAX_ATTEMPTS_LIMIT) {
     throw new Error(`Job "${input.name}": maxAttempts must be an integer from 1 to ${MAX_ATTEMPTS_LIMIT}`);
   }
+  if (input.callback) {
+    // What can be known without the deployment's policy (private networks are judged when it is sent).
+    const refused = checkWebhookUrl(input.callback.url, { allowPrivateNetworks: true });
+    if (refused) throw new Error(`Job "${input.name}": callback.url is refused: ${refused}`);
+    const on = input.callback.on;
+    if (on && (on.length === 0 || !on.every((outcome) => (CALLBACK_OUTCOMES as readonly string[]).includes(outcome)))) {
+      throw new Error(`Job "${input.name}": callback.on must name ${CALLBACK_OUTCOMES.join(" and/or ")}`);
+    }
+  }
+  let rateLimit: RateLimit | null = null;
+  if (input.rateLimit) {
+    const checked = checkRate(input.rateLimit.max, parseDuration(input.rateLimit.per));
+    if (typeof checked === "string") throw new Error(`Job "${input.name}": rateLimit: ${checked}`);
+    rateLimit = checked;
+  }
+  const concurrencyProblem = input.concurrency === undefined ? undefined : checkConcurrency(input.concurrency);
+  if (concurrencyProblem) throw new Error(`Job "${input.name}": concurrency ${concurrencyProblem}`);
   return {
     name: input.name,
     schema: input.schema,
@@ -91,6 +138,9 @@ export function defineJob<const N extends string, S extends z.ZodType>(
     maxStalls: input.maxStalls ?? JOB_DEFAULTS.maxStalls,
     runIn: input.runIn ?? "main",
     schedules: input.schedules ?? [],
+    ...(input.callback ? { callback: input.callback } : {}),
     internal: input.internal ?? false,
+    rateLimit,
+    concurrency: input.concurrency ?? null,
   };
 }

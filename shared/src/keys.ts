@@ -12,7 +12,8 @@
  *   {q}:dead            ZSET   dead-lettered local ids scored by time of death
  *   {q}:stats           HASH   counters: completed, failed, dead, stalled
  *   {q}:wake            STRING earliest runAt (ms) a worker has been told about; lets producers wake workers
- *   {q}:meta            HASH   queue settings kept in Redis: `paused` = "1" while paused
+ *   {q}:meta            HASH   queue settings kept in Redis: `paused` = "1" while paused; the flow-control fields
+ *                              of FLOW_META (limits override, back-pressure pause, "a claim waits for a slot")
  *   {q}:paused          LIST   waiting ids while paused (pause RENAMEs wait here, resume renames it back)
  *   {q}:completed       ZSET   local id -> finishedAt, the newest completions (listing only; capped)
  *   {q}:cancelled       ZSET   local id -> cancelledAt (listing only; capped)
@@ -21,8 +22,12 @@
  *   {q}:schedules:due   ZSET   schedule id -> next fire time (ms); moved only by compare-and-set
  *   {q}:schedules:runs  HASH   schedule id -> "<last tick ms> <last local id>"
  *   {q}:dedupe:<key>    STRING local id of the waiting/delayed job holding a `dedupe` key
+ *   {q}:callbacks       HASH   "<local id>:<outcome>" -> callback URL: completion callbacks written by the settle
+ *                              scripts, not yet moved into the `callback` queue (callbacks.ts)
+ *   {q}:limiter:starts  LIST   start times (ms) inside the current rate-limit window, oldest first; expires with it
+ *   {q}:limiter:wake    LIST   wake-up markers for workers waiting for a concurrency slot (a few at most; expires)
  * Reserved for the roadmap, same tag so the scripts stay single-slot: {q}:prio (priorities),
- * {q}:limiter, {q}:events, {q}:callbacks.
+ * {q}:events.
  */
 export const DEFAULT_PREFIX = "offload";
 
@@ -31,6 +36,20 @@ export const DEFAULT_PREFIX = "offload";
  * The Lua scripts get it from here (generated prelude).
  */
 export const MARKER = "~";
+
+/**
+ * Flow-control fields of `{q}:meta` (shared/scripts/includes/flow_gate.lua; the Lua side gets them as `FLOW`):
+ *   rate            runtime rate-limit override, "<max>/<per ms>" (absent: the definition's)
+ *   concurrency     runtime concurrency override (absent: the definition's)
+ *   throttledUntil  ms: no job of the queue starts before it (a handler's RateLimitedError, a webhook's 429)
+ *   slotWaiters     "1" while a claim found the queue saturated and nobody has been woken since
+ */
+export const FLOW_META = {
+  rate: "rate",
+  concurrency: "concurrency",
+  throttledUntil: "throttledUntil",
+  slotWaiters: "slotWaiters",
+} as const;
 
 /** The minute a time falls in, as `history(minute)` names its bucket. */
 export function minuteOf(ms: number): number {
@@ -52,12 +71,16 @@ export interface QueueKeys {
   schedules: string;
   schedulesDue: string;
   schedulesRuns: string;
+  callbacks: string;
   /** Prefixes the scripts complete with a local id / worker id / idempotency key. */
   jobPrefix: string;
   activePrefix: string;
   idemPrefix: string;
   historyPrefix: string;
   dedupePrefix: string;
+  /** Flow gate: the rate window's start times, and the wake-up list of workers waiting for a slot. */
+  rate: string;
+  gateWake: string;
   job(localId: string): string;
   active(workerId: string): string;
   idem(key: string): string;
@@ -94,11 +117,14 @@ export function queueKeys(queue: string, prefix: string = DEFAULT_PREFIX): Queue
     schedules: `${base}schedules`,
     schedulesDue: `${base}schedules:due`,
     schedulesRuns: `${base}schedules:runs`,
+    callbacks: `${base}callbacks`,
     jobPrefix,
     activePrefix,
     idemPrefix,
     historyPrefix,
     dedupePrefix,
+    rate: `${base}limiter:starts`,
+    gateWake: `${base}limiter:wake`,
     job: (localId) => jobPrefix + localId,
     active: (workerId) => activePrefix + workerId,
     idem: (key) => idemPrefix + key,

@@ -24,6 +24,8 @@ import { adminCases } from "./admin-cases";
 import { scheduleCases } from "./schedule-cases";
 import { dedupeCases } from "./dedupe-cases";
 import { spreadCases } from "./spread-cases";
+import { callbackCases } from "./callback-cases";
+import { flowCases } from "./flow-cases";
 
 const job = defineJob({ name: "proto", schema: z.object({ n: z.number() }), maxAttempts: 3 });
 const T0 = 1_800_000_000_000;
@@ -81,6 +83,16 @@ describe.each(Object.keys(RUNNERS))("protocol over %s", (runnerName) => {
   // Dedupe keys and debounce in the enqueue script: shared/test/dedupe-cases.ts.
   describe("dedupe and debounce", () => {
     dedupeCases({ runner: () => runner, keys: () => keys, direct: () => direct, redisUrl: () => nodeUrl, runnerName });
+  });
+
+  // Completion callbacks (the settle scripts' {q}:callbacks entries, the idempotent move): shared/test/callback-cases.ts.
+  describe("completion callbacks", () => {
+    callbackCases({ runner: () => runner, keys: () => keys, direct: () => direct, redisUrl: () => nodeUrl, runnerName });
+  });
+
+  // Flow control: rate limits, concurrency and back-pressure in the claim script: shared/test/flow-cases.ts.
+  describe("flow control", () => {
+    flowCases({ runner: () => runner, keys: () => keys, direct: () => direct, redisUrl: () => nodeUrl, runnerName });
   });
 
   // Recurring schedules (upsert, fire by compare-and-set, catch-up): shared/test/schedule-cases.ts.
@@ -275,7 +287,7 @@ describe.each(Object.keys(RUNNERS))("protocol over %s", (runnerName) => {
     expect(await direct.llen(keys.wait)).toBe(1);
     // The marker is consumed by a claim, which reports when to come back.
     const early = await claim("w1", 5, T0 + 1);
-    expect(early).toEqual({ nextDue: T0 + 5_000, settled: [], movedFound: true, claimed: [] });
+    expect(early).toEqual({ nextDue: T0 + 5_000, settled: [], callbacksRecorded: false, movedFound: true, gate: { state: "none" }, claimed: [] });
     expect(await direct.llen(keys.active("w1"))).toBe(0);
     const due = await claim("w1", 5, T0 + 5_000);
     expect(due.claimed.map((c) => c.entry)).toEqual([result!.localId]);
@@ -489,7 +501,7 @@ describe.each(Object.keys(RUNNERS))("protocol over %s", (runnerName) => {
       expect(during).toMatchObject({ state: "waiting", outcome: "created" });
       expect(await direct.exists(keys.wait)).toBe(0);
       expect(await direct.lrange(keys.paused, 0, -1)).toEqual([during!.localId, before!.localId]);
-      expect(await claim("w1", 10, T0)).toEqual({ nextDue: -1, settled: [], movedFound: true, claimed: [] });
+      expect(await claim("w1", 10, T0)).toEqual({ nextDue: -1, settled: [], callbacksRecorded: false, movedFound: true, gate: { state: "none" }, claimed: [] });
       expect(await direct.llen(keys.active("w1"))).toBe(0);
       expect(await stats()).toMatchObject({ waiting: 2, active: 0, paused: true });
     });

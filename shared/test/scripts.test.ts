@@ -12,8 +12,10 @@ import { cancelCall, deadListCall, progressCall, statsCall, statusCall } from ".
 import { recoverCall } from "../src/ops/recover";
 import {
   listJobsCall, pauseCall, promoteJobCall, purgeDeadCall, queueDetailCall, replayDeadCall, resumeCall, retryJobCall,
+  setLimitsCall,
 } from "../src/ops/admin";
 import { scheduleDeleteCall, scheduleFireCall, scheduleReadCall, scheduleUpsertCall } from "../src/ops/schedules";
+import { takeCallbacksCall } from "../src/ops/callbacks";
 import type { ScriptCall } from "../src/script-runner";
 import { keySlot } from "../src/key-slot";
 import { compileScripts, GENERATED_FILE, renderModule, SCRIPTS_DIR } from "../build/lua-scripts";
@@ -41,11 +43,14 @@ const calls: ScriptCall[] = [
   purgeDeadCall(keys),
   retryJobCall(keys, id),
   promoteJobCall(keys, id),
+  setLimitsCall(keys, { rate: { max: 10, perMs: 1_000 }, concurrency: null }),
   // Recurring schedules.
   scheduleUpsertCall(keys, ["code", 0]),
   scheduleDeleteCall(keys, "nightly"),
   scheduleReadCall(keys, { mode: "all" }),
   scheduleFireCall(keys, []),
+  // Completion callbacks.
+  takeCallbacksCall(keys, [`${id}:completed`]),
 ];
 
 describe("Lua scripts", () => {

@@ -13,9 +13,10 @@ import { parseSettleReply, settleCall, type Settlement } from "../src/ops/settle
 import { parseTickReply, tickCall } from "../src/ops/tick";
 import { cancelJob, getStatus, listDead, parseStatsReply, progressCall, statsCall } from "../src/ops/read";
 import { recoverCall } from "../src/ops/recover";
-import { getJobDetail, getQueueDetail, listJobs, promoteJob, purgeDead, replayDead, retryJob, setPaused } from "../src/ops/admin";
+import { getJobDetail, getQueueDetail, listJobs, promoteJob, purgeDead, replayDead, retryJob, setLimits, setPaused } from "../src/ops/admin";
 import { deleteSchedule, fireSchedule, readSchedules, upsertSchedules } from "../src/ops/schedules";
 import { toSpec } from "../src/schedules/spec";
+import { takeCallbacksCall } from "../src/ops/callbacks";
 import { SCRIPTS } from "../src/generated/scripts";
 import type { ScriptRunner } from "../src/script-runner";
 import { job, T0 } from "./admin-fixtures";
@@ -103,8 +104,10 @@ async function lifecycle(runner: ScriptRunner, keys: QueueKeys, direct: Redis, [
   await runner.run(enqueueCall(keys, [later], T0));
   expect(await promoteJob(runner, keys, later.localId, T0 + 60)).toEqual({ outcome: "moved", state: "waiting" });
   await runner.run(recoverCall(keys, "w1", []));
+  expect(await setLimits(runner, keys, { rateLimit: null, concurrency: null }, { concurrency: 3 })).toMatchObject({ concurrency: 3 });
   await upsertSchedules(runner, keys, [{ id: "s", spec: toSpec(keys.queue, { every: "2s", data: { n: 1 }, catchUp: "one" }, "code") }], "code", T0);
   const [due] = await readSchedules(runner, keys, { mode: "due", now: T0 + 2_010, limit: 10 });
   expect(await fireSchedule(runner, keys, due!, 3, T0 + 2_010)).toMatchObject({ fired: true, created: 1 });
   expect(await deleteSchedule(runner, keys, "s")).toBe(true);
+  expect(await runner.run(takeCallbacksCall(keys))).toEqual([]);
 }

@@ -135,6 +135,40 @@ export class BlockingPop {
   }
 
   /**
+   * While the flow gate is closed (flow_gate.lua): park on the gate's wake-up list instead of the wait list (a
+   * BLMOVE there would take a job the gate then sends back, again and again) until `reopenAt`, or until a freed
+   * slot's marker arrives (null: no known time; at most one block timeout). BLPOP moves no job, so a lost reply
+   * needs no recovery: at worst we wake at the timeout.
+   */
+  async waitForCapacity(reopenAt: number | null): Promise<void> {
+    const { keys, blockSeconds } = this.o;
+    const ms = Math.min(reopenAt === null ? Infinity : reopenAt - Date.now(), blockSeconds * 1_000);
+    if (ms <= 0) return;
+    let watchdog: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<"watchdog">((resolve) => {
+      watchdog = setTimeout(() => resolve("watchdog"), ms + WATCHDOG_GRACE_MS);
+    });
+    try {
+      const { redis: blocking, node } = await this.o.connection.current();
+      await this.clientId(blocking, node);
+      // Redis takes a timeout in seconds with decimals; 1 ms is its resolution here.
+      const result = await Promise.race([closeGuard(blocking)(blocking.blpop(keys.gateWake, Math.max(ms, 1) / 1_000)), timedOut, this.o.stopped]);
+      if (result === "watchdog") {
+        this.o.log.warn({ queue: keys.queue }, "blocking connection unresponsive; reconnecting");
+        blocking.disconnect(true);
+        this.o.connection.reresolve();
+      }
+    } catch (error) {
+      if (this.o.isStopping()) return;
+      this.o.observer.redisError?.({ queue: keys.queue, op: "pop", error });
+      this.o.connection.reresolve(); // MOVED/UNBLOCKED: the slot may have left this node
+      throw error;
+    } finally {
+      clearTimeout(watchdog);
+    }
+  }
+
+  /**
    * Hands back what sits in our in-flight list unknown to this process. Runs on lane 0 only, never during its own
    * BLMOVE. `known` is read after the claims in flight have landed, so it includes what they started or held.
    */

@@ -26,3 +26,23 @@ export class RetryAfterError extends Error {
     super(message);
   }
 }
+
+/** The longest back-pressure pause one RateLimitedError can ask for. */
+export const MAX_RATE_LIMITED_MS = 3_600_000;
+
+/**
+ * The service this job calls is rate-limiting us: pause the whole queue for `retryAfterMs` (capped at one hour)
+ * across every worker, and put this job back in line without spending an attempt, instead of retrying it alone
+ * while its siblings keep hitting the same wall. Jobs already running go on; none starts until the pause ends.
+ * @example
+ * if (response.status === 429) throw new RateLimitedError(30_000);
+ */
+export class RateLimitedError extends Error {
+  override readonly name = "RateLimitedError";
+  readonly retryAfterMs: number;
+  constructor(retryAfterMs: number, message?: string) {
+    const ms = Number.isFinite(retryAfterMs) ? Math.min(Math.max(0, Math.round(retryAfterMs)), MAX_RATE_LIMITED_MS) : 0;
+    super(message ?? `rate limited: retry after ${ms} ms`);
+    this.retryAfterMs = ms;
+  }
+}

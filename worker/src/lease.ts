@@ -84,6 +84,8 @@ export interface LeaseOptions {
   observer?: WorkerObserver;
   /** True while the outage is already reported (reachability.ts): failed ticks then log at debug only. */
   redisDown?: () => boolean;
+  /** A tick found completion callbacks not moved on yet (their worker died right after settling). */
+  onCallbacksPending?: () => void;
   log: Logger;
 }
 
@@ -151,6 +153,7 @@ export class Lease {
       this.failures = 0;
       const idle = reply.expiry !== undefined && reply.expiry - sentAt > leaseMs;
       this.options.observer?.ticked?.({ queue: keys.queue, nextSchedule: reply.nextSchedule, idle });
+      if (reply.callbacksPending) this.options.onCallbacksPending?.();
       if (reply.reaped > 0 || reply.dead > 0) {
         log.warn({ queue: keys.queue, reaped: reply.reaped, dead: reply.dead }, "reaped jobs of an expired worker");
         this.options.observer?.stalled?.({ queue: keys.queue, reaped: reply.reaped, dead: reply.dead });

@@ -15,7 +15,7 @@
  *                                                                beside the stats call): what fly-autoscaler
  *                                                                adds to waiting (infra/autoscaler/fly.toml)
  *   offload_job_run_duration_seconds{queue}                      histogram of the settlements' runMs
- *   offload_jobs_total{queue,outcome}                            outcome: completed|retried|dead|stalled|handed_back
+ *   offload_jobs_total{queue,outcome}                            outcome: completed|retried|dead|stalled|handed_back|throttled
  *   offload_claim_duration_seconds{queue}                        claim round trip
  *   offload_settle_duration_seconds{queue,via}                   settlement round trip (via claim | settle)
  *   offload_lease_recoveries_total{queue,kind}                   entries handed back: reaped (expired worker) |
@@ -44,7 +44,7 @@ export interface WorkerMetrics {
   attach(source: MetricsSource): void;
 }
 
-export const OUTCOME_OF_KIND = { completed: "completed", retry: "retried", dead: "dead", handBack: "handed_back" } as const;
+export const OUTCOME_OF_KIND = { completed: "completed", retry: "retried", dead: "dead", handBack: "handed_back", throttled: "throttled" } as const;
 /** A scrape waits at most this long for the stats calls (Redis down: ioredis may hold them until it gives up). */
 const STATS_TIMEOUT_MS = 2_000;
 const RUN_BUCKETS = [0.001, 0.005, 0.025, 0.1, 0.5, 1, 5, 15, 60, 300];
@@ -59,7 +59,7 @@ export function createMetrics(options: { statsCacheMs?: number } = {}): WorkerMe
 
   const outcomes = new Counter({
     name: "offload_jobs_total",
-    help: "Jobs by outcome: completed, retried (a failed attempt with attempts left), dead, stalled (reaped from an expired worker), handed_back.",
+    help: "Jobs by outcome: completed, retried (a failed attempt with attempts left), dead, stalled (reaped from an expired worker), handed_back, throttled (back-pressure: handed back and the queue paused).",
     labelNames: ["queue", "outcome"],
     registers,
   });

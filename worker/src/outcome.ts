@@ -7,6 +7,8 @@
  *                     maxAttempts, then dead with reason "max_attempts"
  *   unrecoverable   → dead at once (UnrecoverableError, payload failing its schema, unknown job name)
  *   handBack        → hand back: first in line again with the attempt given back (shutdown)
+ *   throttled       → hand back as above, and no job of the queue starts before retryAfterMs has passed, on any
+ *                     worker (RateLimitedError, a webhook's 429 with Retry-After: back-pressure, flow_gate.lua)
  *   poison          → an entry or record that cannot be read at all: dead at once with the reason and raw text
  */
 import { backoffDelay } from "../../shared/src/backoff";
@@ -21,6 +23,7 @@ export type RunOutcome =
   | { kind: "failed"; error: Error; retryAfterMs?: number }
   | { kind: "unrecoverable"; error: Error; reason: string }
   | { kind: "handBack" }
+  | { kind: "throttled"; retryAfterMs: number }
   | { kind: "poison"; reason: string; message: string; raw: string };
 
 export const MAX_RESULT_BYTES = 64 * 1024;
@@ -64,6 +67,9 @@ export function planSettlement(outcome: RunOutcome, target: SettleTarget, now: n
     case "handBack":
       // The attempt does not count, so neither does its run time.
       return { entry, recordId: entry, kind: "handBack", payload: "", runAt: 0, ttlMs: retention.completedMs };
+    case "throttled":
+      // Like a hand back (no attempt spent, no run time), plus the queue's pause until runAt.
+      return { entry, recordId: entry, kind: "throttled", payload: "", runAt: now + outcome.retryAfterMs, ttlMs: retention.completedMs };
     case "unrecoverable":
       settlement = { entry, recordId: entry, kind: "dead", payload: storedError(outcome.error, outcome.reason), runAt: 0, ttlMs: retention.deadMs };
       break;

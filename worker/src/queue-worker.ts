@@ -7,7 +7,10 @@
  *                  "finish these, give me the next" is one round trip. It may ask for more than the free slots
  *                  while runs are quick (claim-ahead.ts).
  *   2. block     — when a claim finds nothing, lane 0 parks in one BLMOVE until a producer pushes; the entry it
- *                  moves is claimed by lane 0's next call (blocking-pop.ts, which also owns recovery).
+ *                  moves is claimed by lane 0's next call (blocking-pop.ts, which also owns recovery). When the
+ *                  claim says the flow gate is closed (rate limit, concurrency, back-pressure: flow_gate.lua),
+ *                  lane 0 parks instead until the reply's reopen time, or until a freed slot's wake-up marker.
+
  *   3. run       — each claimed job with a slot is decoded, run and turned into a settlement (job-runner.ts).
  *   4. settle    — the settlement lands inside the next claim, or on its own a turn of the event loop later.
  *   5. tick      — independently, the lease keeps our in-flight list ours and reaps expired workers (lease.ts).
@@ -21,12 +24,13 @@
  */
 import type { Logger } from "pino";
 import { findJob, type Registry } from "../../shared/src/jobs/index";
-import { JOB_DEFAULTS } from "../../shared/src/job-definition";
+import { JOB_DEFAULTS, type JobDefinition } from "../../shared/src/job-definition";
 import { MARKER, type QueueKeys } from "../../shared/src/keys";
-import { claimCall, parseClaimReply } from "../../shared/src/ops/claim";
+import { claimCall, gateLimitsOf, parseClaimReply, type GateLimits, type GateState } from "../../shared/src/ops/claim";
 import type { ScriptRunner } from "../../shared/src/script-runner";
 import type { BlockingConnection } from "./blocking-connection";
 import { BlockingPop } from "./blocking-pop";
+import { CallbackMover } from "./callback-mover";
 import { ClaimAhead } from "./claim-ahead";
 import type { HardStop } from "./hard-stop";
 import { JobRunner } from "./job-runner";
@@ -58,6 +62,8 @@ export interface QueueWorkerOptions {
   hardStop: HardStop;
   /** Jobs this queue may claim ahead of its free slots while runs are quick (claim-ahead.ts); 0 turns it off. */
   claimAheadLimit: number;
+  /** Where this queue's completion callbacks go: the `callback` queue's keys and definition (callback-mover.ts). */
+  callbackTarget: { keys: QueueKeys; definition: JobDefinition };
   observer?: WorkerObserver;
   /** True while a Redis outage is already reported once (reachability.ts): retry warnings then stay at debug. */
   redisDown?: () => boolean;
@@ -67,6 +73,7 @@ export interface QueueWorkerOptions {
 export class QueueWorker {
   readonly settler: Settler;
   readonly lease: Lease;
+  private readonly callbacks: CallbackMover;
   private readonly pop: BlockingPop;
   private readonly claimAhead: ClaimAhead;
   private readonly jobs: JobRunner;
@@ -79,13 +86,19 @@ export class QueueWorker {
   private stopped!: () => void;
   private readonly stoppedSignal = new Promise<"stopped">((resolve) => (this.stopped = () => resolve("stopped")));
   private readonly poisonTtlMs: number;
+  /** The definition's rate limit and concurrency, sent with every claim (an override in Redis wins). */
+  private readonly limits: GateLimits;
+  /** What the flow gate said to each lane's last claim. */
+  private readonly gates: GateState[] = [];
 
   constructor(private readonly o: QueueWorkerOptions) {
     const definition = findJob(o.registry, o.keys.queue);
     const observer = (this.observer = o.observer ?? {});
     this.poisonTtlMs = definition?.retention.deadMs ?? JOB_DEFAULTS.retention.deadMs;
+    this.limits = gateLimitsOf(definition);
     const redisDown = o.redisDown ?? (() => false);
-    this.settler = new Settler(o.keys, o.workerId, o.runner, o.log, observer, redisDown);
+    const callbacks = (this.callbacks = new CallbackMover({ keys: o.keys, runner: o.runner, target: o.callbackTarget, redisDown, log: o.log }));
+    this.settler = new Settler(o.keys, o.workerId, o.runner, o.log, observer, redisDown, () => callbacks.kick());
     this.lease = new Lease({
       keys: o.keys,
       workerId: o.workerId,
@@ -96,6 +109,7 @@ export class QueueWorker {
       deadTtlMs: definition?.retention.deadMs ?? JOB_DEFAULTS.retention.deadMs,
       observer,
       redisDown,
+      onCallbacksPending: () => callbacks.kick(),
       log: o.log,
     });
     this.pop = new BlockingPop({
@@ -156,6 +170,8 @@ export class QueueWorker {
     }
     await this.jobs.idle();
     await this.settler.drain();
+    // What the last settlements recorded is moved on before the worker leaves (else the next tick of a peer).
+    await this.callbacks.stop();
   }
 
   private async fetchLoop(lane: number): Promise<void> {
@@ -168,7 +184,12 @@ export class QueueWorker {
         const claimed = await this.claim(lane);
         failures = 0;
         if (claimed > 0) this.signalWork();
-        else if (claimed === 0 && !this.stopping) {
+        const gate = this.gates[lane];
+        if (claimed >= 0 && gate?.state === "closed" && !this.stopping) {
+          // Held back by the flow gate: no claim until it reopens (lane 1 until lane 0 found work again).
+          if (lane === 0) await this.pop.waitForCapacity(gate.reopenAt);
+          else await Promise.race([this.nextWork(), this.stoppedSignal]);
+        } else if (claimed === 0 && !this.stopping) {
           if (lane === 0) {
             // A BLMOVE that timed out moved nothing from a list that stayed empty: block again without a claim.
             // Saves a command per timeout, and a claim here could drop a busy peer's marker without us ticking.
@@ -196,12 +217,14 @@ export class QueueWorker {
     const reserved = slots.reserve(this.laneShare);
     if (reserved === 0) return -1;
     const moved = lane === 0 ? this.pop.moved : undefined;
-    const ahead = this.claimAhead.wanted(this.stopping);
+    // Claiming ahead under a limit would hold slots (or rate) other workers could use, and start held jobs later
+    // than the rate window counted them: only unlimited queues claim ahead.
+    const ahead = this.gates[lane]?.state === "none" ? this.claimAhead.wanted(this.stopping) : 0;
     const taken = this.settler.take("claim");
     const sentAt = performance.now();
     const sent = runner.run(
       // leaseMs: a claim that takes jobs while our lease says idle makes it short and wakes a peer (claim.lua).
-      claimCall(keys, workerId, reserved + ahead, { moved, settlements: taken?.settlements, poisonTtlMs: this.poisonTtlMs, leaseMs: this.o.leaseMs }),
+      claimCall(keys, workerId, reserved + ahead, { moved, settlements: taken?.settlements, poisonTtlMs: this.poisonTtlMs, leaseMs: this.o.leaseMs, limits: this.limits }),
     );
     this.claimsInFlight.add(sent);
     let raw: unknown;
@@ -221,7 +244,9 @@ export class QueueWorker {
     if (lane === 0) this.pop.clearMoved();
     const reply = parseClaimReply(raw);
     if (!reply.movedFound) this.pop.needsRecovery = true;
+    this.gates[lane] = reply.gate;
     taken?.complete(reply.settled);
+    if (reply.callbacksRecorded) this.callbacks.kick();
     this.lease.wakeAt(reply.nextDue);
     if (reply.claimed.length > 0) this.lease.busy();
     // A marker: a producer's wake-up for an earlier delayed job (the claim promoted what was due), or a peer that

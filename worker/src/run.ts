@@ -10,7 +10,7 @@ import type { JobEnvelope } from "../../shared/src/envelope";
 import type { JobDefinition } from "../../shared/src/job-definition";
 import { issuesFrom } from "../../shared/src/errors";
 import type { JobContext } from "./handler";
-import { RetryAfterError, UnrecoverableError } from "./job-errors";
+import { RateLimitedError, RetryAfterError, UnrecoverableError } from "./job-errors";
 import type { Deadlines } from "./deadlines";
 import type { HardStop } from "./hard-stop";
 import type { RunOutcome } from "./outcome";
@@ -102,6 +102,7 @@ function failureOutcome(reason: unknown): RunOutcome {
   const error = reason instanceof Error ? reason : new Error(String(reason));
   if (error instanceof UnrecoverableError) return { kind: "unrecoverable", error, reason: "unrecoverable" };
   if (error instanceof RetryAfterError) return { kind: "failed", error, retryAfterMs: error.retryAfterMs };
+  if (error instanceof RateLimitedError) return { kind: "throttled", retryAfterMs: error.retryAfterMs };
   return { kind: "failed", error };
 }
 

@@ -98,7 +98,7 @@ export class Scheduler {
       const read = await readSchedulesWithEarliest(runner, keys, { mode: "due", now, limit: DUE_PER_READ });
       let earliest = read.earliest;
       for (const schedule of read.schedules) {
-        const result = await fireSchedule(runner, keys, schedule, definition.maxAttempts, now);
+        const result = await fireSchedule(runner, keys, schedule, definition, now);
         earliest = result.earliest;
         if (result.fired) onFired?.({ queue: keys.queue, schedule: schedule.id, ticks: result.ticks, created: result.created });
       }

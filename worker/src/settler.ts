@@ -6,7 +6,7 @@
  */
 import type { Logger } from "pino";
 import type { QueueKeys } from "../../shared/src/keys";
-import { parseSettleReply, settleCall, type Settlement } from "../../shared/src/ops/settle";
+import { parseSettleReply, recordedCallbacks, settleCall, type Settlement } from "../../shared/src/ops/settle";
 import type { ScriptRunner } from "../../shared/src/script-runner";
 import type { SettledEvent, WorkerObserver } from "./observer";
 
@@ -38,6 +38,8 @@ export class Settler {
     private readonly observer: WorkerObserver = {},
     /** True while the outage is already reported (reachability.ts): failed sends then log at debug only. */
     private readonly redisDown: () => boolean = () => false,
+    /** A settle recorded a completion callback: move it on now (callback-mover.ts). */
+    private readonly onCallbacks: () => void = () => {},
   ) {}
 
   /** Resolves true once applied, false if the job was no longer ours (our lease had expired and it was reaped). */
@@ -109,7 +111,10 @@ export class Settler {
 
   private send(taken: TakenSettlements): Promise<void> {
     const sent = this.runner.run(settleCall(this.keys, this.workerId, taken.settlements)).then(
-      (reply) => taken.complete(parseSettleReply(reply)),
+      (reply) => {
+        taken.complete(parseSettleReply(reply));
+        if (recordedCallbacks(reply)) this.onCallbacks();
+      },
       (error: unknown) => {
         this.log[this.redisDown() ? "debug" : "warn"]({ err: error, queue: this.keys.queue }, "settle failed; retrying");
         this.observer.redisError?.({ queue: this.keys.queue, op: "settle", error });

@@ -8,6 +8,8 @@ import type { Logger } from "pino";
 import { newLocalId } from "../../shared/src/ids";
 import type { Registry } from "../../shared/src/jobs/index";
 import { queueKeys } from "../../shared/src/keys";
+import { callbackJob } from "../../shared/src/jobs/callback";
+import { CALLBACK_JOB_NAME } from "../../shared/src/callbacks";
 import { ioredisRunner } from "../../shared/src/runners/ioredis-runner";
 import { HardStop } from "./hard-stop";
 import { parseStatsReply, statsCall, type QueueStats } from "../../shared/src/ops/read";
@@ -118,6 +120,12 @@ export function createWorker(options: WorkerOptions): Worker {
   );
   const queueObserver = combineObservers([observer, { ticked: (e) => schedulers.get(e.queue)?.heard(e.nextSchedule) }]);
 
+  // Completion callbacks of every served queue go to the callback queue (whether or not this process serves it),
+  // with the registry's definition of it when it has one (tests shorten its retries).
+  const callbackTarget = {
+    keys: queueKeys(CALLBACK_JOB_NAME, options.prefix),
+    definition: options.registry[CALLBACK_JOB_NAME] ?? callbackJob,
+  };
   const blockingConnections: BlockingConnection[] = [];
   const queues = queueNames.map((name) => {
     const keys = queueKeys(name, options.prefix);
@@ -145,6 +153,7 @@ export function createWorker(options: WorkerOptions): Worker {
       blockSeconds: options.blockSeconds ?? DEFAULT_BLOCK_SECONDS,
       hardStop,
       claimAheadLimit: options.prefetch ?? Math.max(DEFAULT_MIN_CLAIM_AHEAD, options.concurrency),
+      callbackTarget,
       observer: queueObserver,
       redisDown,
       log,

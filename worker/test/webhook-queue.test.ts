@@ -7,7 +7,8 @@ import { pino } from "pino";
 import { Webhook } from "standardwebhooks";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { JOBS } from "../../shared/src/jobs/index";
-import { queueKeys, type QueueKeys } from "../../shared/src/keys";
+import { FLOW_META, queueKeys, type QueueKeys } from "../../shared/src/keys";
+import { waitFor } from "../../infra/test/wait-for";
 import { ioredisRunner } from "../../shared/src/runners/ioredis-runner";
 import { startRedisServer, type RedisServerHandle } from "../../infra/runtime/redis-server";
 import { createWorker, type Worker } from "../src/worker";
@@ -84,7 +85,7 @@ describe("webhook job through the queue", () => {
     expect(status).toMatchObject({ attempt: 2, result: { status: 204 } });
   });
 
-  it("429 with Retry-After waits at least that long before the next delivery", async () => {
+  it("429 with Retry-After waits at least that long before the next delivery, without spending an attempt", async () => {
     await setup();
     receiver.reply({ status: 429, headers: { "retry-after": "1" } }, { status: 200 });
     const id = await enqueueWebhook();
@@ -93,7 +94,27 @@ describe("webhook job through the queue", () => {
     expect(first.headers["webhook-id"]).toBe(`webhook.${id}`);
     await receiver.nextDelivery();
     expect(Date.now() - firstAt).toBeGreaterThanOrEqual(1_000);
-    expect(await waitForState(runner(), keys, id, "completed")).toMatchObject({ attempt: 2 });
+    expect(await waitForState(runner(), keys, id, "completed")).toMatchObject({ attempt: 1 });
+  });
+
+  it("a 429 with Retry-After pauses the whole queue: a sibling enqueued meanwhile waits for the pause too", async () => {
+    await setup();
+    receiver.reply({ status: 429, headers: { "retry-after": "1" } }, { status: 200 }, { status: 200 });
+    const first = await enqueueWebhook();
+    await receiver.nextDelivery();
+    // The fleet-wide pause, as the settle of the 429 wrote it.
+    const until = await waitFor(async () => Number(await redis.hget(keys.meta, FLOW_META.throttledUntil)), { what: "queue throttled" });
+    const sibling = await enqueueWebhook();
+    const deliveredAt: number[] = [];
+    for (let i = 0; i < 2; i++) {
+      await receiver.nextDelivery();
+      deliveredAt.push(Date.now());
+    }
+    // Both the 429'd job and its sibling started only once the pause ended (the worker two slots had free).
+    for (const at of deliveredAt) expect(at).toBeGreaterThanOrEqual(until);
+    expect(await waitForState(runner(), keys, first, "completed")).toMatchObject({ attempt: 1 });
+    expect(await waitForState(runner(), keys, sibling, "completed")).toMatchObject({ attempt: 1 });
+    expect(receiver.deliveries).toHaveLength(3);
   });
 
   it("410 is dead at once, keeping the status and a body excerpt", async () => {

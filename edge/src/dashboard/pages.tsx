@@ -6,6 +6,7 @@
 import { Hono } from "hono";
 import { z } from "zod";
 import {
+  effectiveLimits,
   findJob,
   getJobDetail,
   getQueueDetail,
@@ -61,7 +62,8 @@ export function pageRoutes(jobs: Registry): Hono<DashboardEnv> {
       getQueueDetail(runner, keys, { minutes: 1 }),
       listJobs(runner, keys, { state, limit: PAGE_SIZE, ...(cursor === undefined ? {} : { cursor }) }),
     ]);
-    return render(c, <QueuePage queue={queue} state={state} page={page} cursor={cursor} csrf={c.var.csrf} notice={noticeFrom(c.req.query())} />);
+    const limits = effectiveLimits(findJob(jobs, name)!, queue.flow);
+    return render(c, <QueuePage queue={queue} limits={limits} state={state} page={page} cursor={cursor} csrf={c.var.csrf} notice={noticeFrom(c.req.query())} />);
   });
 
   app.get("/dashboard/jobs/:id", async (c) => {

@@ -1,12 +1,15 @@
 /**
- * The queue admin API (admin keys only; producer keys get 403): a queue's detail with its per-minute history,
- * its jobs by state with cursors, pause and resume, dead-letter replay and purge. Each handler is thin: find the
+ * The queue admin API (admin keys only; producer keys get 403): a queue's detail with its per-minute history
+ * and flow-control limits, its jobs by state with cursors, pause and resume, the limits override, dead-letter
+ * replay and purge. Each handler is thin: find the
  * queue (404 for a name the registry lacks), call the operation in shared/src/ops/admin.ts, answer what it
  * returns. Bulk operations run in bounded chunks inside those operations, so a request over 100,000 dead letters
  * holds Redis a few milliseconds per script call, not for the whole request.
  */
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import {
+  effectiveLimits,
+  findJob,
   getQueueDetail,
   HISTORY_MINUTES,
   JOB_STATES,
@@ -14,7 +17,9 @@ import {
   listJobs,
   OffloadError,
   purgeDead,
+  parseRate,
   replayDead,
+  setLimits,
   setPaused,
   type Registry,
 } from "../../../shared/src/index";
@@ -26,10 +31,12 @@ import { requireJson } from "../middleware/content-type";
 import { isoTimeQuery, wholeQuery } from "../query";
 import {
   JobPageSchema,
+  LimitsBodySchema,
   PausedSchema,
   problem,
   PurgedSchema,
   QueueDetailSchema,
+  QueueLimitsSchema,
   QueueNameParamSchema,
   ReplayBodySchema,
   ReplayResultSchema,
@@ -105,6 +112,29 @@ const pauseRoute = (paused: boolean) =>
     },
   });
 
+const limitsRoute = createRoute({
+  tags: ["admin"],
+  method: "put",
+  path: "/v1/admin/queues/{name}/limits",
+  operationId: "setQueueLimits",
+  summary: "Override a queue's rate limit and concurrency at runtime, fleet-wide, or clear the override (admin key)",
+  description:
+    "Workers apply it from their next claim, with no restart: the limits are enforced inside the claim script, across every worker process. " +
+    "`null` clears a field's override and the job definition's limit applies again; a field left out stays as it is.",
+  middleware: [requireAdmin(), requireJson(), bodyLimit({ maxBytes: (c) => c.var.config.maxBodyBytes })] as const,
+  request: {
+    params: QueueNameParamSchema,
+    body: { required: true, content: { "application/json": { schema: LimitsBodySchema } } },
+  },
+  responses: {
+    200: { description: "The limits in effect now", content: { "application/json": { schema: QueueLimitsSchema } } },
+    400: problem("Malformed body; `errors` lists each problem with its path"),
+    413: problem("Body larger than MAX_BODY_BYTES"),
+    415: problem("Body is not JSON"),
+    ...common,
+  },
+});
+
 const replayRoute = createRoute({
   tags: ["admin"],
   method: "post",
@@ -164,7 +194,16 @@ export function adminQueueRoutes(jobs: Registry): OpenAPIHono<AppEnv> {
   app.openapi(detailRoute, async (c) => {
     const keys = keysOf(c.req.valid("param").name, c.var.config.redisPrefix);
     c.header("Cache-Control", "no-store");
-    return c.json(await getQueueDetail(c.var.storage.runner, keys, { minutes: c.req.valid("query").minutes }), 200);
+    const { flow, ...detail } = await getQueueDetail(c.var.storage.runner, keys, { minutes: c.req.valid("query").minutes });
+    return c.json({ ...detail, limits: effectiveLimits(findJob(jobs, keys.queue)!, flow) }, 200);
+  });
+
+  app.openapi(limitsRoute, async (c) => {
+    const keys = keysOf(c.req.valid("param").name, c.var.config.redisPrefix);
+    const body = c.req.valid("json");
+    // The schema checked the text already; parse it into the stored form.
+    const rate = typeof body.rate === "string" ? (parseRate(body.rate) as Exclude<ReturnType<typeof parseRate>, string>) : body.rate;
+    return c.json(await setLimits(c.var.storage.runner, keys, findJob(jobs, keys.queue)!, { rate, concurrency: body.concurrency }), 200);
   });
 
   app.openapi(jobsRoute, async (c) => {

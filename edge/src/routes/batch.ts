@@ -13,7 +13,7 @@ import { NOT_REPLICATED_NOTE } from "../replicated-enqueue";
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { enqueue, OffloadError, prepareBatch, queueKeys, unknownJob, type JobDefinition, type Registry } from "../../../shared/src/index";
 import type { AppEnv } from "../context";
-import { assertDestinationsAllowed, destinationIssues } from "../destination";
+import { assertDestinationsAllowed, callbackIssues, destinationIssues } from "../destination";
 import { bodyLimit } from "../middleware/body-limit";
 import { requireJson } from "../middleware/content-type";
 import { ItemOptionsSchema, toEnqueueOptions } from "../options";
@@ -86,7 +86,10 @@ export function batchRoutes(jobs: Registry): OpenAPIHono<AppEnv> {
         });
       }
       const policy = { allowPrivateNetworks: config.webhookAllowPrivateNetworks };
-      const forbidden = items.flatMap((item, index) => destinationIssues(definition, item.data, policy, [index, "data"]));
+      const forbidden = items.flatMap((item, index) => [
+        ...destinationIssues(definition, item.data, policy, [index, "data"]),
+        ...callbackIssues(item.options?.callback, policy, [index, "options", "callback"]),
+      ]);
       assertDestinationsAllowed(forbidden);
 
       const prepared = await prepareBatch(

@@ -20,7 +20,7 @@ import {
   type Registry,
 } from "../../../shared/src/index";
 import type { AppEnv } from "../context";
-import { assertDestinationsAllowed, destinationIssues } from "../destination";
+import { assertDestinationsAllowed, callbackIssues, destinationIssues } from "../destination";
 import { bodyLimit } from "../middleware/body-limit";
 import { requireJson } from "../middleware/content-type";
 import { EnqueueQuerySchema, toEnqueueOptions } from "../options";
@@ -123,7 +123,8 @@ export function jobRoutes(jobs: Registry): OpenAPIHono<AppEnv> {
       const data = c.req.valid("json");
       const idempotencyKey = c.req.valid("header")["idempotency-key"];
       const { config, storage } = c.var;
-      const forbidden = destinationIssues(definition, data, { allowPrivateNetworks: config.webhookAllowPrivateNetworks });
+      const policy = { allowPrivateNetworks: config.webhookAllowPrivateNetworks };
+      const forbidden = [...destinationIssues(definition, data, policy), ...callbackIssues(c.req.valid("query").callback, policy, ["query", "callback"])];
       assertDestinationsAllowed(forbidden);
 
       const job = await prepareJob(definition, data, toEnqueueOptions(c.req.valid("query"), idempotencyKey));

@@ -1,12 +1,16 @@
 -- @include prelude
 -- @include hand_back
 -- @include dead_letter
+-- @include callback_record
+-- @include flow_gate
 -- Applies n settlements read from ARGV[first..] (7 values each: entry, record id, kind, payload, runAt, ttl,
--- runMs ("" = not measured)) and returns one flag per settlement: 1 applied, 0 dropped because the entry was no
--- longer in our in-flight list (another worker reaped it after our lease lapsed and may be running it:
+-- runMs ("" = not measured); kinds: completed, retry, dead, handBack, throttled) and returns one flag per
+-- settlement: 1 applied, 2 applied and a completion callback recorded in {q}:callbacks (the worker then moves it
+-- on), 0 dropped because the entry was no longer in our in-flight list (another worker reaped it after our lease
+-- lapsed and may be running it:
 -- at-least-once). Shared by `settle` and by `claim`, which carries a worker's pending settlements in the same
 -- call. Counters, history and the completed index are added up in the tally; the caller flushes it once.
--- k: { active, wait, paused, meta, delayed, dead, stats, wake, completed, history } key names.
+-- k: { active, wait, paused, meta, delayed, dead, stats, wake, completed, history, callbacks, gateWake } key names.
 local function applySettlements(k, jobPrefix, now, first, n)
   local out = {}
   for i = 0, n - 1 do
@@ -18,14 +22,17 @@ local function applySettlements(k, jobPrefix, now, first, n)
     if redis.call('LREM', k.active, -1, entry) == 0 then
       out[#out + 1] = 0
     else
+      local flag = 1
       if runMs and kind ~= 'handBack' then countRun(k, runMs) end
       if kind == 'completed' then
         -- The error of an earlier attempt stays: "completed on attempt 3 after <error>" is worth keeping.
-        -- 3 calls per job (LREM above, HSET, PEXPIRE); the completed index is one ZADD per call.
+        -- 4 calls per job (LREM above, HSET, PEXPIRE, the HGET of the options a callback lives in); the
+        -- completed index is one ZADD per call.
         redis.call('HSET', key, F.state, 'completed', F.finishedAt, now, F.result, payload)
         redis.call('PEXPIRE', key, ttl)
         indexCompleted(k, id)
         countOutcome(k, 'completed')
+        if recordCallback(k, id, 'completed', redis.call('HGET', key, F.options)) then flag = 2 end
       elseif kind == 'retry' then
         -- A failure pays one HMGET more, for the errors history (completions pay nothing for it).
         local f = redis.call('HMGET', key, F.attempt, F.errors)
@@ -36,13 +43,18 @@ local function applySettlements(k, jobPrefix, now, first, n)
         local wake = tonumber(redis.call('GET', k.wake) or '')
         if wake == nil or runAt < wake then redis.call('SET', k.wake, runAt) end
       elseif kind == 'dead' then
-        deadLetter(k, key, id, payload, now, ttl)
+        if deadLetter(k, key, id, payload, now, ttl) then flag = 2 end
         countOutcome(k, 'failed')
       elseif kind == 'handBack' then
         -- Not run to the end (shutdown): give the attempt back and put it first in line.
         handBack(k, key, id)
+      elseif kind == 'throttled' then
+        -- Back-pressure (RateLimitedError, a webhook's 429): first in line again, attempt given back, and no job
+        -- of the queue starts before runAt (the flow gate). The handler's Retry-After is the error payload.
+        handBack(k, key, id)
+        flowThrottle(k, runAt)
       end
-      out[#out + 1] = 1
+      out[#out + 1] = flag
     end
   end
   return out

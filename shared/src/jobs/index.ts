@@ -10,6 +10,7 @@
 import type { z } from "zod";
 import { ConfigError } from "../env/index";
 import type { JobDefinition } from "../job-definition";
+import { callbackJob } from "./callback";
 import { digestJob } from "./digest";
 import { eventJob } from "./event";
 import { noopJob } from "./noop";
@@ -54,6 +55,8 @@ export const JOBS = defineRegistry({
   digest: digestJob,
   // Built in: a published event, expanded into its targets by a worker (see jobs/event.ts).
   event: eventJob,
+  // Built in: a completion callback on its way to the receiver (see jobs/callback.ts).
+  callback: callbackJob,
 });
 
 export type JobName = keyof typeof JOBS;

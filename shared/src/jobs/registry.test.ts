@@ -23,7 +23,7 @@ describe("defineRegistry", () => {
     const registry = defineRegistry({ "send-receipt": sendReceipt });
     expect(Object.keys(registry)).toEqual(["send-receipt"]);
     expectTypeOf(registry["send-receipt"].name).toEqualTypeOf<"send-receipt">();
-    expectTypeOf<JobName>().toEqualTypeOf<"webhook" | "noop" | "digest" | "event">();
+    expectTypeOf<JobName>().toEqualTypeOf<"webhook" | "noop" | "digest" | "event" | "callback">();
     expectTypeOf<PayloadOf<"digest">>().toMatchTypeOf<object>();
   });
 });

@@ -23,4 +23,5 @@ export { LIST_LIMIT_MAX, LIST_PAGE_BYTES, listJobs, listJobsCall, parseListJobsR
 export { getJobDetail, recordToJobDetail } from "./admin/job-detail";
 export { replayDead, replayDeadCall } from "./admin/replay";
 export { purgeDead, purgeDeadCall } from "./admin/purge";
+export { effectiveLimits, parseStoredFlow, setLimits, setLimitsCall, type LimitsChange, type QueueLimits, type StoredFlow } from "./admin/limits";
 export { parseMoveReply, promoteJob, promoteJobCall, retryJob, retryJobCall } from "./admin/move";

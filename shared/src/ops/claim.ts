@@ -5,8 +5,8 @@
 import type { QueueKeys } from "../keys";
 import { moveKeys } from "./move-keys";
 import { scriptCall, type ScriptCall } from "../script-runner";
-import { parseSettleReply, settlementArgs, type Settlement } from "./settle";
-import { JOB_DEFAULTS } from "../job-definition";
+import { parseSettleReply, recordedCallbacks, settlementArgs, type Settlement } from "./settle";
+import { JOB_DEFAULTS, type JobDefinition } from "../job-definition";
 
 export interface ClaimedEntry {
   /** The wait-list entry: a local id. */
@@ -15,12 +15,39 @@ export interface ClaimedEntry {
   fields: unknown[];
 }
 
+/**
+ * What the flow gate (includes/flow_gate.lua) said about this claim: `none` (no limit applies), `open` (limits
+ * apply and did not hold this claim back), or `closed` until `reopenAt` (ms), or until a slot frees (`null`).
+ */
+export type GateState = { state: "none" } | { state: "open" } | { state: "closed"; reopenAt: number | null };
+
+/** A definition's limits as the claim sends them (0 = none). */
+export interface GateLimits {
+  rateMax: number;
+  ratePerMs: number;
+  concurrency: number;
+}
+
+export const NO_LIMITS: GateLimits = { rateMax: 0, ratePerMs: 0, concurrency: 0 };
+
+/** A definition's limits in the claim's argument form. */
+export function gateLimitsOf(definition: Pick<JobDefinition, "rateLimit" | "concurrency"> | undefined): GateLimits {
+  return {
+    rateMax: definition?.rateLimit?.max ?? 0,
+    ratePerMs: definition?.rateLimit?.perMs ?? 0,
+    concurrency: definition?.concurrency ?? 0,
+  };
+}
+
 export interface ClaimReply {
   nextDue: number;
   /** Per carried settlement: applied, or dropped because the entry was no longer ours. */
   settled: boolean[];
+  /** A carried settlement left a completion callback to move on (ops/callbacks.ts). */
+  callbacksRecorded: boolean;
   /** false when the BLMOVE'd entry was not in our list as sent (handed back meanwhile, or not UTF-8). */
   movedFound: boolean;
+  gate: GateState;
   claimed: ClaimedEntry[];
 }
 
@@ -35,12 +62,14 @@ export interface ClaimOptions {
    * wakes a blocked peer to watch it (claim.lua). Absent: the lease entry is not touched.
    */
   leaseMs?: number;
+  /** The definition's rate limit and concurrency; a runtime override in the queue's meta hash wins. */
+  limits?: GateLimits;
   now?: number;
 }
 
 /** @example claimCall(keys, workerId, 10, { moved, settlements }) */
 export function claimCall(keys: QueueKeys, workerId: string, max: number, options: ClaimOptions = {}): ScriptCall {
-  const { moved, settlements = [], poisonTtlMs = JOB_DEFAULTS.retention.deadMs, leaseMs, now = Date.now() } = options;
+  const { moved, settlements = [], poisonTtlMs = JOB_DEFAULTS.retention.deadMs, leaseMs, limits = NO_LIMITS, now = Date.now() } = options;
   return scriptCall(
     "claim",
     {
@@ -48,20 +77,34 @@ export function claimCall(keys: QueueKeys, workerId: string, max: number, option
       active: keys.active(workerId),
       completed: keys.completed,
       workers: keys.workers,
+      callbacks: keys.callbacks,
+      rate: keys.rate,
     },
     [
       now, keys.jobPrefix, max, moved === undefined ? "" : `=${moved}`, poisonTtlMs, ...settlementArgs(settlements),
-      ...(leaseMs ? [workerId, leaseMs] : []),
+      // The worker id is always sent: the flow gate tells our in-flight list from our peers' by it.
+      workerId, leaseMs ?? 0, limits.rateMax, limits.ratePerMs, limits.concurrency,
     ],
   );
 }
 
 export function parseClaimReply(reply: unknown): ClaimReply {
-  const [nextDue, settled, movedFound, ...jobs] = reply as [number | string, unknown, number | string, ...unknown[][]];
+  const [nextDue, settled, movedFound, gate, ...jobs] = reply as [number | string, unknown, number | string, unknown[], ...unknown[][]];
   return {
     nextDue: Number(nextDue),
     settled: parseSettleReply(settled ?? []),
+    callbacksRecorded: recordedCallbacks(settled ?? []),
     movedFound: Number(movedFound) === 1,
+    gate: parseGate(gate),
     claimed: jobs.map((job) => ({ entry: String(job[0]), fields: job.slice(1) })),
   };
+}
+
+function parseGate(gate: unknown[] | undefined): GateState {
+  const state = Number(gate?.[0] ?? 0);
+  if (state === 2) {
+    const reopenAt = Number(gate?.[1]);
+    return { state: "closed", reopenAt: reopenAt > 0 ? reopenAt : null };
+  }
+  return state === 1 ? { state: "open" } : { state: "none" };
 }

@@ -7,6 +7,7 @@ import type { QueueKeys } from "../keys";
 import type { JobOptions } from "../envelope";
 import { scriptCall, type ScriptCall, type ScriptRunner } from "../script-runner";
 import type { JobState } from "../record";
+import { callbackOverrides, type CallbackOutcome } from "../callbacks";
 
 /** What a producer may choose per job (the edge's query options, already parsed). */
 export interface EnqueueOptions {
@@ -24,6 +25,10 @@ export interface EnqueueOptions {
   dedupeKey?: string;
   /** With `dedupeKey`: the job runs this long after the LAST enqueue with the key, with the last payload. */
   debounceMs?: number;
+  /** Completion callback URL; default: the definition's `callback`. */
+  callback?: string;
+  /** Outcomes the callback is sent for; default the definition's, else both. */
+  callbackOn?: readonly CallbackOutcome[];
 }
 
 export interface PreparedJob {
@@ -84,6 +89,10 @@ export async function prepareJob(
   const overrides: JobOptions = {};
   if (options.backoffMs !== undefined) overrides.backoffMs = options.backoffMs;
   if (options.timeoutMs !== undefined) overrides.timeoutMs = options.timeoutMs;
+  // The callback travels in the options JSON (`o`), which the settle scripts read only for jobs that finish.
+  // A request's own callback means both outcomes unless it says otherwise; only the default's URL brings its `on`.
+  const on = options.callbackOn ?? (options.callback === undefined ? definition.callback?.on : undefined);
+  Object.assign(overrides, callbackOverrides(options.callback ?? definition.callback?.url, on));
   return {
     localId: newLocalId(),
     name: definition.name,

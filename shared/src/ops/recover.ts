@@ -3,5 +3,5 @@ import type { QueueKeys } from "../keys";
 import { scriptCall, type ScriptCall } from "../script-runner";
 
 export function recoverCall(keys: QueueKeys, workerId: string, knownEntries: Iterable<string>): ScriptCall {
-  return scriptCall("recover", { active: keys.active(workerId), wait: keys.wait, meta: keys.meta, paused: keys.paused }, [keys.jobPrefix, ...knownEntries]);
+  return scriptCall("recover", { active: keys.active(workerId), wait: keys.wait, meta: keys.meta, paused: keys.paused, gateWake: keys.gateWake }, [keys.jobPrefix, ...knownEntries]);
 }

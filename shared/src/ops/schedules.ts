@@ -9,6 +9,8 @@ import { scheduleLocalId } from "../schedules/ids";
 import { ScheduleSpecSchema, specJson, type ScheduleSpec } from "../schedules/spec";
 import { nextFireAfter, planFire } from "../schedules/times";
 import { jobId } from "../ids";
+import { callbackOverrides } from "../callbacks";
+import type { JobDefinition } from "../job-definition";
 
 const scheduleKeys = (keys: QueueKeys) => ({
   schedules: keys.schedules,
@@ -121,18 +123,22 @@ export interface FireResult {
 
 /**
  * Fires one schedule read as due (`schedule.next` <= now): plans the ticks (catchUp), derives each tick's local
- * id, and runs the compare-and-set. `maxAttempts` is the definition's unless the schedule's options override it.
+ * id, and runs the compare-and-set. `maxAttempts` is the definition's unless the schedule's options override it;
+ * the definition's default completion callback, if any, applies to every tick's job (`defaults` as a number: the
+ * maxAttempts alone).
  */
 export async function fireSchedule(
   runner: ScriptRunner,
   keys: QueueKeys,
   schedule: StoredSchedule,
-  defaultMaxAttempts: number,
+  defaults: number | Pick<JobDefinition, "maxAttempts" | "callback">,
   now: number = Date.now(),
 ): Promise<FireResult> {
   const { spec } = schedule;
   const plan = planFire(spec, schedule.next, now);
-  const { maxAttempts, ...overrides } = spec.options ?? {};
+  const { maxAttempts: defaultMaxAttempts, callback } = typeof defaults === "number" ? { maxAttempts: defaults, callback: undefined } : defaults;
+  const { maxAttempts, ...scheduled } = spec.options ?? {};
+  const overrides = { ...scheduled, ...callbackOverrides(callback?.url, callback?.on) };
   const args: (string | number)[] = [
     now,
     keys.jobPrefix,

@@ -4,7 +4,7 @@ import { moveKeys } from "./move-keys";
 import { scriptCall, type ScriptCall } from "../script-runner";
 
 /** `handBack`: not run to the end (shutdown); the attempt is given back and the job is first in line again. */
-export type SettleKind = "completed" | "retry" | "dead" | "handBack";
+export type SettleKind = "completed" | "retry" | "dead" | "handBack" | "throttled";
 
 export interface Settlement {
   /** As it sits in the in-flight list. */
@@ -14,6 +14,7 @@ export interface Settlement {
   kind: SettleKind;
   /** Result JSON (completed) or error JSON (retry, dead). */
   payload: string;
+  /** retry: when it runs again; throttled: no job of the queue starts before it (back-pressure). */
   runAt: number;
   ttlMs: number;
   /** How long the attempt ran (ms), for the per-minute run-time history; absent for `handBack`. */
@@ -46,6 +47,7 @@ export function settleCall(
       ...moveKeys(keys, now),
       active: keys.active(workerId),
       completed: keys.completed,
+      callbacks: keys.callbacks,
     },
     args,
   );
@@ -53,5 +55,13 @@ export function settleCall(
 
 /** true per settlement that was applied; false when the entry was no longer ours (lease lost). */
 export function parseSettleReply(reply: unknown): boolean[] {
-  return (reply as (number | string)[]).map((value) => Number(value) === 1);
+  return (reply as (number | string)[]).map((value) => Number(value) >= 1);
+}
+
+/**
+ * Whether a settle (or a claim's carried settlements) left a completion callback in `{q}:callbacks` (flag 2):
+ * the worker then moves it on at once (ops/callbacks.ts) instead of waiting for its next tick.
+ */
+export function recordedCallbacks(reply: unknown): boolean {
+  return (reply as (number | string)[]).some((value) => Number(value) === 2);
 }

@@ -22,6 +22,8 @@ export interface TickReply {
   nextSchedule?: number;
   /** The expiry the tick wrote for this worker (ms; -1 when it left): further than a lease away means idle. */
   expiry?: number;
+  /** `{q}:callbacks` holds entries not moved on yet (their worker died right after settling): move them. */
+  callbacksPending?: boolean;
 }
 
 export function tickCall(keys: QueueKeys, params: TickParams, now: number = Date.now()): ScriptCall {
@@ -31,12 +33,16 @@ export function tickCall(keys: QueueKeys, params: TickParams, now: number = Date
       ...moveKeys(keys, now),
       workers: keys.workers,
       schedulesDue: keys.schedulesDue,
+      callbacks: keys.callbacks,
     },
     [now, params.workerId, params.leaseMs, keys.activePrefix, keys.jobPrefix, params.maxStalls, params.deadTtlMs, ...(params.idleLeaseMs ? [params.idleLeaseMs] : [])],
   );
 }
 
 export function parseTickReply(reply: unknown): TickReply {
-  const [nextDue, earliestOtherExpiry, reaped, dead, nextSchedule, expiry] = (reply as (number | string)[]).map(Number);
-  return { nextDue: nextDue!, earliestOtherExpiry: earliestOtherExpiry!, reaped: reaped!, dead: dead!, nextSchedule: nextSchedule ?? -1, expiry: expiry ?? -1 };
+  const [nextDue, earliestOtherExpiry, reaped, dead, nextSchedule, expiry, callbacks] = (reply as (number | string)[]).map(Number);
+  return {
+    nextDue: nextDue!, earliestOtherExpiry: earliestOtherExpiry!, reaped: reaped!, dead: dead!, nextSchedule: nextSchedule ?? -1, expiry: expiry ?? -1,
+    callbacksPending: callbacks === 1,
+  };
 }

@@ -11,6 +11,7 @@ import { ioredisRunner } from "../../../shared/src/runners/ioredis-runner";
 import { createCommandConnection } from "../redis-connections";
 import type { HandlerMap } from "../handler";
 import { digest } from "./digest";
+import { createCallbackHandler } from "./callback";
 import { createEventHandler } from "./event";
 import { noop } from "./noop";
 import { createWebhookHandler, parseWebhookConfig } from "./webhook";
@@ -25,12 +26,15 @@ export function createHandlers(
   log?: Logger,
 ): HandlerMap {
   let webhook: HandlerMap["webhook"] = notServed("webhook");
-  if (queues.includes("webhook")) {
+  let callback: HandlerMap["callback"] = notServed("callback");
+  // Completion callbacks are sent by the webhook job's code, with its secret and its SSRF policy.
+  if (queues.includes("webhook") || queues.includes("callback")) {
     const config = parseWebhookConfig(env);
     if (config.allowPrivateNetworks) {
       log?.warn("WEBHOOK_ALLOW_PRIVATE_NETWORKS=true: webhooks may reach loopback and private addresses (local dev only)");
     }
-    webhook = createWebhookHandler(config);
+    if (queues.includes("webhook")) webhook = createWebhookHandler(config);
+    if (queues.includes("callback")) callback = createCallbackHandler(config);
   }
   let event: HandlerMap["event"] = notServed("event");
   if (queues.includes("event")) {
@@ -51,5 +55,6 @@ export function createHandlers(
     digest,
     webhook,
     event,
+    callback,
   };
 }

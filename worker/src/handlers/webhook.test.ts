@@ -5,7 +5,7 @@ import { pino } from "pino";
 import { Webhook } from "standardwebhooks";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { JobContext } from "../handler";
-import { RetryAfterError, UnrecoverableError } from "../job-errors";
+import { RateLimitedError, RetryAfterError, UnrecoverableError } from "../job-errors";
 import { createWebhookHandler, type WebhookHandlerConfig } from "./webhook";
 import { startTestReceiver, type TestReceiver } from "../../test/support/webhook-receiver";
 
@@ -115,11 +115,11 @@ describe("webhook handler", () => {
     expect(receiver.deliveries).toHaveLength(0);
   });
 
-  it("honours Retry-After (seconds) on 429", async () => {
+  it("a 429 with Retry-After (seconds) is back-pressure: RateLimitedError", async () => {
     receiver.reply({ status: 429, headers: { "retry-after": "3" }, body: "slow down" });
     const failure = await rejection(handler()({ url: receiver.origin, body: {} }, context()));
-    expect(failure).toBeInstanceOf(RetryAfterError);
-    expect((failure as RetryAfterError).retryAfterMs).toBe(3000);
+    expect(failure).toBeInstanceOf(RateLimitedError);
+    expect((failure as RateLimitedError).retryAfterMs).toBe(3000);
     expect(failure.message).toBe("receiver answered 429 with Retry-After: 3: slow down");
   });
 

@@ -2,11 +2,13 @@
  * A queue: its counts as tabs (one per state, cursor-paginated), pause/resume, and for the dead tab the
  * dead-letter view: replay one job, the ticked ones, or all of them, and purge.
  */
-import { JOB_STATES, type JobDetail, type JobPage, type JobState, type QueueDetail } from "../../../../shared/src/index";
+import { JOB_STATES, type JobDetail, type JobPage, type JobState, type QueueDetail, type QueueLimits } from "../../../../shared/src/index";
 import { ActionForm, Layout, StateBadge, Time } from "./layout";
 
 export interface QueueView {
   queue: QueueDetail;
+  /** The flow-control limits in effect (PUT /v1/admin/queues/{name}/limits changes them). */
+  limits?: QueueLimits;
   state: JobState;
   page: JobPage;
   /** The cursor this page was read with (undefined for the first page). */
@@ -59,6 +61,22 @@ function JobRow(props: { job: JobDetail; state: JobState; csrf: string; selectab
   );
 }
 
+/** " · rate 100/1s · concurrency 5 · throttled until …", or nothing for a queue without limits. */
+function Limits(props: { limits: QueueLimits }) {
+  const { rate, concurrency, throttledUntil } = props.limits;
+  return (
+    <>
+      {rate && <> · rate limit <strong>{rate}</strong></>}
+      {concurrency !== null && <> · concurrency <strong>{concurrency}</strong></>}
+      {throttledUntil && (
+        <>
+          {" "}· <span class="badge paused">Throttled</span> until <Time iso={throttledUntil} />
+        </>
+      )}
+    </>
+  );
+}
+
 export function QueuePage(props: QueueView) {
   const { queue, state, page, csrf } = props;
   const base = `/dashboard/queues/${encodeURIComponent(queue.name)}`;
@@ -84,6 +102,7 @@ export function QueuePage(props: QueueView) {
       <p class="workers">
         <strong>{queue.workers.length}</strong> {queue.workers.length === 1 ? "worker" : "workers"} online ·{" "}
         {queue.totals.completed} completed, {queue.totals.failed} failed attempts, {queue.totals.stalled} stalls all time
+        {props.limits && <Limits limits={props.limits} />}
       </p>
       <nav class="tabs" aria-label="Job states" id="tabs" data-live-region>
         {JOB_STATES.map((tab) => (

@@ -6,6 +6,7 @@
 import type { QueueKeys } from "../../keys";
 import { pairsToObject } from "../../record";
 import { scriptCall, type ScriptCall, type ScriptRunner } from "../../script-runner";
+import { parseStoredFlow } from "./limits";
 import { stateIndexKeys } from "./state-keys";
 import { HISTORY_BINS_MS, HISTORY_MINUTES, type HistoryBucket, type QueueDetail, type QueueWorkerInfo } from "./types";
 
@@ -52,10 +53,10 @@ export function bucketFromFields(minute: number, fields: Record<string, string> 
   };
 }
 
-type DetailReply = [number, number, number, number, number, number, number, number, unknown[], unknown[], unknown[]];
+type DetailReply = [number, number, number, number, number, number, number, number, unknown[], unknown[], unknown[], unknown[]];
 
 export function parseQueueDetailReply(keys: QueueKeys, reply: unknown, firstMinute: number, minutes: number): QueueDetail {
-  const [paused, waitLen, pausedLen, markers, delayed, completed, cancelled, dead, counters, workerFlat, historyFlat] =
+  const [paused, waitLen, pausedLen, markers, delayed, completed, cancelled, dead, counters, workerFlat, historyFlat, flow] =
     reply as DetailReply;
   const totals = pairsToObject(counters ?? []);
   const workers: QueueWorkerInfo[] = [];
@@ -93,6 +94,7 @@ export function parseQueueDetailReply(keys: QueueKeys, reply: unknown, firstMinu
     },
     workers,
     history,
+    flow: parseStoredFlow(flow),
   };
 }
 

@@ -4,6 +4,7 @@
  * without an import cycle through admin.ts.
  */
 import type { JobState, JobStatus, StoredError } from "../../record";
+import type { StoredFlow } from "./limits";
 
 /** How many finished ids a queue keeps listable per finished state; records themselves live by retention. */
 export const COMPLETED_INDEX_MAX = 10_000;
@@ -49,6 +50,8 @@ export interface QueueDetail {
   workers: QueueWorkerInfo[];
   /** Oldest first; `minutes` entries ending with the current minute. */
   history: HistoryBucket[];
+  /** The flow-control override and back-pressure pause as stored (effectiveLimits adds the definition's). */
+  flow: StoredFlow;
 }
 
 /** A job as operators see it: the public status plus payload, options and the errors of recent attempts. */

@@ -3,11 +3,14 @@
  * - 2xx: delivered.
  * - 3xx: dead at once. Redirects are not followed (a redirect could point anywhere, past the SSRF check, and
  *   receivers do not move between deliveries), and repeating the POST would get the same redirect every time.
- * - 408, 429, 5xx: retry with the job's backoff, or after `Retry-After` (capped at maxRetryAfterMs) when given.
+ * - 429 with `Retry-After`: back-pressure (RateLimitedError): the whole webhook queue pauses that long (capped at
+ *   maxRetryAfterMs) on every worker, and this job goes back in line without spending an attempt.
+ * - 408, 5xx, and a 429 without `Retry-After`: retry with the job's backoff, or after `Retry-After` (capped at
+ *   maxRetryAfterMs) when given.
  * - Any other status: dead at once; the receiver will keep refusing this payload.
  */
 import type { IncomingHttpHeaders } from "node:http";
-import { RetryAfterError, UnrecoverableError } from "../../job-errors";
+import { RateLimitedError, RetryAfterError, UnrecoverableError } from "../../job-errors";
 import type { DeliveryResponse } from "./deliver";
 
 export interface WebhookResult {
@@ -26,7 +29,8 @@ export interface SettleOptions {
 /**
  * @example
  * settleResponse({ status: 204, headers: {}, bodyExcerpt: "" }, { durationMs: 42, maxRetryAfterMs: 3_600_000 })
- * // { status: 204, durationMs: 42 }; a 429 with Retry-After: 3 throws RetryAfterError(…, 3000)
+ * // { status: 204, durationMs: 42 }; a 503 with Retry-After: 3 throws RetryAfterError(…, 3000), a 429 with it
+ * // RateLimitedError(3000, …)
  */
 export function settleResponse(response: DeliveryResponse, options: SettleOptions): WebhookResult {
   const { status } = response;
@@ -43,6 +47,7 @@ export function settleResponse(response: DeliveryResponse, options: SettleOption
     if (askedMs === undefined) throw new Error(`${answered}${body}`);
     const delayMs = Math.min(askedMs, options.maxRetryAfterMs);
     const capped = delayMs < askedMs ? `, capped at ${delayMs} ms` : "";
+    if (status === 429) throw new RateLimitedError(delayMs, `${answered} with Retry-After: ${raw}${capped}${body}`);
     throw new RetryAfterError(`${answered} with Retry-After: ${raw}${capped}${body}`, delayMs);
   }
   throw new UnrecoverableError(`${answered}${body}`);
