@@ -41,14 +41,21 @@ const singleClient = new Redis(single.url, { protocol: 2 });
 const clusterClient = new Cluster(cluster.seeds, { redisOptions: { protocol: 2 } });
 const shardConnections = masters.map(({ node }) => new Redis(node.port, "127.0.0.1", { protocol: 2 }));
 
-async function commandCalls(redis: Redis): Promise<number> {
+/** Commands a shard served since RESETSTAT, and the µs it spent in them (scripts count once, as EVALSHA). */
+async function commandCalls(redis: Redis): Promise<{ calls: number; usec: number }> {
   const info = await redis.info("commandstats");
   let calls = 0;
-  for (const match of info.matchAll(/^cmdstat_(\w+):calls=(\d+)/gm)) if (!["info", "config"].includes(match[1]!)) calls += Number(match[2]);
-  return calls;
+  let usec = 0;
+  for (const match of info.matchAll(/^cmdstat_([\w|]+):calls=(\d+),usec=(\d+)/gm)) {
+    if (["info", "config"].includes(match[1]!)) continue;
+    calls += Number(match[2]);
+    usec += Number(match[3]);
+  }
+  return { calls, usec };
 }
 
-async function runOnce(target: "one Redis" | "cluster"): Promise<{ jobsPerS: number; perShard: number[] }> {
+type Shard = { calls: number; usec: number };
+async function runOnce(target: "one Redis" | "cluster"): Promise<{ jobsPerS: number; perShard: Shard[] }> {
   const isCluster = target === "cluster";
   const client = isCluster ? clusterClient : singleClient;
   const shards = isCluster ? shardConnections : [singleClient];
@@ -90,13 +97,15 @@ async function runOnce(target: "one Redis" | "cluster"): Promise<{ jobsPerS: num
   }
 }
 
-const results: Record<string, { jobsPerS: number; perShard: number[] }[]> = { "one Redis": [], cluster: [] };
+const results: Record<string, { jobsPerS: number; perShard: Shard[] }[]> = { "one Redis": [], cluster: [] };
 for (let run = 0; run < RUNS; run++) {
   for (const target of ["one Redis", "cluster"] as const) {
     const result = await runOnce(target);
     results[target]!.push(result);
     console.log(
-      `run ${run + 1} ${target}: ${Math.round(result.jobsPerS).toLocaleString("en")} jobs/s; commands per shard: ${result.perShard.map((n) => n.toLocaleString("en")).join(" / ")}`,
+      `run ${run + 1} ${target}: ${Math.round(result.jobsPerS).toLocaleString("en")} jobs/s; commands per shard: ` +
+        `${result.perShard.map((shard) => shard.calls.toLocaleString("en")).join(" / ")}; Redis µs in commands per job: ` +
+        `${(result.perShard.reduce((sum, shard) => sum + shard.usec, 0) / (JOBS_PER_QUEUE * QUEUES)).toFixed(2)}`,
     );
   }
 }
