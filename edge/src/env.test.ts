@@ -30,7 +30,18 @@ describe("loadConfig", () => {
       rateLimit: undefined,
       redisPrefix: "offload",
       webhookAllowPrivateNetworks: false,
+      enqueueReplicas: 0,
+      enqueueReplicasTimeoutMs: 500,
     });
+  });
+
+  it("parses ENQUEUE_REPLICAS and its timeout, and names a bad one", () => {
+    expect(loadConfig({ ...valid, ENQUEUE_REPLICAS: "1", ENQUEUE_REPLICAS_TIMEOUT: "250ms" })).toMatchObject({
+      enqueueReplicas: 1,
+      enqueueReplicasTimeoutMs: 250,
+    });
+    expect(failure({ ...valid, ENQUEUE_REPLICAS: "all" }).message).toMatch(/ENQUEUE_REPLICAS/);
+    expect(failure({ ...valid, ENQUEUE_REPLICAS_TIMEOUT: "1m" }).message).toMatch(/ENQUEUE_REPLICAS_TIMEOUT/);
   });
 
   it("parses RATE_LIMIT and the numeric limits; empty strings count as unset", () => {

@@ -4,7 +4,7 @@
  * on its first request instead of failing somewhere deeper with an opaque error.
  */
 import { z } from "zod";
-import { blankAsUnset, envFlag, envIssues, envPrefix, envWholeNumber } from "../../shared/src/env/index";
+import { blankAsUnset, envDuration, envFlag, envIssues, envPrefix, envWholeNumber } from "../../shared/src/env/index";
 import { DEFAULT_PREFIX, OffloadError, parseDuration } from "../../shared/src/index";
 
 /** What wrangler hands the Worker: `[vars]` from wrangler.toml plus secrets (`wrangler secret put`). */
@@ -22,6 +22,10 @@ export interface Bindings {
   REDIS_PREFIX?: string;
   /** `true` only in local development: webhook jobs may target loopback/private addresses (never metadata). */
   WEBHOOK_ALLOW_PRIVATE_NETWORKS?: string;
+  /** Replicas that must acknowledge an enqueue before its 202 (`WAIT` in the same request); default 0 = off. */
+  ENQUEUE_REPLICAS?: string;
+  /** How long that `WAIT` may block the request (default 500ms); not enough replicas by then is a 503. */
+  ENQUEUE_REPLICAS_TIMEOUT?: string;
 }
 
 export interface RateLimitConfig {
@@ -39,6 +43,9 @@ export interface EdgeConfig {
   rateLimit: RateLimitConfig | undefined;
   redisPrefix: string;
   webhookAllowPrivateNetworks: boolean;
+  /** Replica-acknowledged enqueue (storage.ts): 0 = off. */
+  enqueueReplicas: number;
+  enqueueReplicasTimeoutMs: number;
 }
 
 export const CONFIG_DEFAULTS = {
@@ -47,6 +54,8 @@ export const CONFIG_DEFAULTS = {
   RATE_LIMIT: "off",
   REDIS_PREFIX: DEFAULT_PREFIX,
   WEBHOOK_ALLOW_PRIVATE_NETWORKS: "false",
+  ENQUEUE_REPLICAS: 0,
+  ENQUEUE_REPLICAS_TIMEOUT: "500ms",
 } as const;
 
 const MIN_RATE_WINDOW_MS = 1_000;
@@ -90,6 +99,9 @@ const EnvSchema = z.object({
   // The same rule as the worker's and the dev stack's (shared/src/env): both sides must agree on key names.
   REDIS_PREFIX: envPrefix(CONFIG_DEFAULTS.REDIS_PREFIX),
   WEBHOOK_ALLOW_PRIVATE_NETWORKS: envFlag(false),
+  ENQUEUE_REPLICAS: envWholeNumber({ fallback: CONFIG_DEFAULTS.ENQUEUE_REPLICAS, min: 0, max: 16 }),
+  // Workers bill wall time and the client waits: seconds here would be a slow 202, not a safer one.
+  ENQUEUE_REPLICAS_TIMEOUT: envDuration({ fallback: CONFIG_DEFAULTS.ENQUEUE_REPLICAS_TIMEOUT, minMs: 1, maxMs: 10_000 }),
 });
 
 /** Parsed once per bindings object: workerd hands every request of an isolate the same `env`. */
@@ -134,5 +146,7 @@ function parseConfig(env: Bindings): EdgeConfig | OffloadError {
     rateLimit: vars.RATE_LIMIT,
     redisPrefix: vars.REDIS_PREFIX,
     webhookAllowPrivateNetworks: vars.WEBHOOK_ALLOW_PRIVATE_NETWORKS,
+    enqueueReplicas: vars.ENQUEUE_REPLICAS,
+    enqueueReplicasTimeoutMs: vars.ENQUEUE_REPLICAS_TIMEOUT,
   };
 }

@@ -2,11 +2,15 @@
  * The Upstash client the edge talks to Redis through, and the one place its failures become errors: any
  * failure (REST endpoint unreachable, Redis down behind it, a script error, a timeout) is a `redis_unavailable`
  * 503 with Retry-After. Scripts are atomic, so a failed call has written all of a batch or none of it.
+ *
+ * With ENQUEUE_REPLICAS > 0 every `enqueue` script call (single jobs, batches, events: all go through here) is
+ * sent with a WAIT in the same request instead (replicated-enqueue.ts), and a 202 needs that many replicas.
  */
 import { Redis } from "@upstash/redis/cloudflare";
 import { redisUnavailable, type ScriptRunner } from "../../shared/src/index";
 import { upstashRunner } from "../../shared/src/runners/upstash-runner";
 import type { EdgeConfig } from "./env";
+import { replicatedEnqueue } from "./replicated-enqueue";
 
 export interface Storage {
   /** Runs the shared Lua scripts; rejects only with `redis_unavailable`. */
@@ -62,10 +66,22 @@ function createStorage(config: EdgeConfig, options: Required<StorageOptions>): S
   });
   const unavailable = (error: unknown) => redisUnavailable(error, options.retryAfterSeconds);
   const raw = upstashRunner(redis);
+  const replicated = config.enqueueReplicas > 0 && {
+    url: config.upstashUrl,
+    token: config.upstashToken,
+    replicas: config.enqueueReplicas,
+    waitTimeoutMs: config.enqueueReplicasTimeoutMs,
+    requestTimeoutMs: options.timeoutMs,
+    retries: options.retries,
+    retryAfterSeconds: options.retryAfterSeconds,
+  };
   return {
     redis,
     runner: {
-      run: (call) => raw.run(call).catch((error: unknown) => Promise.reject(unavailable(error))),
+      run: (call) =>
+        replicated && call.script.name === "enqueue"
+          ? replicatedEnqueue(call, replicated)
+          : raw.run(call).catch((error: unknown) => Promise.reject(unavailable(error))),
       runMany: (calls) => raw.runMany(calls).catch((error: unknown) => Promise.reject(unavailable(error))),
     },
     async ping() {

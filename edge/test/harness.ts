@@ -11,6 +11,8 @@ import { queueKeys, type QueueKeys, type ScriptRunner } from "../../shared/src/i
 import { ioredisRunner } from "../../shared/src/runners/ioredis-runner";
 import { startRedisServer, type RedisServerHandle } from "../../infra/runtime/redis-server";
 import { startUpstashLocal, type UpstashLocal } from "../../infra/upstash-local/server";
+import { waitFor } from "../../infra/test/wait-for";
+import { startTcpProxy, type TcpProxy } from "../../infra/chaos/tcp-proxy";
 
 export const PRODUCER_KEY = "producer-key-0123456789";
 export const OTHER_PRODUCER_KEY = "producer-key-abcdefghij";
@@ -21,6 +23,10 @@ export interface EdgeStack {
   /** The Worker's base URL, e.g. `http://127.0.0.1:41235`. */
   readonly url: string;
   readonly redisServer: RedisServerHandle;
+  /** With `replica`: a redis-server replicating `redisServer`, in sync when the stack is ready. */
+  readonly replica?: RedisServerHandle;
+  /** With `replica: "proxied"`: the TCP proxy the replica reaches its master through (stall it to make it lag). */
+  readonly replicationLink?: TcpProxy;
   readonly upstash: UpstashLocal;
   /** The token the endpoint expects (to talk to it directly). */
   readonly upstashToken: string;
@@ -44,6 +50,8 @@ export interface EdgeStackOptions {
   upstashUrl?: (endpointUrl: string) => string | Promise<string>;
   /** AOF on, so a test can SIGKILL Redis and restart it on the same data. */
   appendOnly?: boolean;
+  /** Start a replica of the stack's Redis too (for ENQUEUE_REPLICAS); "proxied": through a TCP proxy. */
+  replica?: boolean | "proxied";
 }
 
 /**
@@ -57,6 +65,8 @@ export async function startEdgeStack(options: EdgeStackOptions = {}): Promise<Ed
   const upstash = await startUpstashLocal({ redisUrl: redisServer.url, token: UPSTASH_TOKEN });
   const io = new IORedis(redisServer.url, { protocol: 2, maxRetriesPerRequest: 1 });
   io.on("error", () => {}); // expected while a test has Redis killed; commands still reject
+  const replicationLink = options.replica === "proxied" ? await startTcpProxy({ port: redisServer.port }) : undefined;
+  const replica = options.replica ? await startReplica(replicationLink ?? redisServer) : undefined;
   const vars: Record<string, string> = {
     UPSTASH_REDIS_REST_URL: options.upstashUrl ? await options.upstashUrl(upstash.url) : upstash.url,
     UPSTASH_REDIS_REST_TOKEN: UPSTASH_TOKEN,
@@ -79,6 +89,8 @@ export async function startEdgeStack(options: EdgeStackOptions = {}): Promise<Ed
   return {
     url,
     redisServer,
+    replica,
+    replicationLink,
     upstash,
     upstashToken: UPSTASH_TOKEN,
     io,
@@ -95,9 +107,34 @@ export async function startEdgeStack(options: EdgeStackOptions = {}): Promise<Ed
       await worker.dispose();
       io.disconnect();
       await upstash.close();
+      await replica?.stop();
+      await replicationLink?.close();
       await redisServer.stop();
     },
   };
+}
+
+/** A replica of `master`, resolved once its link is up and the first sync done. */
+export async function startReplica(master: { port: number }): Promise<RedisServerHandle> {
+  const replica = await startRedisServer({ args: ["--replicaof", "127.0.0.1", String(master.port)] });
+  await waitForReplicaSync(replica);
+  return replica;
+}
+
+export async function waitForReplicaSync(replica: RedisServerHandle): Promise<void> {
+  const probe = new IORedis(replica.url, { protocol: 2 });
+  probe.on("error", () => {});
+  try {
+    await waitFor(
+      async () => {
+        const info = await probe.info("replication");
+        return info.includes("master_link_status:up") && info.includes("master_sync_in_progress:0");
+      },
+      { timeoutMs: 20_000, what: "the replica in sync" },
+    );
+  } finally {
+    probe.disconnect();
+  }
 }
 
 /**

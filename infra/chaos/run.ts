@@ -9,7 +9,7 @@
  *   npm run chaos -- --only=crashes,poison  some scenarios only (results go to .build/)
  */
 import { execFileSync } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { join } from "node:path";
 import { FULL, SHORT } from "./config";
@@ -97,7 +97,9 @@ process.stdout.write(`\n${consoleTable(run)}\n\n`);
 const official = !short && !only;
 const dir = official ? import.meta.dirname : join(BUILD_DIR, "results");
 mkdirSync(dir, { recursive: true });
-writeFileSync(join(dir, "RESULTS.md"), markdown(run));
+// The cluster section is measured by tests, not by this run: kept beside RESULTS.md and appended, so a chaos
+// run does not erase it.
+writeFileSync(join(dir, "RESULTS.md"), `${markdown(run)}\n${readFileSync(join(import.meta.dirname, "cluster-results.md"), "utf8")}`);
 writeFileSync(join(dir, "results.json"), `${JSON.stringify(run, null, 2)}\n`);
 say(`${passed(run) ? "all checks passed" : "some checks FAILED"}; results in ${join(dir, "RESULTS.md")}`);
 process.exit(passed(run) ? 0 : 1);

@@ -72,7 +72,8 @@ export async function waitForHttpOk(url: string, child: ChildHandle, timeoutMs: 
  * await pingRedis("redis://127.0.0.1:6379", 5_000);
  */
 export async function pingRedis(url: string, timeoutMs: number): Promise<void> {
-  const redis = new Redis(url, { lazyConnect: true, connectTimeout: timeoutMs, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  // REDIS_CLUSTER=true: the URL lists a cluster's seed nodes; the first one answering is enough to start.
+  const redis = new Redis(url.split(",")[0]!.trim(), { lazyConnect: true, connectTimeout: timeoutMs, maxRetriesPerRequest: 0, retryStrategy: () => null });
   redis.on("error", () => {}); // reported through the rejected connect/ping below
   try {
     await redis.connect();

@@ -17,7 +17,7 @@
  */
 import { spawn, spawnSync } from "node:child_process";
 import { Redis } from "ioredis";
-import { keySlot } from "./crc16";
+import { keySlot } from "../../shared/src/key-slot";
 import { redisServerBinary, startRedisServer, type RedisServerHandle } from "../runtime/redis-server";
 import { freePort } from "../runtime/free-port";
 import { waitFor } from "./wait-for";
@@ -46,6 +46,18 @@ export interface RedisClusterHandle {
   masters(): Promise<{ node: ClusterNode; slots: [number, number][] }[]>;
   /** A plain connection (protocol 2) to the master that owns this key's slot now; closed by stop(). */
   masterFor(key: string): Promise<Redis>;
+  /** The node (of `nodes`) that owns this key's slot now. */
+  ownerOf(key: string): Promise<ClusterNode>;
+  /**
+   * Moves one slot to another master the way an operator's reshard does, by hand: target IMPORTING, source
+   * MIGRATING, every key MIGRATEd in batches, then the new owner announced on every master. Jobs keep flowing
+   * meanwhile: clients see ASK/TRYAGAIN while the slot migrates and MOVED afterwards.
+   */
+  migrateSlot(slot: number, to: ClusterNode): Promise<void>;
+  /** SIGKILLs a node (its replica is promoted after the node timeout); `masters()` then asks a live node. */
+  kill(node: ClusterNode): Promise<void>;
+  /** Starts a killed node again on its data directory (nodes.conf): it rejoins, as a replica if it was replaced. */
+  restart(node: ClusterNode): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -128,22 +140,51 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
   }
 
   const nodes = servers.map((server) => ({ server, port: server.port, url: server.url }));
+  const killed = new Set<ClusterNode>();
   const masters = async () => {
-    const slots = (await connection(nodes[0]!.port).cluster("SLOTS")) as unknown as [number, number, [string, number, ...unknown[]]][];
+    const live = nodes.find((node) => !killed.has(node))!;
+    const slots = (await connection(live.port).cluster("SLOTS")) as unknown as [number, number, [string, number, ...unknown[]]][];
     const byPort = new Map<number, [number, number][]>();
     for (const [from, to, [, port]] of slots) byPort.set(port, [...(byPort.get(port) ?? []), [from, to]]);
     return [...byPort].map(([port, owned]) => ({ node: nodes.find((n) => n.port === port)!, slots: owned }));
+  };
+  const ownerOf = async (key: string) => {
+    const slot = keySlot(key);
+    const owner = (await masters()).find(({ slots }) => slots.some(([from, to]) => slot >= from && slot <= to));
+    if (!owner) throw new Error(`no master owns slot ${slot} (key ${key})`);
+    return owner.node;
   };
   return {
     seeds: nodes.map((n) => ({ host: "127.0.0.1", port: n.port })),
     url: nodes.map((n) => n.url).join(","),
     nodes,
     masters,
-    async masterFor(key) {
-      const slot = keySlot(key);
-      const owner = (await masters()).find(({ slots }) => slots.some(([from, to]) => slot >= from && slot <= to));
-      if (!owner) throw new Error(`no master owns slot ${slot} (key ${key})`);
-      return connection(owner.node.port);
+    ownerOf,
+    masterFor: async (key) => connection((await ownerOf(key)).port),
+    async migrateSlot(slot, to) {
+      const from = (await masters()).find(({ slots }) => slots.some(([a, b]) => slot >= a && slot <= b))!.node;
+      if (from === to) return;
+      const source = connection(from.port);
+      const target = connection(to.port);
+      const [sourceId, targetId] = [String(await source.cluster("MYID")), String(await target.cluster("MYID"))];
+      await target.cluster("SETSLOT", slot, "IMPORTING", sourceId);
+      await source.cluster("SETSLOT", slot, "MIGRATING", targetId);
+      for (;;) {
+        const keys = (await source.cluster("GETKEYSINSLOT", slot, 1_000)) as string[];
+        if (keys.length === 0) break;
+        await source.call("MIGRATE", "127.0.0.1", String(to.port), "", "0", "10000", "KEYS", ...keys);
+      }
+      // The new owner first, then the old one (it starts answering MOVED), then everyone else (the docs' order).
+      const others = (await masters()).map(({ node }) => node).filter((node) => node !== from && node !== to);
+      for (const node of [to, from, ...others]) await connection(node.port).cluster("SETSLOT", slot, "NODE", targetId);
+    },
+    async kill(node) {
+      killed.add(node);
+      await node.server.kill();
+    },
+    async restart(node) {
+      await node.server.start();
+      killed.delete(node);
     },
     stop,
   };

@@ -34,6 +34,17 @@ const request = (path: string, body: unknown) =>
   fetch(`${upstash.url}${path}`, { method: "POST", headers: { authorization: `Bearer ${TOKEN}` }, body: JSON.stringify(body) });
 
 describe("in front of a Redis Cluster", () => {
+  it("runs a pipeline containing WAIT on a connection to the owner of its keys: its replica acknowledges", async () => {
+    for (const tag of tags) {
+      const response = await request("/pipeline", [["SET", `{${tag}}:w`, "1"], ["WAIT", "1", "2000"]]);
+      const text = await response.text();
+      expect(response.status, text).toBe(200);
+      expect(JSON.parse(text)).toEqual([{ result: "OK" }, { result: 1 }]);
+    }
+    // A WAIT on its own measures nothing (no writes of its connection) and stays refused.
+    expect(((await (await request("/", ["WAIT", "1", "10"])).json()) as { error: string }).error).toMatch(/WAIT/);
+  });
+
   it("routes each command to the master that owns its slot", async () => {
     for (const tag of tags) {
       expect(await client.set(`{${tag}}:k`, tag)).toBe("OK");

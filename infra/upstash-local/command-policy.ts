@@ -8,6 +8,8 @@
  * 3. Blocking commands (BLPOP and friends, XREAD … BLOCK, WAIT): Redis would hold the shared connection and
  *    stall every other request until the timeout. Real Upstash runs them; the edge never should (Workers pay
  *    for wall time), so refusing them here keeps the endpoint simple and makes an accidental one loud.
+ *    One exception: WAIT inside a /pipeline (the edge's replica-acknowledged enqueue) runs, on a connection of
+ *    its own (dedicated-connections.ts); a WAIT sent alone would measure nothing and stays refused.
  *
  * The error text starts the way Upstash words a command it does not serve.
  */
@@ -38,8 +40,9 @@ const BLOCK_OPTION = new Set(["XREAD", "XREADGROUP"]);
  * refusal(["BLPOP", "q", "0"]); // "ERR Command is not available: 'BLPOP'. upstash-local refuses blocking …"
  * refusal(["GET", "k"]); // undefined
  */
-export function refusal(argv: readonly (string | Buffer)[]): string | undefined {
+export function refusal(argv: readonly (string | Buffer)[], options: { allowWait?: boolean } = {}): string | undefined {
   const name = String(argv[0] ?? "").toUpperCase();
+  if (name === "WAIT" && options.allowWait) return undefined;
   const sub = argv[1] === undefined ? "" : argv[1].toString().toUpperCase();
   const unavailable = (what: string, why: string) => `ERR Command is not available: '${what}'. ${why}`;
 

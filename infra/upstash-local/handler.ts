@@ -9,6 +9,7 @@
  * while Redis is unreachable, 500 for a bug.
  */
 import type { IncomingMessage, RequestListener, ServerResponse } from "node:http";
+import { containsWait } from "./dedicated-connections";
 import { encodeResult, type ResponseEncoding } from "./encoding";
 import { HttpError } from "./http-error";
 import { toJsonText, type JsonValue } from "./json-text";
@@ -72,7 +73,8 @@ async function answer(req: IncomingMessage, { connection, isAuthorized, maxBodyB
       return { status: 200, body: { result: encodeResult(outcome.reply, encoding) } };
     }
     case "pipeline": {
-      const outcomes = await runPipeline(redis, parseCommands(body));
+      const commands = parseCommands(body);
+      const outcomes = containsWait(commands) ? await connection.dedicated.run(commands) : await runPipeline(redis, commands);
       return { status: 200, body: outcomes.map((outcome) => encodeOutcome(outcome, encoding)) };
     }
     case "multi-exec": {

@@ -15,10 +15,14 @@
  * within one slot; run-commands.ts refuses one that does not.
  */
 import { Cluster, Redis, type RedisOptions } from "ioredis";
+import { clusterSeeds } from "../../shared/src/cluster-seeds";
 import { redactUrl } from "../../shared/src/redact-url";
+import { dedicatedConnections, type DedicatedConnections } from "./dedicated-connections";
 
 export interface RedisConnection {
   readonly redis: Redis | Cluster;
+  /** Connections of their own for pipelines containing WAIT (dedicated-connections.ts). */
+  readonly dedicated: DedicatedConnections;
   /** Resolves once the connection is ready: now if it is, else at the next successful (re)connect. */
   ready(): Promise<void>;
   /**
@@ -68,21 +72,24 @@ export async function openRedisConnection(redisUrl: string, options: { cluster?:
     throw new Error(`cannot reach Redis at ${redactUrl(redisUrl)}: ${reason}`, { cause: error });
   }
 
+  const dedicated = dedicatedConnections(redisUrl, redis, settings);
   return {
     redis,
+    dedicated,
     ready: () =>
       redis.status === "ready" ? Promise.resolve() : new Promise((resolve) => redis.once("ready", () => resolve())),
     describeOutage: (failure) =>
       `${redactUrl(redisUrl)} (connection ${redis.status}; ${lastError ? `last error: ${lastError}` : failure})`,
-    close: () => redis.disconnect(),
+    close: () => {
+      dedicated.close();
+      redis.disconnect();
+    },
   };
 }
 
 /** `redis://[:pw@]host:port[,redis://host:port…]` → seed nodes; the first URL's password and TLS apply to all. */
 function openCluster(redisUrls: string, settings: RedisOptions): Cluster {
-  const urls = redisUrls.split(",").map((text) => new URL(text.trim()));
-  const first = urls[0]!;
-  const seeds = urls.map((url) => ({ host: url.hostname, port: Number(url.port || 6379) }));
+  const { seeds, node } = clusterSeeds(redisUrls);
   // Per node the offline queue stays on: ioredis fetches the slot map through a node connection that is still
   // connecting, and without a queue that fetch fails and start-up never becomes ready. Fail-fast is kept at the
   // cluster level (`enableOfflineQueue: false`) and by `maxRetriesPerRequest: 0`, which fails queued commands
@@ -90,10 +97,7 @@ function openCluster(redisUrls: string, settings: RedisOptions): Cluster {
   // Node connections are the Cluster's to open and reconnect (clusterRetryStrategy, slot refresh): with a
   // node-level lazyConnect or retryStrategy of ours, the first slot-map fetch can stall start-up.
   const { retryStrategy: _retry, lazyConnect: _lazy, ...nodeSettings } = settings;
-  const redisOptions: RedisOptions = { ...nodeSettings, enableOfflineQueue: true };
-  if (first.password) redisOptions.password = decodeURIComponent(first.password);
-  if (first.username) redisOptions.username = decodeURIComponent(first.username);
-  if (first.protocol === "rediss:") redisOptions.tls = {};
+  const redisOptions: RedisOptions = { ...nodeSettings, ...node, enableOfflineQueue: true };
   return new Cluster(seeds, {
     redisOptions,
     enableOfflineQueue: false,

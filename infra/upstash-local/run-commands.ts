@@ -49,11 +49,16 @@ const CROSS_SLOT = /keys in (the|a) pipeline.* should belong to the same slot/i;
  * await runPipeline(redis, [["SET", "k", "v"], ["INCR", "k"]]);
  * // [{ reply: Buffer<"OK"> }, { error: "ERR value is not an integer or out of range" }]
  */
-export async function runPipeline(redis: Redis | Cluster, commands: readonly Argv[]): Promise<CommandOutcome[]> {
+export async function runPipeline(
+  redis: Redis | Cluster,
+  commands: readonly Argv[],
+  /** `allowWait`: on a dedicated connection (dedicated-connections.ts), where WAIT blocks nobody else. */
+  options: { allowWait?: boolean } = {},
+): Promise<CommandOutcome[]> {
   const outcomes: CommandOutcome[] = [];
   const sent: { argv: Argv; index: number }[] = [];
   commands.forEach((argv, index) => {
-    const refused = refusal(argv);
+    const refused = refusal(argv, options);
     if (refused === undefined) sent.push({ argv, index });
     else outcomes[index] = { error: refused };
   });

@@ -28,6 +28,7 @@ export const ERROR_CODES = {
   idempotency_conflict: { status: 422, title: "Idempotency key reused with a different payload" },
   rate_limited: { status: 429, title: "Too many requests" },
   redis_unavailable: { status: 503, title: "Queue storage unavailable" },
+  not_replicated: { status: 503, title: "Not acknowledged by enough replicas" },
   internal: { status: 500, title: "Internal error" },
   invalid_config: { status: 500, title: "Invalid configuration" },
 } as const satisfies Record<string, { status: number; title: string }>;
@@ -159,6 +160,20 @@ export function jobNotFound(id: string): OffloadError {
  */
 export function redisUnavailable(cause: unknown, retryAfterSeconds = 2): OffloadError {
   return new OffloadError("redis_unavailable", "Queue storage is unavailable; retry shortly", { retryAfterSeconds, cause });
+}
+
+/**
+ * ENQUEUE_REPLICAS: the enqueue ran on the master but fewer replicas than asked acknowledged it in time, so a
+ * failover now could lose it. Retrying with the same Idempotency-Key answers the same job (and waits again).
+ * @example
+ * throw notReplicated(0, 1); // 503 not_replicated, Retry-After: 2
+ */
+export function notReplicated(acknowledged: number, wanted: number, retryAfterSeconds = 2): OffloadError {
+  return new OffloadError(
+    "not_replicated",
+    `Written, but ${acknowledged} of the ${wanted} replicas required acknowledged it in time; retry with the same Idempotency-Key`,
+    { retryAfterSeconds },
+  );
 }
 
 /** A script's refusal: the job is not there, or it is in a state the operation cannot start from. */

@@ -17,7 +17,7 @@ import {
 import { scheduleDeleteCall, scheduleFireCall, scheduleReadCall, scheduleUpsertCall } from "../src/ops/schedules";
 import { takeCallbacksCall } from "../src/ops/callbacks";
 import type { ScriptCall } from "../src/script-runner";
-import { keySlot } from "../../infra/test/crc16";
+import { keySlot } from "../src/key-slot";
 import { compileScripts, GENERATED_FILE, renderModule, SCRIPTS_DIR } from "../build/lua-scripts";
 import { renderPrelude } from "../build/lua-prelude";
 

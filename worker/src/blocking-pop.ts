@@ -9,7 +9,9 @@
  *     the block timeout declares it dead and reconnects.
  *   - The connection closes on our side while Redis still holds the BLMOVE open: Redis could move a job into our
  *     list long after we stopped waiting. We learn each connection's server-side id (`CLIENT ID`) and end stale
- *     ones on the server (`CLIENT KILL ID`) before recovering, and the current one at stop.
+ *     ones on the server they live on (`CLIENT KILL ID`) before recovering, and the current one at stop.
+ *   - On a Redis Cluster the queue's slot moves (resharding, failover): any failure, the watchdog or a closed
+ *     connection asks blocking-connection.ts to find the owner again, and the next BLMOVE goes there.
  *   - Any call whose reply is lost (claim, BLMOVE) may have moved entries into our in-flight list that this
  *     process does not know about. `recover()` hands back every entry there that is not running, held, pending
  *     settlement or the moved one, attempt given back. It is exclusive: it waits out claims in flight and holds
@@ -18,6 +20,7 @@
  */
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
+import type { BlockingClient, BlockingConnection } from "./blocking-connection";
 import type { QueueKeys } from "../../shared/src/keys";
 import { recoverCall } from "../../shared/src/ops/recover";
 import { closeGuard } from "../../shared/src/runners/close-guard";
@@ -31,10 +34,8 @@ export interface BlockingPopOptions {
   keys: QueueKeys;
   workerId: string;
   runner: ScriptRunner;
-  /** A connection of its own: it spends its life inside BLMOVE. */
-  blocking: Redis;
-  /** `CLIENT KILL ID` on the command connection. */
-  killClient(id: number): Promise<void>;
+  /** Connections of its own, on the node owning the queue's slot: they spend their life inside BLMOVE. */
+  connection: BlockingConnection;
   /** How long one BLMOVE may block (seconds). */
   blockSeconds: number;
   /** Resolves when the queue stops fetching: a pending BLMOVE is abandoned. */
@@ -49,16 +50,28 @@ export class BlockingPop {
   needsRecovery = false;
   /** An entry BLMOVE moved into our in-flight list, to be claimed by lane 0's next call. */
   private movedEntry: string | undefined;
-  /** Server-side client id of the blocking connection, and of earlier ones that closed on our side. */
-  private blockingId: number | undefined;
-  private readonly staleBlockingIds: number[] = [];
+  /** Server-side client id of each blocking connection we have sent a BLMOVE on, until it closes on our side. */
+  private readonly clientIds = new Map<Redis, BlockingClient>();
+  /** Of connections that closed on our side: Redis may still hold their BLMOVE open. */
+  private readonly staleClients: BlockingClient[] = [];
+  private readonly watched = new WeakSet<Redis>();
   private recovering: Promise<void> | undefined;
 
-  constructor(private readonly o: BlockingPopOptions) {
-    o.blocking.on("close", () => {
-      if (this.blockingId !== undefined) this.staleBlockingIds.push(this.blockingId);
-      this.blockingId = undefined;
-    });
+  constructor(private readonly o: BlockingPopOptions) {}
+
+  /** Learns the connection's server-side id once per connection (a reconnect is a new client: `close` forgets it). */
+  private async clientId(blocking: Redis, node: string): Promise<void> {
+    if (!this.watched.has(blocking)) {
+      this.watched.add(blocking);
+      blocking.on("close", () => {
+        const client = this.clientIds.get(blocking);
+        if (client) this.staleClients.push(client);
+        this.clientIds.delete(blocking);
+        this.o.connection.reresolve();
+      });
+    }
+    if (this.clientIds.has(blocking)) return;
+    this.clientIds.set(blocking, { node, id: Number(await closeGuard(blocking)(blocking.client("ID"))) });
   }
 
   get moved(): string | undefined {
@@ -82,15 +95,15 @@ export class BlockingPop {
 
   /** One BLMOVE, raced against a watchdog: a silently dead connection must not park the loop forever. */
   async block(): Promise<void> {
-    const { keys, workerId, blocking, blockSeconds } = this.o;
+    const { keys, workerId, blockSeconds } = this.o;
     let watchdog: NodeJS.Timeout | undefined;
     const timedOut = new Promise<"watchdog">((resolve) => {
       watchdog = setTimeout(() => resolve("watchdog"), blockSeconds * 1_000 + WATCHDOG_GRACE_MS);
     });
     try {
-      if (blocking.status === "end") blocking.connect().catch(() => {});
+      const { redis: blocking, node } = await this.o.connection.current();
       // Learn this connection's id once per connection, so a later recovery or stop can end it server-side.
-      this.blockingId ??= Number(await closeGuard(blocking)(blocking.client("ID")));
+      await this.clientId(blocking, node);
       const result = await Promise.race([
         closeGuard(blocking)(blocking.blmove(keys.wait, keys.active(workerId), "RIGHT", "LEFT", blockSeconds)),
         timedOut,
@@ -100,6 +113,7 @@ export class BlockingPop {
       if (result === "watchdog") {
         this.o.log.warn({ queue: keys.queue }, "blocking connection unresponsive; reconnecting");
         blocking.disconnect(true);
+        this.o.connection.reresolve();
         this.needsRecovery = true;
         return;
       }
@@ -110,7 +124,9 @@ export class BlockingPop {
     } catch (error) {
       if (this.o.isStopping()) return;
       this.o.observer.redisError?.({ queue: keys.queue, op: "pop", error });
-      // The BLMOVE may have moved an id before the connection died: recovery hands it back.
+      // The BLMOVE may have moved an id before the connection died: recovery hands it back. The error may be
+      // MOVED/UNBLOCKED (the slot left this node): find its owner before the next BLMOVE.
+      this.o.connection.reresolve();
       this.needsRecovery = true;
       throw error;
     } finally {
@@ -125,7 +141,7 @@ export class BlockingPop {
    * needs no recovery: at worst we wake at the timeout.
    */
   async waitForCapacity(reopenAt: number | null): Promise<void> {
-    const { keys, blocking, blockSeconds } = this.o;
+    const { keys, blockSeconds } = this.o;
     const ms = Math.min(reopenAt === null ? Infinity : reopenAt - Date.now(), blockSeconds * 1_000);
     if (ms <= 0) return;
     let watchdog: NodeJS.Timeout | undefined;
@@ -133,17 +149,19 @@ export class BlockingPop {
       watchdog = setTimeout(() => resolve("watchdog"), ms + WATCHDOG_GRACE_MS);
     });
     try {
-      if (blocking.status === "end") blocking.connect().catch(() => {});
-      this.blockingId ??= Number(await closeGuard(blocking)(blocking.client("ID")));
+      const { redis: blocking, node } = await this.o.connection.current();
+      await this.clientId(blocking, node);
       // Redis takes a timeout in seconds with decimals; 1 ms is its resolution here.
       const result = await Promise.race([closeGuard(blocking)(blocking.blpop(keys.gateWake, Math.max(ms, 1) / 1_000)), timedOut, this.o.stopped]);
       if (result === "watchdog") {
         this.o.log.warn({ queue: keys.queue }, "blocking connection unresponsive; reconnecting");
         blocking.disconnect(true);
+        this.o.connection.reresolve();
       }
     } catch (error) {
       if (this.o.isStopping()) return;
       this.o.observer.redisError?.({ queue: keys.queue, op: "pop", error });
+      this.o.connection.reresolve(); // MOVED/UNBLOCKED: the slot may have left this node
       throw error;
     } finally {
       clearTimeout(watchdog);
@@ -178,7 +196,7 @@ export class BlockingPop {
    */
   async stop(): Promise<void> {
     await this.killBlockingClients(true);
-    this.o.blocking.disconnect(false);
+    this.o.connection.close();
   }
 
   /**
@@ -186,8 +204,8 @@ export class BlockingPop {
    * half-open connection's BLMOVE could otherwise still move a job into our list long after we stopped waiting.
    */
   private async killBlockingClients(includeCurrent: boolean): Promise<void> {
-    const ids = this.staleBlockingIds.splice(0);
-    if (includeCurrent && this.blockingId !== undefined) ids.push(this.blockingId);
-    await Promise.all(ids.map((id) => this.o.killClient(id).catch(() => {})));
+    const clients = this.staleClients.splice(0);
+    if (includeCurrent) clients.push(...this.clientIds.values());
+    await Promise.all(clients.map((client) => this.o.connection.kill(client).catch(() => {})));
   }
 }

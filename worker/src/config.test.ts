@@ -50,8 +50,19 @@ describe("parseWorkerEnv", () => {
     ["WORKER_THREADS", "65"],
     ["HEALTH_PORT", "70000"],
     ["REDIS_URL", "http://x"],
+    ["REDIS_URL", "redis://a:7000,http://b:7000"],
+    ["REDIS_CLUSTER", "maybe"],
   ])("names %s when it is %j", (name, value) => {
     expect(failure({ [name]: value })).toMatch(new RegExp(`^invalid config: ${name}: `));
+  });
+
+  it("REDIS_CLUSTER=true takes REDIS_URL as comma-separated seed nodes; several without it names REDIS_CLUSTER", () => {
+    const seeds = "redis://10.0.0.1:7000,redis://10.0.0.2:7000";
+    expect(parseWorkerEnv({ REDIS_URL: seeds, REDIS_CLUSTER: "true" })).toMatchObject({ REDIS_URL: seeds, REDIS_CLUSTER: true });
+    expect(parseWorkerEnv(base).REDIS_CLUSTER).toBe(false);
+    expect(failure({ REDIS_URL: seeds })).toBe(
+      "invalid config: REDIS_CLUSTER: REDIS_URL lists several nodes; set REDIS_CLUSTER=true to use them as Redis Cluster seed nodes",
+    );
   });
 });
 

@@ -6,17 +6,30 @@
  */
 import { availableParallelism } from "node:os";
 import { z } from "zod";
-import { ConfigError, envDuration, envPrefix, envWholeNumber, parseEnv } from "../../shared/src/env/index";
+import { ConfigError, envDuration, envFlag, envPrefix, envWholeNumber, parseEnv } from "../../shared/src/env/index";
 import { DEFAULT_PREFIX } from "../../shared/src/keys";
 
 export { ConfigError };
 
 const PROCESS_COUNT = envWholeNumber({ fallback: 1, min: 1, max: 256 });
 
+const isRedisUrl = (text: string) => {
+  try {
+    return ["redis:", "rediss:"].includes(new URL(text.trim()).protocol);
+  } catch {
+    return false;
+  }
+};
+
 export const WorkerEnvSchema = z.object({
   REDIS_URL: z
     .string({ error: "required: the worker's Redis (redis:// or rediss://)" })
-    .regex(/^rediss?:\/\//, "expected a redis:// or rediss:// URL"),
+    .refine((text) => text.split(",").every(isRedisUrl), "expected a redis:// or rediss:// URL (with REDIS_CLUSTER=true: several, comma-separated)"),
+  /**
+   * REDIS_URL lists seed nodes of a Redis Cluster, comma-separated (one is enough; more survive one being down).
+   * Commands then go through an ioredis Cluster and each queue blocks on the master owning its slot.
+   */
+  REDIS_CLUSTER: envFlag(false),
   // The same rule as the edge's (shared/src/env): both sides must agree on key names.
   REDIS_PREFIX: envPrefix(DEFAULT_PREFIX),
   WORKER_CONCURRENCY: envWholeNumber({ fallback: 10, min: 1, max: 1000 }),
@@ -59,5 +72,10 @@ export type WorkerEnv = z.output<typeof WorkerEnvSchema>;
  * const config = parseWorkerEnv(process.env); // throws ConfigError("invalid config: REDIS_URL: required …")
  */
 export function parseWorkerEnv(env: Record<string, string | undefined>): WorkerEnv {
-  return parseEnv(WorkerEnvSchema, env);
+  const parsed = parseEnv(WorkerEnvSchema, env);
+  // Several nodes without the switch: ioredis would take the list for one malformed host name; say what is missing.
+  if (parsed.REDIS_URL.includes(",") && !parsed.REDIS_CLUSTER) {
+    throw new ConfigError("invalid config: REDIS_CLUSTER: REDIS_URL lists several nodes; set REDIS_CLUSTER=true to use them as Redis Cluster seed nodes");
+  }
+  return parsed;
 }

@@ -41,6 +41,7 @@ if (env.WORKER_PROCESSES > 1) await superviseWorkers(env, log);
 const metrics = createMetrics();
 const worker = createWorker({
   redisUrl: env.REDIS_URL,
+  cluster: env.REDIS_CLUSTER,
   prefix: env.REDIS_PREFIX,
   registry: JOBS,
   handlers,

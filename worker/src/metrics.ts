@@ -11,6 +11,9 @@
  *
  * Names (every one a test scrapes from a real worker, and infra/prometheus/alerts.yml uses only these):
  *   offload_queue_{waiting,delayed,active,dead,workers,paused}{queue}   gauges from the stats call
+ *   offload_queue_due{queue}                                     delayed jobs whose run time has come (ZCOUNT
+ *                                                                beside the stats call): what fly-autoscaler
+ *                                                                adds to waiting (infra/autoscaler/fly.toml)
  *   offload_job_run_duration_seconds{queue}                      histogram of the settlements' runMs
  *   offload_jobs_total{queue,outcome}                            outcome: completed|retried|dead|stalled|handed_back|throttled
  *   offload_claim_duration_seconds{queue}                        claim round trip
@@ -22,13 +25,13 @@
  *   offload_worker_nodejs_eventloop_lag_seconds (+ the other prom-client defaults, same prefix)
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
-import type { QueueStats } from "../../shared/src/ops/read";
+import type { QueueDepth } from "./worker";
 import type { WorkerObserver } from "./observer";
 
 /** What the metrics read from the worker at scrape time. */
 export interface MetricsSource {
   /** One stats call per served queue. */
-  readStats(): Promise<QueueStats[]>;
+  readStats(): Promise<QueueDepth[]>;
   /** Jobs running in this process now. */
   activeCount(): number;
 }
@@ -109,8 +112,8 @@ export function createMetrics(options: { statsCacheMs?: number } = {}): WorkerMe
   });
 
   // Depth gauges: one stats call per queue per scrape, shared by the six gauges and by scrapes within the cache.
-  let cached: { at: number; stats: Promise<QueueStats[] | undefined> } | undefined;
-  const readStats = (): Promise<QueueStats[] | undefined> => {
+  let cached: { at: number; stats: Promise<QueueDepth[] | undefined> } | undefined;
+  const readStats = (): Promise<QueueDepth[] | undefined> => {
     if (!source) return Promise.resolve([]);
     const now = Date.now();
     if (!cached || now - cached.at > statsCacheMs) {
@@ -130,8 +133,9 @@ export function createMetrics(options: { statsCacheMs?: number } = {}): WorkerMe
   const gaugeHelp = {
     workers: "Live workers serving the queue (unexpired leases), as Redis counts them.",
     paused: "1 while the queue is paused (enqueues are accepted, no worker starts a job), else 0.",
+    due: "Delayed jobs whose run time has come, not yet promoted to waiting (the next tick does): backlog with waiting.",
   } as Record<string, string>;
-  for (const field of ["waiting", "delayed", "active", "dead", "workers", "paused"] as const) {
+  for (const field of ["waiting", "delayed", "active", "dead", "workers", "paused", "due"] as const) {
     new Gauge({
       name: `offload_queue_${field}`,
       help:

@@ -22,7 +22,6 @@
  * Redis the other's jobs run in Node and neither side idles waiting for the other. Only lane 0 ever blocks in
  * BLMOVE or runs recovery; lane 1 waits for lane 0 to find work.
  */
-import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import { findJob, type Registry } from "../../shared/src/jobs/index";
 import { JOB_DEFAULTS, type JobDefinition } from "../../shared/src/job-definition";
@@ -30,6 +29,7 @@ import { DEFAULT_PRIORITY } from "../../shared/src/priority";
 import { MARKER, type QueueKeys } from "../../shared/src/keys";
 import { claimCall, gateLimitsOf, parseClaimReply, type GateLimits, type GateState } from "../../shared/src/ops/claim";
 import type { ScriptRunner } from "../../shared/src/script-runner";
+import type { BlockingConnection } from "./blocking-connection";
 import { BlockingPop } from "./blocking-pop";
 import { CallbackMover } from "./callback-mover";
 import { ClaimAhead } from "./claim-ahead";
@@ -49,10 +49,8 @@ export interface QueueWorkerOptions {
   keys: QueueKeys;
   workerId: string;
   runner: ScriptRunner;
-  /** A connection of its own: it spends its life inside BLMOVE. */
-  blocking: Redis;
-  /** `CLIENT KILL ID` on the command connection. */
-  killClient(id: number): Promise<void>;
+  /** Where BLMOVE is sent: connections of its own, on the node owning the queue's slot (blocking-connection.ts). */
+  connection: BlockingConnection;
   registry: Registry;
   handlers: Readonly<Record<string, AnyHandler>>;
   slots: Slots;
@@ -122,8 +120,7 @@ export class QueueWorker {
       keys: o.keys,
       workerId: o.workerId,
       runner: o.runner,
-      blocking: o.blocking,
-      killClient: o.killClient,
+      connection: o.connection,
       blockSeconds: o.blockSeconds,
       stopped: this.stoppedSignal,
       isStopping: () => this.stopping,

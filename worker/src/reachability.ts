@@ -13,7 +13,7 @@
  * `down` is what /healthz answers 503 on, and what the loops read to keep their own retry warnings quiet (they
  * log at debug while the outage is already reported here).
  */
-import type { Redis } from "ioredis";
+import type { Cluster, Redis } from "ioredis";
 import { stdSerializers, type Logger } from "pino";
 import { redactUrl } from "../../shared/src/redact-url";
 
@@ -83,7 +83,7 @@ export class RedisReachability {
     return this.down ? (this.lastCause ?? "not connected yet") : undefined;
   }
 
-  watch(connection: Redis): void {
+  watch(connection: Redis | Cluster): void {
     connection.on("error", (error) => this.failed(error));
     connection.on("ready", () => this.ready());
   }

@@ -4,21 +4,21 @@
  * grace period, hand the rest back, flush settlements, leave the registry, close connections.
  */
 import { hostname } from "node:os";
-import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import { newLocalId } from "../../shared/src/ids";
 import type { Registry } from "../../shared/src/jobs/index";
 import { queueKeys } from "../../shared/src/keys";
 import { callbackJob } from "../../shared/src/jobs/callback";
 import { CALLBACK_JOB_NAME } from "../../shared/src/callbacks";
-import { closeGuard } from "../../shared/src/runners/close-guard";
 import { ioredisRunner } from "../../shared/src/runners/ioredis-runner";
 import { HardStop } from "./hard-stop";
 import { parseStatsReply, statsCall, type QueueStats } from "../../shared/src/ops/read";
+import { closeGuard } from "../../shared/src/runners/close-guard";
 import { combineObservers, type WorkerObserver } from "./observer";
 import { QueueWorker } from "./queue-worker";
 import { RedisReachability, redactingErrSerializer } from "./reachability";
-import { createConnection } from "./redis-connections";
+import { blockingConnection, type BlockingConnection } from "./blocking-connection";
+import { createCommandConnection, type CommandConnection } from "./redis-connections";
 import type { AnyHandler } from "./run";
 import { Slots } from "./slots";
 import { createThreadPool, type ThreadPool } from "./thread-pool";
@@ -30,7 +30,9 @@ const DEFAULT_MIN_CLAIM_AHEAD = 10;
 const DEFAULT_BLOCK_SECONDS = 300;
 
 export interface WorkerOptions {
+  /** One Redis, or with `cluster` the seed nodes of a Redis Cluster, comma-separated (REDIS_CLUSTER=true). */
   redisUrl: string;
+  cluster?: boolean;
   prefix?: string;
   registry: Registry;
   /** Handlers by job name; jobs defined with runIn "thread" are looked up in the thread bundle instead. */
@@ -62,7 +64,7 @@ export interface WorkerOptions {
 
 export interface Worker {
   readonly id: string;
-  readonly commands: Redis;
+  readonly commands: CommandConnection;
   start(): Promise<void>;
   stop(): Promise<void>;
   /** Second signal: hand running jobs back now (the lease still protects anything not handed back). */
@@ -70,8 +72,13 @@ export interface Worker {
   /** Healthy while the command connection to Redis is ready; otherwise why not (for /healthz). */
   health(): { healthy: boolean; redis: string; cause?: string };
   activeCount(): number;
-  /** One `stats` call per served queue (for the metrics' depth gauges; never per job). */
-  readStats(): Promise<QueueStats[]>;
+  /** One `stats` call and one ZCOUNT per served queue (for the metrics' depth gauges; never per job). */
+  readStats(): Promise<QueueDepth[]>;
+}
+
+/** A queue's stats, plus its delayed jobs already due (backlog the next tick promotes; autoscaling counts it). */
+export interface QueueDepth extends QueueStats {
+  due: number;
 }
 
 export function createWorker(options: WorkerOptions): Worker {
@@ -79,7 +86,7 @@ export function createWorker(options: WorkerOptions): Worker {
   // Every error a Redis call produced may carry its command; an AUTH's carries the password (reachability.ts).
   const log = options.log.child({ workerId: id }, { serializers: { err: redactingErrSerializer } });
   const observer = combineObservers(options.observers ?? []);
-  const commands = createConnection(options.redisUrl, `offload:${id}:commands`);
+  const commands = createCommandConnection(options.redisUrl, `offload:${id}:commands`, { cluster: options.cluster });
   commands.on("error", (error) => {
     log.debug({ err: error }, "redis command connection error");
     observer.redisError?.({ op: "connection", error });
@@ -119,22 +126,25 @@ export function createWorker(options: WorkerOptions): Worker {
     keys: queueKeys(CALLBACK_JOB_NAME, options.prefix),
     definition: options.registry[CALLBACK_JOB_NAME] ?? callbackJob,
   };
-  const blockingConnections: Redis[] = [];
+  const blockingConnections: BlockingConnection[] = [];
   const queues = queueNames.map((name) => {
-    const blocking = createConnection(options.redisUrl, `offload:${id}:blocking:${name}`);
-    blockingConnections.push(blocking);
-    blocking.on("error", (error) => log.debug({ err: error, queue: name }, "redis blocking connection error"));
-    blocking.on("reconnecting", () => observer.reconnecting?.({ connection: "blocking" }));
+    const keys = queueKeys(name, options.prefix);
+    const connection = blockingConnection({
+      url: options.redisUrl,
+      name: `offload:${id}:blocking:${name}`,
+      commands,
+      slotKey: keys.wait,
+      onConnection: (blocking) => {
+        blocking.on("error", (error) => log.debug({ err: error, queue: name }, "redis blocking connection error"));
+        blocking.on("reconnecting", () => observer.reconnecting?.({ connection: "blocking" }));
+      },
+    });
+    blockingConnections.push(connection);
     return new QueueWorker({
-      keys: queueKeys(name, options.prefix),
+      keys,
       workerId: id,
       runner,
-      blocking,
-      killClient: async (clientId) => {
-        // Guarded like every call: an unanswered CLIENT KILL on a connection that drops would otherwise hang
-        // recovery (and with it the queue's fetch loop and the worker's stop) forever.
-        await closeGuard(commands)(commands.call("CLIENT", "KILL", "ID", String(clientId)));
-      },
+      connection,
       registry: options.registry,
       handlers,
       slots,
@@ -174,7 +184,7 @@ export function createWorker(options: WorkerOptions): Worker {
       await Promise.all(queues.map((q) => q.lease.stop()));
       await pool?.close();
       commands.disconnect();
-      for (const blocking of blockingConnections) blocking.disconnect();
+      for (const connection of blockingConnections) connection.close();
       log.info("worker stopped");
     },
     abortRunning: () => hardStop.abort(),
@@ -184,6 +194,14 @@ export function createWorker(options: WorkerOptions): Worker {
     },
     activeCount: () => slots.inUse,
     readStats: () =>
-      Promise.all(queues.map(async (q) => parseStatsReply(q.keys, await runner.run(statsCall(q.keys))))),
+      Promise.all(
+        queues.map(async (q) => {
+          const [stats, due] = await Promise.all([
+            runner.run(statsCall(q.keys)),
+            closeGuard(commands)(commands.zcount(q.keys.delayed, "-inf", Date.now())),
+          ]);
+          return { ...parseStatsReply(q.keys, stats), due: Number(due) };
+        }),
+      ),
   };
 }

@@ -9,6 +9,7 @@
  * answer retries safely. A batch re-sent by the Upstash client after a network error adds nothing twice either
  * way (the ids are chosen before sending). Still one Upstash request per batch.
  */
+import { NOT_REPLICATED_NOTE } from "../replicated-enqueue";
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { enqueue, OffloadError, prepareBatch, queueKeys, unknownJob, type JobDefinition, type Registry } from "../../../shared/src/index";
 import type { AppEnv } from "../context";
@@ -59,7 +60,7 @@ function batchRoute(definition: JobDefinition) {
       415: problem("Body is not JSON"),
       429: problem("Rate limit reached; see Retry-After"),
       503: problem(
-        "Queue storage unavailable; see Retry-After. Refused before Redis answered: when Redis was down nothing was enqueued, but when it only stalled the batch may still be applied once it resumes (all or nothing). Send an Idempotency-Key and retry with the same key and body: the retry answers the batch's jobs, created once.",
+        "Queue storage unavailable; see Retry-After. Refused before Redis answered: when Redis was down nothing was enqueued, but when it only stalled the batch may still be applied once it resumes (all or nothing). Send an Idempotency-Key and retry with the same key and body: the retry answers the batch's jobs, created once." + NOT_REPLICATED_NOTE,
       ),
       422: problem("Idempotency-Key already used with a different body (items, data or options); nothing was enqueued"),
     },

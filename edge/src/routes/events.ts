@@ -10,6 +10,7 @@
  * the same job; a different body with the same id is 422 too. Either way the replay answers the same ids with
  * `Idempotent-Replayed: true` and creates nothing.
  */
+import { NOT_REPLICATED_NOTE } from "../replicated-enqueue";
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import {
   clientEventLocalId,
@@ -82,7 +83,7 @@ function publishRoute(definition: EventDefinition) {
       415: problem("Body is not JSON"),
       422: problem("Idempotency-Key or `id` already used with a different body"),
       429: problem("Rate limit reached; see Retry-After"),
-      503: problem("Queue storage unavailable; see Retry-After"),
+      503: problem(`Queue storage unavailable; see Retry-After.${NOT_REPLICATED_NOTE}`),
     },
   });
 }

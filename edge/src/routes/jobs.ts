@@ -5,6 +5,7 @@
  * An accepted job costs exactly one Upstash request: the id is chosen here, and the enqueue script creates the
  * record, queues it and applies the Idempotency-Key in one atomic call.
  */
+import { NOT_REPLICATED_NOTE } from "../replicated-enqueue";
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import {
   cancelJob,
@@ -72,6 +73,7 @@ function enqueueRoute(definition: JobDefinition) {
         content: { "application/json": { schema: JobAcceptedSchema } },
       },
       ...errors,
+      503: problem(`Queue storage unavailable; see Retry-After.${NOT_REPLICATED_NOTE}`),
       422: problem("Idempotency-Key already used with a different payload"),
     },
   });

@@ -6,7 +6,9 @@
 import { Redis } from "ioredis";
 import type { Logger } from "pino";
 import { assertEventRegistry, EVENTS, JOBS } from "../../../shared/src/index";
+import { envFlag } from "../../../shared/src/env/index";
 import { ioredisRunner } from "../../../shared/src/runners/ioredis-runner";
+import { createCommandConnection } from "../redis-connections";
 import type { HandlerMap } from "../handler";
 import { digest } from "./digest";
 import { createCallbackHandler } from "./callback";
@@ -39,7 +41,11 @@ export function createHandlers(
     assertEventRegistry(EVENTS, JOBS); // a target no registry job serves: one line at start, not dead events later
     // Its own connection for the targets' enqueues (the worker's are busy blocking and settling); it lives as
     // long as the process.
-    const redis = new Redis(env.REDIS_URL ?? "redis://127.0.0.1:6379", { protocol: 2 });
+    // REDIS_CLUSTER=true: a Cluster like the worker's own command connection (each target queue has its slot).
+    const url = env.REDIS_URL ?? "redis://127.0.0.1:6379";
+    const redis = envFlag(false).parse(env.REDIS_CLUSTER)
+      ? createCommandConnection(url, "offload:event-fan-out", { cluster: true })
+      : new Redis(url, { protocol: 2 });
     redis.on("error", (error) => log?.warn({ err: error }, "event fan-out connection error"));
     event = createEventHandler({ runner: ioredisRunner(redis), prefix: env.REDIS_PREFIX || undefined, jobs: JOBS, events: EVENTS });
   }
