@@ -20,7 +20,7 @@ describe("code schedule options", () => {
   });
 
   it("a priority and a callback are kept in the stored spec (callbackOn deduplicated)", () => {
-    const [{ spec }] = codeSchedules(withOptions({ priority: 1, callback: "https://example.com/done", callbackOn: ["dead", "dead"] })) as [{ spec: { options?: unknown } }];
-    expect(spec.options).toEqual({ priority: 1, callback: "https://example.com/done", callbackOn: ["dead"] });
+    const [stored] = codeSchedules(withOptions({ priority: 1, callback: "https://example.com/done", callbackOn: ["dead", "dead"] }));
+    expect(stored!.spec.options).toEqual({ priority: 1, callback: "https://example.com/done", callbackOn: ["dead"] });
   });
 });
