@@ -24,9 +24,25 @@ describe("schedule validation", () => {
     ["data failing the job's schema", { job: "webhook", every: "1m", data: { url: "not a url" } }, "data.url"],
     ["an unknown job", { job: "nope", every: "1m", data: {} }, "job"],
     ["an unknown field", { job: "noop", every: "1m", data: {}, extra: 1 }, "extra"],
+    ["a priority above 10", { job: "noop", every: "1m", data: {}, options: { priority: 11 } }, "options.priority"],
+    ["a priority of 0", { job: "noop", every: "1m", data: {}, options: { priority: 0 } }, "options.priority"],
+    ["a fractional priority", { job: "noop", every: "1m", data: {}, options: { priority: 2.5 } }, "options.priority"],
+    ["a callback that is not http(s)", { job: "noop", every: "1m", data: {}, options: { callback: "ftp://example.com/" } }, "options.callback"],
+    ["a callback with credentials", { job: "noop", every: "1m", data: {}, options: { callback: "https://u:p@example.com/" } }, "options.callback"],
+    ["an unknown callbackOn outcome", { job: "noop", every: "1m", data: {}, options: { callback: "https://example.com/", callbackOn: ["done"] } }, "options.callbackOn.0"],
+    ["callbackOn without callback", { job: "noop", every: "1m", data: {}, options: { callbackOn: ["dead"] } }, "options.callbackOn"],
   ])("%s is a 400 with the path, and nothing is written", async (_, body, path) => {
     const problem = await expectProblem(await put("bad", body), 400, "validation_failed");
     expect(problem.errors?.map((e) => e.path)).toContain(path);
+    expect(await stack.io.keys("*schedules*")).toEqual([]);
+  });
+
+  it.each([
+    ["http://10.0.0.7/hook", /private address/],
+    ["http://127.0.0.1:8080/", /loopback/],
+  ])("a callback to the forbidden destination %s is a 400 forbidden_destination at options.callback", async (callback, reason) => {
+    const problem = await expectProblem(await put("bad", { job: "noop", every: "1m", data: {}, options: { callback } }), 400, "forbidden_destination");
+    expect(problem.errors).toEqual([{ path: "options.callback", message: expect.stringMatching(reason) }]);
     expect(await stack.io.keys("*schedules*")).toEqual([]);
   });
 
@@ -72,9 +88,26 @@ describe("schedule round trip", () => {
     expect(await stack.io.hkeys(stack.keys("noop").schedules)).toEqual([]);
   });
 
+  it("priority and callback options round-trip: PUT returns them, GET shows them", async () => {
+    const options = { maxAttempts: 2, priority: 1, callback: "https://api.example.com/done", callbackOn: ["dead", "dead"] };
+    const created = await put("urgent", { job: "noop", every: "1m", data: {}, options });
+    expect(created.status).toBe(200);
+    const expected = { maxAttempts: 2, priority: 1, callback: "https://api.example.com/done", callbackOn: ["dead"] };
+    expect(((await created.json()) as any).options).toEqual(expected);
+    const one = (await (await stack.request("/v1/admin/schedules/urgent", { key: ADMIN_KEY })).json()) as any;
+    expect(one.options).toEqual(expected);
+    const list = (await (await stack.request("/v1/admin/schedules", { key: ADMIN_KEY })).json()) as any;
+    expect(list.schedules.find((s: any) => s.id === "urgent").options).toEqual(expected);
+    expect((await stack.request("/v1/admin/schedules/urgent", { method: "DELETE", key: ADMIN_KEY })).status).toBe(204);
+  });
+
   it("the OpenAPI document lists the schedule routes", async () => {
     const doc = (await (await stack.request("/openapi.json", { key: null })).json()) as any;
     expect(Object.keys(doc.paths["/v1/admin/schedules/{id}"]).sort()).toEqual(["delete", "get", "put"]);
     expect(doc.paths["/v1/admin/schedules"].get.operationId).toBe("listSchedules");
+    const body = doc.paths["/v1/admin/schedules/{id}"].put.requestBody.content["application/json"].schema;
+    const bodySchema = body.$ref ? doc.components.schemas[body.$ref.split("/").pop()] : body;
+    expect(Object.keys(bodySchema.properties.options.properties)).toEqual(expect.arrayContaining(["priority", "callback", "callbackOn"]));
+    expect(bodySchema.properties.options.properties.priority).toMatchObject({ minimum: 1, maximum: 10 });
   });
 });

@@ -8,10 +8,21 @@ import type { AdminCaseContext } from "./admin-cases";
 import { fireSchedule, readSchedules, upsertSchedules, deleteSchedule } from "../src/ops/schedules";
 import { parseTickReply, tickCall } from "../src/ops/tick";
 import { scheduleLocalId } from "../src/schedules/ids";
-import { MAX_CATCH_UP, toSpec } from "../src/schedules/spec";
+import { MAX_CATCH_UP, toSpec, type ScheduleJobOptions } from "../src/schedules/spec";
+import { z } from "zod";
+import { defineJob } from "../src/job-definition";
+import { enqueue, prepareJob } from "../src/ops/enqueue";
+import { claimCall, parseClaimReply } from "../src/ops/claim";
+import { getStatus } from "../src/ops/read";
+import { settleCall, type Settlement } from "../src/ops/settle";
 
 /** A tick-aligned time: 1,800,000,000,000 is a multiple of 2 s and of a minute. */
 const T0 = 1_800_000_000_000;
+const schema = z.object({ n: z.number() });
+const plain = defineJob({ name: "proto", schema, maxAttempts: 3 });
+/** List priority 2, and a default callback for deaths only. */
+const urgent = defineJob({ name: "proto", schema, maxAttempts: 3, priority: 2, callback: { url: "https://default.example.com/", on: ["dead"] } });
+const CALLBACK = "https://receiver.example.com/done";
 
 export function scheduleCases(ctx: AdminCaseContext): void {
   const every2s = (catchUp: "one" | "all" | "none" = "one", data: unknown = { n: 1 }) =>
@@ -144,6 +155,57 @@ export function scheduleCases(ctx: AdminCaseContext): void {
     const [read] = await due(earliest + 5);
     const fired = await fireSchedule(runner, keys, read!, 3, earliest + 5);
     expect(new Date(fired.earliest).toISOString()).toBe("2026-03-09T06:00:00.000Z");
+  });
+
+  /** Upserts one every-2s schedule with these options at T0 and fires it at `now`; returns its tick jobs' ids. */
+  const fireWith = async (options: ScheduleJobOptions, definition = plain, now = T0 + 2_010, catchUp: "one" | "all" = "one") => {
+    const spec = toSpec("proto", { every: "2s", data: { n: 0 }, catchUp, options }, "code");
+    await upsertSchedules(ctx.runner(), ctx.keys(), [{ id: "s", spec }], "code", T0);
+    const [read] = await due(now);
+    const fired = await fireSchedule(ctx.runner(), ctx.keys(), read!, definition, now);
+    expect(fired).toMatchObject({ fired: true, created: fired.ticks.length });
+    return Promise.all(fired.ticks.map((tick) => scheduleLocalId("proto", "s", tick)));
+  };
+
+  it("options.priority: the tick jobs carry P, wait in the prio zset (oldest tick first) and are claimed before list-priority jobs", async () => {
+    const keys = ctx.keys();
+    const [early] = await enqueue(ctx.runner(), keys, [await prepareJob(plain, { n: 1 })], T0);
+    const ids = await fireWith({ priority: 1 }, plain, T0 + 6_500, "all"); // ticks T0+2s, 4s, 6s
+    expect(ids).toHaveLength(3);
+    expect(await ctx.direct().zrange(keys.prio, "0", "-1")).toEqual(ids);
+    expect(await ctx.direct().hget(keys.job(ids[0]!), "P")).toBe("1");
+    expect(await getStatus(ctx.runner(), keys, ids[0]!)).toMatchObject({ priority: 1, state: "waiting" });
+    expect((await waiting()).filter((entry) => entry !== "~")).toEqual([early!.localId]);
+    const claimed = parseClaimReply(await ctx.runner().run(claimCall(keys, "w", 10, { now: T0 + 6_600, listPriority: plain.priority })));
+    expect(claimed.claimed.map((c) => c.entry)).toEqual([...ids, early!.localId]);
+  });
+
+  it("options.priority: the definition's own priority is the list priority (wait list, no P); absent means the definition's", async () => {
+    const keys = ctx.keys();
+    const [same] = await fireWith({ priority: 2 }, urgent);
+    expect(await ctx.direct().hget(keys.job(same!), "P")).toBeNull();
+    expect(await waiting()).toEqual([same]);
+    expect(await ctx.direct().zcard(keys.prio)).toBe(0);
+    const [other] = await fireWith({ priority: 5 }, urgent, T0 + 4_010);
+    expect(await ctx.direct().hget(keys.job(other!), "P")).toBe("5");
+    expect(await getStatus(ctx.runner(), keys, other!, urgent.priority)).toMatchObject({ priority: 5 });
+  });
+
+  it("options.callback: stored in the tick job's options (o) instead of the definition's default, and recorded when it completes", async () => {
+    const keys = ctx.keys();
+    const [a] = await fireWith({ callback: CALLBACK, backoffMs: 500 }, urgent);
+    // Its own URL means both outcomes (the default's `on` comes only with the default's URL), as for an enqueue.
+    expect(JSON.parse((await ctx.direct().hget(keys.job(a!), "o"))!)).toEqual({ backoffMs: 500, callback: CALLBACK });
+    const [b] = await fireWith({ callback: CALLBACK, callbackOn: ["completed"] }, urgent, T0 + 4_010);
+    expect(JSON.parse((await ctx.direct().hget(keys.job(b!), "o"))!)).toEqual({ callback: CALLBACK, callbackOn: ["completed"] });
+    const [c] = await fireWith({ maxAttempts: 1 }, urgent, T0 + 6_010);
+    expect(JSON.parse((await ctx.direct().hget(keys.job(c!), "o"))!)).toEqual({ callback: "https://default.example.com/", callbackOn: ["dead"] });
+
+    await ctx.runner().run(claimCall(keys, "w", 10, { now: T0 + 7_000, listPriority: urgent.priority }));
+    const settlement = (entry: string): Settlement => ({ entry, recordId: entry, kind: "completed", payload: '{"ok":1}', runAt: T0 + 7_100, ttlMs: 60_000 });
+    await ctx.runner().run(settleCall(keys, "w", [a!, b!, c!].map(settlement), T0 + 7_200));
+    // c's default callback is for deaths only: its completion records nothing.
+    expect(await ctx.direct().hgetall(keys.callbacks)).toEqual({ [`${a}:completed`]: CALLBACK, [`${b}:completed`]: CALLBACK });
   });
 
   it("while paused, a schedule's job goes to the paused list", async () => {

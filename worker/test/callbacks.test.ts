@@ -20,6 +20,8 @@ import { startRedisServer, type RedisServerHandle } from "../../infra/runtime/re
 import { waitFor } from "../../infra/test/wait-for";
 import { createCallbackHandler } from "../src/handlers/callback";
 import { createWorker, type Worker } from "../src/worker";
+import { defineJob, type JobDefinition } from "../../shared/src/job-definition";
+import { z } from "zod";
 import { CALLBACK_REGISTRY } from "./fixtures/callback-jobs";
 import { createWorkHandler, workJob } from "./fixtures/test-jobs";
 import { enqueueOne, waitForState } from "./support";
@@ -56,16 +58,18 @@ async function setup() {
   callbacks = queueKeys("callback", prefix);
 }
 
-async function startWorker(options: { allowPrivateNetworks?: boolean } = {}) {
+async function startWorker(options: { allowPrivateNetworks?: boolean; scheduled?: JobDefinition } = {}) {
+  const scheduled = options.scheduled ? { [options.scheduled.name]: options.scheduled } : {};
   const worker = createWorker({
     redisUrl: server.url,
     prefix,
-    registry: CALLBACK_REGISTRY,
+    registry: { ...CALLBACK_REGISTRY, ...scheduled },
     handlers: {
       work: createWorkHandler(redis),
       callback: createCallbackHandler({ secret: SECRET, allowPrivateNetworks: options.allowPrivateNetworks ?? true, maxRetryAfterMs: 1_000 }),
+      ...(options.scheduled ? { [options.scheduled.name]: async () => ({ ticked: true }) } : {}),
     },
-    queues: ["work", "callback"],
+    queues: ["work", "callback", ...Object.keys(scheduled)],
     concurrency: 2,
     leaseMs: 5_000,
     shutdownGraceMs: 1_000,
@@ -123,6 +127,25 @@ describe("completion callbacks through real workers", () => {
     // The job itself is exactly as it died: its callback's fate is the callback queue's business.
     expect(await getStatus(runner(), work, localId)).toMatchObject({ state: "dead", error: { message: "this can never work" } });
     expect(await redis.zcard(callbacks.dead)).toBe(1);
+  });
+
+  it("a schedule's options.callback and options.priority: its tick job runs at that priority and its completion is POSTed", async () => {
+    await setup();
+    const ticker = defineJob({
+      name: "ticker",
+      schema: z.object({}),
+      schedules: [{ id: "t", every: "1s", data: {}, options: { priority: 1, callback: `${receiver.origin}/tick`, callbackOn: ["completed"] } }],
+    });
+    await startWorker({ scheduled: ticker });
+    const delivery = await receiver.nextDelivery();
+    expect(delivery.path).toBe("/tick");
+    const jobId = String(delivery.headers["webhook-id"]).replace(/:completed$/, "");
+    expect(delivery.headers["webhook-id"]).toBe(`${jobId}:completed`);
+    const body = verifier.verify(delivery.body, delivery.headers as Record<string, string>) as Record<string, unknown>;
+    expect(body).toMatchObject({ id: jobId, state: "completed", priority: 1, result: { ticked: true } });
+    const record = await redis.hgetall(queueKeys("ticker", prefix).job(jobId.split(".")[1]!));
+    expect(record).toMatchObject({ P: "1" });
+    expect(JSON.parse(record.o!)).toEqual({ callback: `${receiver.origin}/tick`, callbackOn: ["completed"] });
   });
 
   it("callbackOn=dead sends nothing for a completion; retries of the job send nothing either", async () => {

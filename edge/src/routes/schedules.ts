@@ -13,6 +13,7 @@
  */
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import {
+  CALLBACK_OUTCOMES,
   findJob,
   nextFires,
   OffloadError,
@@ -30,6 +31,7 @@ import {
   type StoredSchedule,
 } from "../../../shared/src/index";
 import type { AppEnv } from "../context";
+import { assertDestinationsAllowed, callbackIssues } from "../destination";
 import { requireAdmin } from "../middleware/auth";
 import { requireJson } from "../middleware/content-type";
 import { problem } from "../schemas";
@@ -43,7 +45,16 @@ const ScheduleSchema = z
     everyMs: z.number().optional(),
     tz: z.string().optional(),
     data: z.unknown(),
-    options: z.object({ maxAttempts: z.number().optional(), backoffMs: z.number().optional(), timeoutMs: z.number().optional() }).optional(),
+    options: z
+      .object({
+        maxAttempts: z.number().optional(),
+        backoffMs: z.number().optional(),
+        timeoutMs: z.number().optional(),
+        priority: z.number().optional(),
+        callback: z.string().optional(),
+        callbackOn: z.array(z.enum(CALLBACK_OUTCOMES)).optional(),
+      })
+      .optional(),
     catchUp: z.enum(["one", "all", "none"]),
     source: z.enum(["code", "api"]).openapi({ description: "code: from a job definition (workers keep it in sync); api: made here." }),
     nextRuns: z.array(z.string()).openapi({ description: "The next three run times (ISO 8601, UTC)." }),
@@ -69,7 +80,7 @@ const putRoute = createRoute({
   tags: ["admin"],
   summary: "Create or replace a recurring schedule (admin key)",
   description:
-    "Exactly one of `cron` (5 or 6 fields, seconds first when 6; `tz` an IANA time zone, default UTC; DST by croner) or `every` (a duration such as `\"30s\"`, at least 1 s; ticks are multiples of it since the Unix epoch). `catchUp` says what happens to ticks missed while no worker was running: `one` (default) runs the latest, `all` runs each (at most 100), `none` skips them. Every tick creates exactly one job however many workers run. An unchanged schedule keeps its next run time; a changed one restarts from now.",
+    "Exactly one of `cron` (5 or 6 fields, seconds first when 6; `tz` an IANA time zone, default UTC; DST by croner) or `every` (a duration such as `\"30s\"`, at least 1 s; ticks are multiples of it since the Unix epoch). `catchUp` says what happens to ticks missed while no worker was running: `one` (default) runs the latest, `all` runs each (at most 100), `none` skips them. Every tick creates exactly one job however many workers run. An unchanged schedule keeps its next run time; a changed one restarts from now. `options` are each tick job's enqueue options: `maxAttempts`, `backoffMs`, `timeoutMs`, `priority` (1 runs first … 10 runs last; default the job type's) and `callback` + `callbackOn` (the completion callback, same rules as the enqueue options: http(s), private networks refused unless WEBHOOK_ALLOW_PRIVATE_NETWORKS; default the job type's callback).",
   middleware: [requireAdmin(), requireJson()] as const,
   request: {
     params: IdParam,
@@ -77,7 +88,9 @@ const putRoute = createRoute({
   },
   responses: {
     200: { description: "The schedule as stored", content: { "application/json": { schema: ScheduleSchema } } },
-    400: problem("Invalid cron, time zone, duration, data failing the job's schema, or unknown `job`; `errors` has paths"),
+    400: problem(
+      "Invalid cron, time zone, duration, data failing the job's schema, unknown `job`, `options.priority` out of range, or an invalid or refused `options.callback`; `errors` has paths",
+    ),
     415: problem("Body is not JSON"),
     ...common,
   },
@@ -168,6 +181,9 @@ export function scheduleRoutes(jobs: Registry): OpenAPIHono<AppEnv> {
     if (!definition) throw validationError([{ path: ["job"], message: `no job named ${JSON.stringify(body.job.slice(0, 100))}` }]);
     const data = definition.schema.safeParse(body.data);
     if (!data.success) throw validationError(data.error.issues, ["data"]);
+    // The deployment's SSRF policy, as for an enqueue's `callback` (the worker checks again when it sends).
+    const policy = { allowPrivateNetworks: c.var.config.webhookAllowPrivateNetworks };
+    assertDestinationsAllowed(callbackIssues(body.options?.callback, policy, ["options", "callback"]));
     const elsewhere = (await readAll(c, id)).find((s) => s.spec.job !== definition.name);
     if (elsewhere) {
       throw validationError([{ path: ["job"], message: `schedule "${id}" belongs to job "${elsewhere.spec.job}"; delete it first` }]);

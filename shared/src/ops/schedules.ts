@@ -11,6 +11,7 @@ import { nextFireAfter, planFire } from "../schedules/times";
 import { jobId } from "../ids";
 import { callbackOverrides } from "../callbacks";
 import type { JobDefinition } from "../job-definition";
+import { DEFAULT_PRIORITY } from "../priority";
 
 const scheduleKeys = (keys: QueueKeys) => ({
   schedules: keys.schedules,
@@ -30,7 +31,7 @@ export function scheduleReadCall(keys: QueueKeys, read: ScheduleRead): ScriptCal
   return scriptCall("schedule_read", scheduleKeys(keys), args);
 }
 export function scheduleFireCall(keys: QueueKeys, args: readonly (string | number)[]): ScriptCall {
-  return scriptCall("schedule_fire", { ...scheduleKeys(keys), wait: keys.wait, meta: keys.meta, paused: keys.paused }, args);
+  return scriptCall("schedule_fire", { ...scheduleKeys(keys), wait: keys.wait, meta: keys.meta, paused: keys.paused, prio: keys.prio }, args);
 }
 
 export interface StoredSchedule {
@@ -123,22 +124,26 @@ export interface FireResult {
 
 /**
  * Fires one schedule read as due (`schedule.next` <= now): plans the ticks (catchUp), derives each tick's local
- * id, and runs the compare-and-set. `maxAttempts` is the definition's unless the schedule's options override it;
- * the definition's default completion callback, if any, applies to every tick's job (`defaults` as a number: the
- * maxAttempts alone).
+ * id, and runs the compare-and-set. `maxAttempts` and `priority` are the definition's unless the schedule's
+ * options override them; the completion callback is the schedule's `callback` (+ `callbackOn`), else the
+ * definition's default, by the same rule as an enqueue's options (ops/enqueue.ts). `defaults` as a number: the
+ * maxAttempts alone (priority 5, no default callback).
  */
 export async function fireSchedule(
   runner: ScriptRunner,
   keys: QueueKeys,
   schedule: StoredSchedule,
-  defaults: number | Pick<JobDefinition, "maxAttempts" | "callback">,
+  defaults: number | Pick<JobDefinition, "maxAttempts" | "callback" | "priority">,
   now: number = Date.now(),
 ): Promise<FireResult> {
   const { spec } = schedule;
   const plan = planFire(spec, schedule.next, now);
-  const { maxAttempts: defaultMaxAttempts, callback } = typeof defaults === "number" ? { maxAttempts: defaults, callback: undefined } : defaults;
-  const { maxAttempts, ...scheduled } = spec.options ?? {};
-  const overrides = { ...scheduled, ...callbackOverrides(callback?.url, callback?.on) };
+  const definition = typeof defaults === "number" ? { maxAttempts: defaults, callback: undefined, priority: DEFAULT_PRIORITY } : defaults;
+  const { maxAttempts, priority, callback, callbackOn, ...scheduled } = spec.options ?? {};
+  // As prepareJob: the schedule's own callback means both outcomes unless it says otherwise; only the default's
+  // URL brings the default's `on`.
+  const on = callbackOn ?? (callback === undefined ? definition.callback?.on : undefined);
+  const overrides = { ...scheduled, ...callbackOverrides(callback ?? definition.callback?.url, on) };
   const args: (string | number)[] = [
     now,
     keys.jobPrefix,
@@ -147,8 +152,10 @@ export async function fireSchedule(
     schedule.specText,
     plan.next,
     JSON.stringify(spec.data ?? null),
-    maxAttempts ?? defaultMaxAttempts,
+    maxAttempts ?? definition.maxAttempts,
     Object.keys(overrides).length ? JSON.stringify(overrides) : "",
+    // The definition's priority is the queue's list priority: 0 sends the job to the wait list, as enqueue does.
+    priority === undefined || priority === definition.priority ? 0 : priority,
     plan.ticks.length,
   ];
   for (const tick of plan.ticks) args.push(tick, await scheduleLocalId(keys.queue, schedule.id, tick));

@@ -7,7 +7,13 @@
 import { Cron } from "croner";
 import { z } from "zod";
 import { parseDuration } from "../duration";
+import { CALLBACK_OUTCOMES } from "../callbacks";
 import { MAX_ATTEMPTS_LIMIT } from "../job-definition";
+import { webhookJob } from "../jobs/webhook";
+import { PRIORITY_MAX, PRIORITY_MIN } from "../priority";
+import { checkWebhookUrl } from "../ssrf";
+
+const OUTCOMES_HINT = `expected ${CALLBACK_OUTCOMES.join(", ")} or both`;
 
 /** What to do with ticks missed while no worker was up: fire the latest one, all of them (bounded), or none. */
 export const CATCH_UP = ["one", "all", "none"] as const;
@@ -25,12 +31,42 @@ export const MIN_EVERY_MS = 1_000;
 /** Schedule ids: also the path segment of the admin API and part of each tick's job id hash. */
 export const SCHEDULE_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
 
-/** Per-job options a schedule's jobs are created with (the enqueue query options of the same names). */
-export const ScheduleJobOptionsSchema = z.strictObject({
-  maxAttempts: z.number().int().min(1).max(MAX_ATTEMPTS_LIMIT).optional(),
-  backoffMs: z.number().int().positive().optional(),
-  timeoutMs: z.number().int().positive().optional(),
-});
+/**
+ * Per-job options a schedule's jobs are created with (the enqueue options of the same names, as a batch item
+ * writes them). `callback` follows the webhook job's URL rule here; the deployment's SSRF policy is applied by
+ * the edge's PUT route (and by the worker when it sends), a code schedule's URL is checked like a definition's
+ * default callback (policy-free rules only: private networks are judged at send time).
+ */
+export const ScheduleJobOptionsSchema = z
+  .strictObject({
+    maxAttempts: z.number().int().min(1).max(MAX_ATTEMPTS_LIMIT).optional(),
+    backoffMs: z.number().int().positive().optional(),
+    timeoutMs: z.number().int().positive().optional(),
+    priority: z
+      .number()
+      .int()
+      .min(PRIORITY_MIN)
+      .max(PRIORITY_MAX)
+      .optional()
+      .describe(`Priority of each tick's job, ${PRIORITY_MIN} (runs first) to ${PRIORITY_MAX} (runs last). Default: the job type's.`),
+    callback: webhookJob.schema.shape.url
+      .superRefine((url, ctx) => {
+        const refused = checkWebhookUrl(url, { allowPrivateNetworks: true });
+        if (refused) ctx.addIssue({ code: "custom", message: refused });
+      })
+      .optional()
+      .describe("Completion callback URL of each tick's job (as the enqueue option `callback`). Default: the job type's."),
+    callbackOn: z
+      .array(z.enum(CALLBACK_OUTCOMES, { error: OUTCOMES_HINT }))
+      .min(1, OUTCOMES_HINT)
+      .transform((on) => [...new Set(on)])
+      .optional()
+      .describe('Outcomes the callback is sent for: ["completed"], ["dead"] or both (default both). Needs `callback`.'),
+  })
+  .refine((options) => options.callbackOn === undefined || options.callback !== undefined, {
+    message: "callbackOn needs a callback URL",
+    path: ["callbackOn"],
+  });
 export type ScheduleJobOptions = z.infer<typeof ScheduleJobOptionsSchema>;
 
 /** Why a cron pattern (in a time zone) cannot be used; undefined when it can. */
