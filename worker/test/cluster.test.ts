@@ -1,7 +1,7 @@
 /**
  * Worker processes on a real Redis Cluster (3 masters + 3 replicas from redis-server binaries, infra/test/redis-
  * cluster.ts), started with REDIS_CLUSTER=true and the seed nodes in REDIS_URL like a deployment:
- *   - queues spread over all three masters complete;
+ *   - twenty queues spread over all three masters complete (one blocking connection each, on its slot's master);
  *   - a SIGKILLed worker's jobs come back within the lease;
  *   - a queue's slot migrated to another master while jobs flow: nothing lost, the blocking pop follows;
  *   - the master owning a queue's slot SIGKILLed while jobs flow, its replica promoted: the worker follows, and
@@ -144,11 +144,11 @@ async function countLost(keys: QueueKeys, ids: readonly string[], timeoutMs = 60
 const completed = async (keys: QueueKeys) => Number((await (await cluster.masterFor(keys.stats)).hget(keys.stats, "completed")) ?? 0);
 
 describe("workers on a Redis Cluster", () => {
-  it("complete jobs of queues spread over all three masters", async () => {
-    const { names, keys } = await freshQueues(6);
+  it("complete jobs of twenty queues spread over all three masters", async () => {
+    const { names, keys } = await freshQueues(20);
     expect(new Set(await Promise.all(keys.map(async (k) => (await cluster.ownerOf(k.wait)).port))).size).toBe(3);
     await spawnWorker(names);
-    const ids = await Promise.all(keys.flatMap((k) => Array.from({ length: 20 }, () => enqueueOne(runner, k, workJobNamed(k.queue), { ms: 1 }).then((id) => [k, id] as const))));
+    const ids = await Promise.all(keys.flatMap((k) => Array.from({ length: 5 }, () => enqueueOne(runner, k, workJobNamed(k.queue), { ms: 1 }).then((id) => [k, id] as const))));
     for (const [k, id] of ids) await waitForState(runner, k, id, "completed");
     // Each queue's blocking connection sits on the master that owns its slot.
     for (const k of keys) {
