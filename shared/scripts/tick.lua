@@ -105,6 +105,17 @@ else
   redis.call('ZREM', KEYS[1], me)
 end
 
+-- An idle lease (a far expiry) is written only while that worker's in-flight list is empty, so an entry there now
+-- was moved by its BLMOVE a moment ago — or the worker died between that BLMOVE and its claim, and the job would
+-- wait for the idle lease to run out (minutes) before anyone reaps it. Shorten such a lease to one lease from now:
+-- a live worker's claim renews it within milliseconds, a dead one is reaped within one lease of this tick.
+-- 1 ZRANGEBYSCORE per tick, + 1 LLEN per idle peer.
+if lease > 0 then
+  for _, worker in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '(' .. (now + lease), '+inf')) do
+    if worker ~= me and redis.call('LLEN', activePrefix .. worker) > 0 then redis.call('ZADD', KEYS[1], now + lease, worker) end
+  end
+end
+
 local nextDue = promoteDue(k, jobPrefix, now)
 wakeForPriority(k)
 local earliestOther = -1

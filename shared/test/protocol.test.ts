@@ -490,6 +490,21 @@ describe.each(Object.keys(RUNNERS))("protocol over %s", (runnerName) => {
       expect((await claim("w2", 5, T0 + 60)).claimed).toHaveLength(1);
       expect(await expiry("w2")).toBe(T0 + IDLE);
     });
+
+    it("a worker killed between its BLMOVE and its claim: a peer's tick shortens its idle lease, the job is back within one lease", async () => {
+      const [created] = await enqueue(runner, keys, [await prepareJob(job, { n: 1 })], T0);
+      await idleTick("w1", T0); // idle: the far expiry
+      await idleTick("w2", T0);
+      await direct.lmove(keys.wait, keys.active("w1"), "RIGHT", "LEFT"); // w1's BLMOVE; then w1 is SIGKILLed
+      // w2's next tick sees an entry under an idle lease: one lease from now instead of minutes away.
+      expect((await idleTick("w2", T0 + 100)).earliestOtherExpiry).toBe(T0 + 100 + LEASE);
+      expect(await expiry("w1")).toBe(T0 + 100 + LEASE);
+      // An idle peer with an empty list keeps its far expiry.
+      expect(await expiry("w2")).toBe(T0 + 100 + IDLE);
+      await idleTick("w2", T0 + 101 + LEASE); // never started, so not counted as reaped: simply back in line
+      expect(await direct.lrange(keys.wait, 0, -1)).toEqual([created!.localId]);
+      expect(await direct.exists(keys.active("w1"))).toBe(0);
+    });
   });
 
   describe("while paused", () => {

@@ -30,9 +30,10 @@
  * Worst cases (shared/PROTOCOL.md, "what an idle worker costs"): a worker SIGKILLed right after its claim took a
  * job: the lease is already short and a peer already woken, so the job comes back within one lease + the tick
  * margin. A worker that dies between its BLMOVE (which moved the entry into its in-flight list) and its claim
- * (one round trip): the entry never started (no attempt used, no stall), and comes back when the idle lease
- * lapses, within 2 idle heartbeats + one lease (270 s by default). If the woken peer dies too, the next idle tick
- * of any other peer (within one idle heartbeat) picks up the watch.
+ * (one round trip): the entry never started (no attempt used, no stall). The next tick of any peer sees an entry
+ * under an idle lease and shortens that lease to one lease from then (tick.lua), so the entry is back within one
+ * peer tick interval + one lease (busy peers tick every half lease; an all-idle fleet within one idle heartbeat).
+ * If the woken peer dies too, the next idle tick of any other peer (within one idle heartbeat) picks up the watch.
  */
 import type { Logger } from "pino";
 import type { QueueKeys } from "../../shared/src/keys";
