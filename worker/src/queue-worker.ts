@@ -248,6 +248,9 @@ export class QueueWorker {
       // The claim may have run before its reply was lost: whatever it moved, and the entry BLMOVE handed us,
       // sit in our in-flight list unknown to this process. Recovery puts them back in line.
       if (lane === 0) this.pop.clearMoved();
+      // And if it took jobs while our lease read idle, it made the lease short (claim.lua) without us knowing:
+      // tick within half a lease, as after a claim that took jobs, or peers reap us before our idle heartbeat.
+      this.lease.busy();
       this.observer.redisError?.({ queue: keys.queue, op: "claim", error });
       throw error;
     } finally {
@@ -263,7 +266,9 @@ export class QueueWorker {
     if (reply.claimed.length > 0) this.lease.busy();
     // A marker: a producer's wake-up for an earlier delayed job (the claim promoted what was due), or a peer that
     // just went busy and needs a watcher. Tick now, after this claim: the tick learns the peer's short expiry.
-    if (moved === MARKER) this.lease.wakeAt(Date.now());
+    // Likewise after a BLMOVE'd entry that started nothing (stale): a peer's tick may have shortened our idle
+    // lease meanwhile (an entry sat in our in-flight list, tick.lua), and our next idle heartbeat is minutes away.
+    if (moved === MARKER || (moved !== undefined && reply.claimed.length === 0)) this.lease.wakeAt(Date.now());
     const toRun = reply.claimed.slice(0, reserved);
     slots.release(reserved - toRun.length);
     this.claimAhead.claimed(reserved + ahead, reply.claimed.length);
