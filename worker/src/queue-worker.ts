@@ -197,8 +197,12 @@ export class QueueWorker {
           if (lane === 0) {
             // A BLMOVE that timed out moved nothing from a list that stayed empty: block again without a claim.
             // Saves a command per timeout, and a claim here could drop a busy peer's marker without us ticking.
-            do await this.pop.block();
-            while (this.pop.moved === undefined && !this.pop.needsRecovery && !this.stopping);
+            // Not when this claim asked for recovery (an entry not ours as sent, e.g. not UTF-8): recover first, or
+            // that entry sits in our in-flight list for a whole BLMOVE timeout on an otherwise quiet queue.
+            while (!this.pop.needsRecovery && !this.stopping) {
+              await this.pop.block();
+              if (this.pop.moved !== undefined) break;
+            }
             if (this.pop.moved !== undefined) this.signalWork();
           } else await Promise.race([this.nextWork(), this.stoppedSignal]);
         }
