@@ -38,6 +38,8 @@ end
 -- def: the definition's limits as the worker sent them ({ rateMax, ratePer, concurrency }, 0 = none).
 -- Returns { allowed, reply, rateMax, ratePer, concurrency, want }.
 local function flowGate(k, now, want, def, me, movedHere)
+  -- Read here, not with claim's pause-flag HGET at the top: the settlements claim carries run in between and a
+  -- throttled one sets throttledUntil, which this very claim must already honour.
   local m = redis.call('HMGET', k.meta, FLOW.rate, FLOW.concurrency, FLOW.throttledUntil)
   local rateMax, ratePer = flowParseRate(m[1])
   if not rateMax and def.rateMax > 0 then rateMax, ratePer = def.rateMax, def.ratePer end
