@@ -96,7 +96,6 @@ function startChild(index: number, env: WorkerEnv, log: Logger): SupervisedWorke
         env: { ...process.env, WORKER_PROCESSES: "1", HEALTH_PORT: "0", [SUPERVISED_ENV]: "1" },
         // Children's lines are already pino JSON (or a one-line config error): written to our stdout directly.
         inheritOutput: true,
-        onLine: () => {},
         ipc: true,
       }),
     watchReady: (child, ready) =>

@@ -23,7 +23,7 @@ export interface ChildSpec {
   cwd: string;
   env: NodeJS.ProcessEnv;
   /** Every line the child writes on stdout or stderr (not called with `inheritOutput`). */
-  onLine(line: string): void;
+  onLine?(line: string): void;
   /**
    * The child writes straight to this process's stdout and stderr instead of a pipe read here: nothing to
    * re-emit, and its output outlives this process. Why the worker supervisor wants it: a child whose stdout is
@@ -100,7 +100,7 @@ export function spawnChild(spec: ChildSpec): ChildHandle {
     createInterface({ input: stream, crlfDelay: Infinity }).on("line", (line) => {
       recent.push(line);
       if (recent.length > TAIL_LINES) recent.shift();
-      spec.onLine(line);
+      spec.onLine?.(line);
       for (const listener of listeners) listener(line);
     });
   }
