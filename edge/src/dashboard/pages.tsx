@@ -8,6 +8,7 @@ import { z } from "zod";
 import {
   effectiveLimits,
   findJob,
+  formatDuration,
   getJobDetail,
   getQueueDetail,
   JOB_STATES,
@@ -60,7 +61,7 @@ export function pageRoutes(jobs: Registry): Hono<DashboardEnv> {
       .map((s) => ({
         id: s.id,
         job: s.job,
-        cadence: s.cron ? `cron ${s.cron}${s.tz ? ` (${s.tz})` : " (UTC)"}` : `every ${s.everyMs} ms`,
+        cadence: s.cron ? `cron ${s.cron}${s.tz ? ` (${s.tz})` : " (UTC)"}` : `every ${formatDuration(s.everyMs!)}`,
         source: s.source === "code" ? "defined in code" : "made through the API",
         nextRuns: s.nextRuns,
         lastRun: s.lastRun,

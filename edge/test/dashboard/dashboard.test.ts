@@ -303,7 +303,8 @@ describe("dashboard", () => {
     expect(await nightly.locator("[data-last-run]").textContent()).toBe("2026-01-02 01:00:00Z");
     expect(await nightly.locator("[data-last-job]").textContent()).toBe(jobs.completed);
     const hourly = page.locator('[data-schedule="hourly"]');
-    expect(await hourly.textContent()).toContain("every 3600000 ms");
+    expect(await hourly.textContent()).toContain("every 1h");
+    expect(await hourly.textContent()).not.toContain("3600000");
     expect(await hourly.locator("[data-last-run]").textContent()).toBe("never");
     await screenshot(page, "schedules");
     await nightly.locator("[data-last-job] a").click();

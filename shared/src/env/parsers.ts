@@ -8,25 +8,10 @@
  * Messages never echo more of a value than a short excerpt: some variables beside these hold secrets.
  */
 import { z } from "zod";
-import { parseDuration } from "../duration";
+import { formatDuration, parseDuration } from "../duration";
 
-/** What `formatDuration` and the messages call a duration: the largest unit that divides it evenly. */
-const UNITS = [
-  ["d", 86_400_000],
-  ["h", 3_600_000],
-  ["m", 60_000],
-  ["s", 1_000],
-] as const;
-
-/**
- * @example
- * formatDuration(30_000) // "30s"
- * formatDuration(1_500) // "1500ms"
- */
-export function formatDuration(ms: number): string {
-  for (const [unit, size] of UNITS) if (ms >= size && ms % size === 0) return `${ms / size}${unit}`;
-  return `${ms}ms`;
-}
+// Re-exported: the messages below and their callers (the supervisor's log lines) write durations this way.
+export { formatDuration };
 
 const excerpt = (text: string) => JSON.stringify(text.length > 40 ? `${text.slice(0, 40)}…` : text);
 

@@ -5,7 +5,7 @@
  * claim script applies whichever wins (shared/scripts/includes/flow_gate.lua). Pure functions: the edge, the
  * worker and the definitions share them.
  */
-import { parseDuration } from "../duration";
+import { formatDuration, parseDuration } from "../duration";
 
 export interface RateLimit {
   /** Jobs that may start in any window of `perMs`. */
@@ -24,17 +24,9 @@ export const RATE_PER_MIN_MS = 1;
 export const RATE_PER_MAX_MS = 86_400_000;
 export const CONCURRENCY_LIMIT = 100_000;
 
-const UNITS: readonly [number, string][] = [
-  [86_400_000, "d"],
-  [3_600_000, "h"],
-  [60_000, "m"],
-  [1_000, "s"],
-];
-
-/** "100/1s": the largest unit that divides the window. */
+/** "100/1s": the window as formatDuration writes it (the largest unit that divides it). */
 export function formatRate(rate: RateLimit): string {
-  for (const [ms, unit] of UNITS) if (rate.perMs % ms === 0) return `${rate.max}/${rate.perMs / ms}${unit}`;
-  return `${rate.max}/${rate.perMs}ms`;
+  return `${rate.max}/${formatDuration(rate.perMs)}`;
 }
 
 /**

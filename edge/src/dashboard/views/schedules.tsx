@@ -9,7 +9,7 @@ import { Layout } from "./layout";
 export interface ScheduleRow {
   id: string;
   job: string;
-  /** "cron 0 2 * * * (Europe/Berlin)" or "every 30000 ms". */
+  /** "cron 0 2 * * * (Europe/Berlin)" or "every 30s". */
   cadence: string;
   source: string;
   nextRuns: string[];
