@@ -46,3 +46,39 @@ export class RateLimitedError extends Error {
     this.retryAfterMs = ms;
   }
 }
+
+/**
+ * A thrown value as it crosses a thread boundary (thread-entry.ts → thread-pool.ts): plain data that survives
+ * structured cloning, with the class it had, so the main thread can rebuild the error that steers the outcome.
+ */
+export interface ThreadFailure {
+  kind: "unrecoverable" | "retryAfter" | "rateLimited" | "error";
+  name: string;
+  message: string;
+  stack?: string;
+  retryAfterMs?: number;
+}
+
+/** @example describeJobError(new RateLimitedError(5_000)) // { kind: "rateLimited", retryAfterMs: 5000, … } */
+export function describeJobError(thrown: unknown): ThreadFailure {
+  const error = thrown instanceof Error ? thrown : new Error(String(thrown));
+  const base = { name: error.name, message: error.message, stack: error.stack };
+  if (error instanceof UnrecoverableError) return { kind: "unrecoverable", ...base };
+  if (error instanceof RetryAfterError) return { kind: "retryAfter", ...base, retryAfterMs: error.retryAfterMs };
+  if (error instanceof RateLimitedError) return { kind: "rateLimited", ...base, retryAfterMs: error.retryAfterMs };
+  return { kind: "error", ...base };
+}
+
+/** The error describeJobError described, of the same class and with the thread's stack. */
+export function rebuildJobError(failure: ThreadFailure): Error {
+  let error: Error;
+  if (failure.kind === "unrecoverable") error = new UnrecoverableError(failure.message);
+  else if (failure.kind === "retryAfter") error = new RetryAfterError(failure.message, failure.retryAfterMs ?? 0);
+  else if (failure.kind === "rateLimited") error = new RateLimitedError(failure.retryAfterMs ?? 0, failure.message);
+  else {
+    error = new Error(failure.message);
+    error.name = failure.name;
+  }
+  if (failure.stack !== undefined) error.stack = failure.stack;
+  return error;
+}

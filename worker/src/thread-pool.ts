@@ -6,7 +6,8 @@
 import { Piscina } from "piscina";
 import type { AnyHandler } from "./run";
 import type { JobContext } from "./handler";
-import type { ThreadTask } from "./thread-entry";
+import { rebuildJobError } from "./job-errors";
+import type { ThreadReply, ThreadTask } from "./thread-entry";
 
 export interface ThreadPool {
   /** A handler that forwards to the thread pool under this job name. */
@@ -30,7 +31,12 @@ export function createThreadPool(filename: URL | string, threads: number): Threa
     handlerFor(name) {
       return (data: unknown, ctx: JobContext) => {
         const task: ThreadTask = { name, data, jobId: ctx.jobId, attempt: ctx.attempt };
-        return pool.run(task, { signal: ctx.signal });
+        // The task answers a ThreadReply rather than throwing (thread-entry.ts): rethrow its failure as the same
+        // class here, so a RateLimitedError from a thread is back-pressure like one from the main thread.
+        return (pool.run(task, { signal: ctx.signal }) as Promise<ThreadReply>).then((reply) => {
+          if (reply.ok) return reply.value;
+          throw rebuildJobError(reply.failure);
+        });
       };
     },
     close: () => pool.close({ force: true }),
