@@ -44,7 +44,7 @@ for _, id in ipairs(ids) do
     reason = 'not_dead'
   else
     redis.call('HSET', key, F.state, 'waiting')
-    redis.call('HDEL', key, F.attempt, F.stalls, F.finishedAt)
+    redis.call('HDEL', key, F.attempt, F.stalls, F.finishedAt, F.throttles)
     redis.call('PERSIST', key)
     replayed = replayed + 1
     local priority = storedPriority(f[2])

@@ -26,7 +26,7 @@ else
   return { 'conflict', state }
 end
 redis.call('HSET', KEYS[1], F.state, 'waiting')
-redis.call('HDEL', KEYS[1], F.attempt, F.stalls, F.finishedAt)
+redis.call('HDEL', KEYS[1], F.attempt, F.stalls, F.finishedAt, F.throttles)
 redis.call('PERSIST', KEYS[1])
 local k = { meta = KEYS[4], wait = KEYS[5], paused = KEYS[6], prio = KEYS[7] }
 local priority = storedPriority(f[2])

@@ -26,6 +26,11 @@ export const FIELD = {
   errors: "h",
   /** Priority 1-10, only when it is not the queue's list priority (priority.ts): absent = that default. */
   priority: "P",
+  /**
+   * Throttled runs so far (count_throttle.lua): a throttled run spends no attempt, so this is what bounds them
+   * (FREE_THROTTLES in worker/src/outcome.ts). Absent = none; cleared when an operator retries or replays the job.
+   */
+  throttles: "T",
 } as const;
 
 /** How many failed attempts' errors a record keeps in its errors history (`h`); `e` is always the last one. */

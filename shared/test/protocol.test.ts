@@ -12,7 +12,8 @@ import { errorsHistory, FIELD } from "../src/record";
 import { COMPLETED_INDEX_MAX } from "../src/ops/admin";
 import { prepareBatch, prepareJob, enqueue, enqueueCall } from "../src/ops/enqueue";
 import { claimCall, parseClaimReply } from "../src/ops/claim";
-import { parseSettleReply, settleCall, type Settlement } from "../src/ops/settle";
+import { countThrottleCall, parseSettleReply, settleCall, type Settlement } from "../src/ops/settle";
+import { retryJob } from "../src/ops/admin/move";
 import { parseTickReply, tickCall } from "../src/ops/tick";
 import { cancelJob, getStatus, parseStatsReply, statsCall } from "../src/ops/read";
 import { recoverCall } from "../src/ops/recover";
@@ -717,6 +718,23 @@ describe.each(Object.keys(RUNNERS))("protocol over %s", (runnerName) => {
     expect(await direct.zcard(keys.dead)).toBe(2);
     expect(await direct.zscore(keys.dead, "0000000000000bbb")).toBeNull();
     expect(await direct.zscore(keys.dead, created!.localId)).toBe(String(stallDeath));
+  });
+
+  it("count_throttle counts throttled runs of a job active on this worker, answers 0 once it is not; a retry clears it", async () => {
+    const [created] = await enqueue(runner, keys, [await prepareJob(job, { n: 1 })], T0);
+    const id = created!.localId;
+    const count = async (worker: string) => Number(await runner.run(countThrottleCall(keys, worker, id)));
+    expect((await claim("w1", 1, T0)).claimed.map((c) => c.entry)).toEqual([id]);
+    expect(await count("w1")).toBe(1);
+    expect(await count("w2")).toBe(0); // not in w2's in-flight list
+    expect(await settle("w1", [settlement(id, "throttled", { runAt: T0 + 1 })])).toEqual([true]);
+    expect(await count("w1")).toBe(0); // handed back: waiting, no longer ours
+    await claim("w1", 1, T0 + 2);
+    expect(await count("w1")).toBe(2); // a throttle spends no attempt, and the count outlives hand backs
+    expect(await direct.hget(keys.job(id), FIELD.attempt)).toBe("1");
+    await settle("w1", [settlement(id, "dead", { ttlMs: 60_000 })], T0 + 3);
+    expect(await retryJob(runner, keys, id, T0 + 4)).toMatchObject({ outcome: "moved" });
+    expect(await direct.hget(keys.job(id), FIELD.throttles)).toBeNull();
   });
 
   it("a record key of the wrong type in a dead worker's list does not break other workers' ticks", async () => {

@@ -6,7 +6,7 @@ import { SCRIPTS } from "../src/generated/scripts";
 import { queueKeys } from "../src/keys";
 import { enqueueCall } from "../src/ops/enqueue";
 import { claimCall } from "../src/ops/claim";
-import { settleCall } from "../src/ops/settle";
+import { countThrottleCall, settleCall } from "../src/ops/settle";
 import { tickCall } from "../src/ops/tick";
 import { cancelCall, deadListCall, progressCall, statsCall, statusCall } from "../src/ops/read";
 import { recoverCall } from "../src/ops/recover";
@@ -27,6 +27,7 @@ const calls: ScriptCall[] = [
   enqueueCall(keys, []),
   claimCall(keys, "worker-1", 10),
   settleCall(keys, "worker-1", []),
+  countThrottleCall(keys, "worker-1", id),
   tickCall(keys, { workerId: "worker-1", leaseMs: 30_000, maxStalls: 3, deadTtlMs: 1 }),
   cancelCall(keys, id),
   progressCall(keys, "worker-1", id, 50),

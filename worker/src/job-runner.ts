@@ -16,6 +16,7 @@ import { findJob, type Registry } from "../../shared/src/jobs/index";
 import type { QueueKeys } from "../../shared/src/keys";
 import type { ClaimedEntry } from "../../shared/src/ops/claim";
 import { progressCall } from "../../shared/src/ops/read";
+import { countThrottleCall } from "../../shared/src/ops/settle";
 import type { ScriptRunner } from "../../shared/src/script-runner";
 import type { ClaimAhead } from "./claim-ahead";
 import { Deadlines } from "./deadlines";
@@ -128,6 +129,8 @@ export class JobRunner implements RunHost {
     const elapsedMs = performance.now() - startedAt;
     this.o.claimAhead.ran(elapsedMs);
     const durationMs = Math.round(elapsedMs);
+    // Throttled runs spend no attempt, so they are counted on the record to keep them bounded (FREE_THROTTLES).
+    if (outcome.kind === "throttled" && target.envelope) outcome.throttles = await this.countThrottle(target.envelope.localId);
     const settlement = planSettlement(outcome, target, Date.now(), ran ? durationMs : undefined);
     this.logOutcome(outcome, target, entry, durationMs, settlement.kind);
     if (settlement.kind === "retry") {
@@ -153,7 +156,8 @@ export class JobRunner implements RunHost {
     };
     if (outcome.kind === "completed") log.debug(logFields, "job completed");
     else if (outcome.kind === "handBack") log.info(logFields, "job handed back (shutdown)");
-    else if (outcome.kind === "throttled") log.warn({ ...logFields, retryAfterMs: outcome.retryAfterMs }, "rate limited: queue paused, job handed back");
+    else if (outcome.kind === "throttled" && kind === "throttled") log.warn({ ...logFields, retryAfterMs: outcome.retryAfterMs }, "rate limited: queue paused, job handed back");
+    else if (outcome.kind === "throttled") log.warn({ ...logFields, throttles: outcome.throttles }, "rate limited too often: this throttle spends an attempt");
     else if (outcome.kind === "poison") log.error({ ...logFields, reason: outcome.reason }, `poison job dead-lettered: ${outcome.message}`);
     else log.warn({ ...logFields, err: outcome.error }, outcome.kind === "failed" ? "job failed" : "job dead-lettered");
   }
@@ -161,6 +165,16 @@ export class JobRunner implements RunHost {
   /** The job's logger, made on the handler's first use of ctx.log (RunHost). */
   logger(envelope: JobEnvelope): Logger {
     return this.o.log.child({ jobId: envelope.id, job: envelope.name, attempt: envelope.attempt });
+  }
+
+  /** The job's throttled runs so far, this one included; undefined when Redis did not answer (then it is free). */
+  private async countThrottle(localId: string): Promise<number | undefined> {
+    try {
+      return Number(await this.o.runner.run(countThrottleCall(this.o.keys, this.o.workerId, localId)));
+    } catch (error) {
+      this.o.observer.redisError?.({ queue: this.o.keys.queue, op: "throttle", error });
+      return undefined;
+    }
   }
 
   /** ctx.progress(percent) (RunHost): written on the job's status record. */

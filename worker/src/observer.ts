@@ -38,7 +38,7 @@ export interface SettledEvent {
   via: "claim" | "settle";
 }
 
-export type RedisOp = "claim" | "settle" | "tick" | "recover" | "pop" | "progress" | "stats";
+export type RedisOp = "claim" | "settle" | "tick" | "recover" | "pop" | "progress" | "throttle" | "stats";
 
 export interface WorkerObserver {
   claimed?(event: ClaimedEvent): void;

@@ -4,7 +4,7 @@ import { z } from "zod";
 import type { JobEnvelope } from "../../shared/src/envelope";
 import { isLocalId, newLocalId } from "../../shared/src/ids";
 import { defineJob, JOB_DEFAULTS } from "../../shared/src/job-definition";
-import { MAX_RESULT_BYTES, planSettlement, resultJson, type SettleTarget } from "./outcome";
+import { FREE_THROTTLES, MAX_RESULT_BYTES, planSettlement, resultJson, type SettleTarget } from "./outcome";
 
 const NOW = 1_700_000_000_000;
 const definition = defineJob({
@@ -64,6 +64,28 @@ describe("planSettlement", () => {
   it("a hand back carries no payload and no run time, whatever it is given", () => {
     const t = target(2);
     expect(planSettlement({ kind: "handBack" }, t, NOW, 40)).toEqual({ entry: t.entry, recordId: t.entry, kind: "handBack", payload: "", runAt: 0, ttlMs: 60_000 });
+  });
+
+  it("a throttle is a hand back that pauses the queue until runAt, free up to FREE_THROTTLES (or when the count is unknown)", () => {
+    const t = target(2);
+    const error = new Error("receiver answered 429 with Retry-After: 5");
+    for (const throttles of [undefined, 1, FREE_THROTTLES]) {
+      expect(planSettlement({ kind: "throttled", retryAfterMs: 5_000, error, throttles }, t, NOW, 7)).toEqual({
+        entry: t.entry, recordId: t.entry, kind: "throttled", payload: "", runAt: NOW + 5_000, ttlMs: 60_000,
+      });
+    }
+  });
+
+  it("past FREE_THROTTLES a throttle spends an attempt: a retry no sooner than the pause, dead on the last attempt", () => {
+    const error = new Error("receiver answered 429 with Retry-After: 30");
+    const over = { kind: "throttled", retryAfterMs: 30_000, error, throttles: FREE_THROTTLES + 1 } as const;
+    const retry = planSettlement(over, target(1), NOW, 7);
+    expect(retry).toMatchObject({ kind: "retry", ttlMs: 60_000, runMs: 7 });
+    expect(retry.runAt).toBeGreaterThanOrEqual(NOW + 30_000);
+    expect(JSON.parse(retry.payload).message).toBe(`throttled ${FREE_THROTTLES + 1} times (only ${FREE_THROTTLES} spend no attempt): receiver answered 429 with Retry-After: 30`);
+    const dead = planSettlement(over, target(3), NOW, 7);
+    expect(dead).toMatchObject({ kind: "dead", ttlMs: 120_000 });
+    expect(JSON.parse(dead.payload)).toMatchObject({ reason: "max_attempts", message: expect.stringContaining("throttled 21 times") });
   });
 
   it("poison keeps its reason and raw text (bounded); an entry that is no local id gets a fresh record id", () => {

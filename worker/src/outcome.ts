@@ -8,7 +8,8 @@
  *   unrecoverable   → dead at once (UnrecoverableError, payload failing its schema, unknown job name)
  *   handBack        → hand back: first in line again with the attempt given back (shutdown)
  *   throttled       → hand back as above, and no job of the queue starts before retryAfterMs has passed, on any
- *                     worker (RateLimitedError, a webhook's 429 with Retry-After: back-pressure, flow_gate.lua)
+ *                     worker (RateLimitedError, a webhook's 429 with Retry-After: back-pressure, flow_gate.lua);
+ *                     past FREE_THROTTLES throttled runs of one job, planned as failed (an attempt spent)
  *   poison          → an entry or record that cannot be read at all: dead at once with the reason and raw text
  */
 import { backoffDelay } from "../../shared/src/backoff";
@@ -23,8 +24,20 @@ export type RunOutcome =
   | { kind: "failed"; error: Error; retryAfterMs?: number }
   | { kind: "unrecoverable"; error: Error; reason: string }
   | { kind: "handBack" }
-  | { kind: "throttled"; retryAfterMs: number }
+  /** `throttles`: the job's throttled runs so far, this one included (count_throttle.lua); unknown = free. */
+  | { kind: "throttled"; retryAfterMs: number; error?: Error; throttles?: number }
   | { kind: "poison"; reason: string; message: string; raw: string };
+
+/**
+ * How many throttled runs one job gets without spending an attempt. A throttle means "not now", not "no", so it
+ * costs nothing — but a receiver that answers 429 to everything would then keep a job alive forever. From the
+ * run after these on, each throttle spends an attempt like a failure with Retry-After: the job is retried no
+ * sooner than the pause it was asked for, and dead-lettered (max_attempts) once its attempts are spent. Such a
+ * run does not pause the queue; its siblings' throttles still do. 20 is far more than a job meets while a
+ * backlog drains against a real rate limit (a handed-back job is first in line, so it usually runs in the next
+ * window), and at the usual second-scale Retry-After it gives up on an always-429 receiver within minutes.
+ */
+export const FREE_THROTTLES = 20;
 
 export const MAX_RESULT_BYTES = 64 * 1024;
 const MAX_STACK_CHARS = 2_000;
@@ -43,6 +56,14 @@ function storedError(error: Error, reason?: string): string {
   return JSON.stringify(stored);
 }
 
+/** The error a throttle past FREE_THROTTLES is recorded with: how many, and what the handler said. */
+function overThrottled(outcome: { error?: Error; throttles?: number }): Error {
+  const said = outcome.error?.message ?? "rate limited";
+  const error = new Error(`throttled ${outcome.throttles} times (only ${FREE_THROTTLES} spend no attempt): ${said}`);
+  if (outcome.error?.stack) error.stack = outcome.error.stack;
+  return error;
+}
+
 /** Results are kept, but bounded: a huge result would bloat every status read and Redis memory. */
 export function resultJson(result: unknown): string {
   const json = JSON.stringify(result ?? null) ?? "null";
@@ -56,6 +77,9 @@ export function resultJson(result: unknown): string {
  * planSettlement({ kind: "failed", error }, target, Date.now(), 12) // { kind: "retry", runAt: …, runMs: 12, … }
  */
 export function planSettlement(outcome: RunOutcome, target: SettleTarget, now: number, runMs?: number): Settlement {
+  if (outcome.kind === "throttled" && (outcome.throttles ?? 0) > FREE_THROTTLES) {
+    return planSettlement({ kind: "failed", error: overThrottled(outcome), retryAfterMs: outcome.retryAfterMs }, target, now, runMs);
+  }
   const { entry, envelope, definition } = target;
   const retention = definition?.retention ?? JOB_DEFAULTS.retention;
   // Built as literals, one shape for all kinds (no spreads): this runs once per job on the hot path.

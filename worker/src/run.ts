@@ -102,7 +102,7 @@ function failureOutcome(reason: unknown): RunOutcome {
   const error = reason instanceof Error ? reason : new Error(String(reason));
   if (error instanceof UnrecoverableError) return { kind: "unrecoverable", error, reason: "unrecoverable" };
   if (error instanceof RetryAfterError) return { kind: "failed", error, retryAfterMs: error.retryAfterMs };
-  if (error instanceof RateLimitedError) return { kind: "throttled", retryAfterMs: error.retryAfterMs };
+  if (error instanceof RateLimitedError) return { kind: "throttled", retryAfterMs: error.retryAfterMs, error };
   return { kind: "failed", error };
 }
 

@@ -58,7 +58,7 @@ describe("thread pool", () => {
     expect((thrown as Error).stack).toContain("thread.mjs"); // the thread's own stack, not the main thread's
 
     const outcome = await runInThread("throttled");
-    expect(outcome).toEqual({ kind: "throttled", retryAfterMs: 1_500 });
+    expect(outcome).toMatchObject({ kind: "throttled", retryAfterMs: 1_500, error: { message: "receiver said slow down" } });
     expect(planSettlement(outcome, { entry: envelope.localId, envelope, definition }, 10_000)).toMatchObject({ kind: "throttled", runAt: 11_500 });
   });
 

@@ -13,6 +13,8 @@ import { ioredisRunner } from "../../shared/src/runners/ioredis-runner";
 import { startRedisServer, type RedisServerHandle } from "../../infra/runtime/redis-server";
 import { createWorker, type Worker } from "../src/worker";
 import { createWebhookHandler } from "../src/handlers/webhook";
+import { FREE_THROTTLES } from "../src/outcome";
+import { FIELD } from "../../shared/src/record";
 import { startTestReceiver, type TestReceiver } from "./support/webhook-receiver";
 import { enqueueOne, waitForState } from "./support";
 
@@ -115,6 +117,18 @@ describe("webhook job through the queue", () => {
     expect(await waitForState(runner(), keys, first, "completed")).toMatchObject({ attempt: 1 });
     expect(await waitForState(runner(), keys, sibling, "completed")).toMatchObject({ attempt: 1 });
     expect(receiver.deliveries).toHaveLength(3);
+  });
+
+  it("a receiver that always answers 429 does not keep a job forever: past FREE_THROTTLES each throttle spends an attempt", async () => {
+    await setup();
+    receiver.always({ status: 429, headers: { "retry-after": "0" }, body: "slow down" });
+    const id = await enqueueWebhook({ maxAttempts: 2 });
+    const status = await waitForState(runner(), keys, id, "dead");
+    // FREE_THROTTLES throttled runs cost nothing; the next two spend attempt 1 (a retry) and attempt 2 (dead).
+    expect(receiver.deliveries).toHaveLength(FREE_THROTTLES + 2);
+    expect(status).toMatchObject({ attempt: 2, error: { reason: "max_attempts" } });
+    expect(status.error?.message).toContain(`throttled ${FREE_THROTTLES + 2} times (only ${FREE_THROTTLES} spend no attempt): receiver answered 429`);
+    expect(await redis.hget(keys.job(id), FIELD.throttles)).toBe(String(FREE_THROTTLES + 2));
   });
 
   it("410 is dead at once, keeping the status and a body excerpt", async () => {

@@ -65,3 +65,12 @@ export function parseSettleReply(reply: unknown): boolean[] {
 export function recordedCallbacks(reply: unknown): boolean {
   return (reply as (number | string)[]).some((value) => Number(value) === 2);
 }
+
+/**
+ * Counts a throttled run of a job active on this worker and answers how many it has had, this one included
+ * (0 when the job is no longer ours): one round trip, only for runs that ended throttled.
+ * @example countThrottleCall(keys, workerId, localId) // run it; a reply of 21 means 21 throttled runs so far
+ */
+export function countThrottleCall(keys: QueueKeys, workerId: string, localId: string): ScriptCall {
+  return scriptCall("count_throttle", { job: keys.job(localId), active: keys.active(workerId) }, [localId]);
+}

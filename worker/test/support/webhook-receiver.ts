@@ -24,6 +24,8 @@ export interface TestReceiver {
   deliveries: ReceivedDelivery[];
   /** Queues replies for the next requests, in order; once they run out every request gets 200 "ok". */
   reply(...replies: Reply[]): void;
+  /** What every request gets once the queued replies are used up (default 200 "ok"), e.g. a receiver that always 429s. */
+  always(reply: Reply): void;
   /** Resolves with the next delivery to arrive (one not yet taken by an earlier call). */
   nextDelivery(): Promise<ReceivedDelivery>;
   close(): Promise<void>;
@@ -41,6 +43,7 @@ export async function startTestReceiver(): Promise<TestReceiver> {
   const deliveries: ReceivedDelivery[] = [];
   const waiters: ((delivery: ReceivedDelivery) => void)[] = [];
   let taken = 0;
+  let fallback: Reply = { status: 200, body: "ok" };
 
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -48,7 +51,7 @@ export async function startTestReceiver(): Promise<TestReceiver> {
     req.on("end", () => {
       const delivery = { method: req.method ?? "", path: req.url ?? "", headers: req.headers, body: Buffer.concat(chunks).toString() };
       deliveries.push(delivery);
-      const reply = replies.shift() ?? { status: 200, body: "ok" };
+      const reply = replies.shift() ?? fallback;
       if (reply !== "hang") res.writeHead(reply.status, reply.headers).end(reply.body ?? "");
       waiters.shift()?.(delivery);
     });
@@ -61,6 +64,7 @@ export async function startTestReceiver(): Promise<TestReceiver> {
     port,
     deliveries,
     reply: (...more) => void replies.push(...more),
+    always: (reply) => void (fallback = reply),
     nextDelivery() {
       const index = taken++;
       const arrived = deliveries[index];
