@@ -9,7 +9,8 @@ import { expect, it } from "vitest";
 import { queueKeys, type QueueKeys } from "../src/keys";
 import { enqueueCall, parseEnqueueReply, prepareJob } from "../src/ops/enqueue";
 import { claimCall, parseClaimReply } from "../src/ops/claim";
-import { parseSettleReply, settleCall, type Settlement } from "../src/ops/settle";
+import { countThrottleCall, parseSettleReply, settleCall, type Settlement } from "../src/ops/settle";
+import { FIELD } from "../src/record";
 import { parseTickReply, tickCall } from "../src/ops/tick";
 import { cancelJob, getStatus, listDead, parseStatsReply, progressCall, statsCall } from "../src/ops/read";
 import { recoverCall } from "../src/ops/recover";
@@ -81,6 +82,8 @@ async function lifecycle(runner: ScriptRunner, keys: QueueKeys, direct: Redis, [
   expect(claimed.claimed.map((c) => c.entry)).toEqual([done, dead, replayed]);
   await runner.run(progressCall(keys, "w1", done, 50));
   expect(await direct.hget(keys.job(done), "p")).not.toBeNull();
+  expect(Number(await runner.run(countThrottleCall(keys, "w1", done)))).toBe(1);
+  expect(await direct.hget(keys.job(done), FIELD.throttles)).toBe("1");
   const settled = parseSettleReply(
     await runner.run(settleCall(keys, "w1", [settlement(done, "completed"), settlement(dead, "dead"), settlement(replayed, "dead")], T0 + 10)),
   );
