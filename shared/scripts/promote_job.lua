@@ -13,8 +13,7 @@
   returns { outcome, state }: "moved" with the new state | "conflict" with the current state | "missing"
 ]]
 -- @include prelude
--- @include ready_list
--- @include priority
+-- @include put_in_line
 local f = redis.pcall('HMGET', KEYS[1], F.state, F.priority)
 local state = type(f) == 'table' and not f.err and f[1] or nil
 if type(state) ~= 'string' then return { 'missing', '' } end
@@ -22,11 +21,5 @@ if state ~= 'delayed' then return { 'conflict', state } end
 redis.call('ZREM', KEYS[2], ARGV[1])
 redis.call('HSET', KEYS[1], F.state, 'waiting', F.runAt, ARGV[2])
 local k = { meta = KEYS[3], wait = KEYS[4], paused = KEYS[5], prio = KEYS[6] }
-local priority = storedPriority(f[2])
-if priority then
-  pushPriority(k, ARGV[1], priority, true)
-  wakeForPriority(k)
-else
-  redis.call('RPUSH', readyList(k), ARGV[1])
-end
+putInLine(k, ARGV[1], storedPriority(f[2]), true)
 return { 'moved', 'waiting' }

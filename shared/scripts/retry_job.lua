@@ -13,8 +13,7 @@
   returns { outcome, state }: "moved" with the new state | "conflict" with the current state | "missing"
 ]]
 -- @include prelude
--- @include ready_list
--- @include priority
+-- @include put_in_line
 local f = redis.pcall('HMGET', KEYS[1], F.state, F.priority)
 local state = type(f) == 'table' and not f.err and f[1] or nil
 if type(state) ~= 'string' then return { 'missing', '' } end
@@ -29,11 +28,5 @@ redis.call('HSET', KEYS[1], F.state, 'waiting')
 redis.call('HDEL', KEYS[1], F.attempt, F.stalls, F.finishedAt, F.throttles)
 redis.call('PERSIST', KEYS[1])
 local k = { meta = KEYS[4], wait = KEYS[5], paused = KEYS[6], prio = KEYS[7] }
-local priority = storedPriority(f[2])
-if priority then
-  pushPriority(k, ARGV[1], priority, false)
-  wakeForPriority(k)
-else
-  redis.call('LPUSH', readyList(k), ARGV[1])
-end
+putInLine(k, ARGV[1], storedPriority(f[2]), false)
 return { 'moved', 'waiting' }

@@ -1,0 +1,16 @@
+-- @include ready_list
+-- @include priority
+-- Puts one waiting job in line, by its priority (`priority`: its record's P, see storedPriority; nil = the list
+-- priority): at the front (next to run: the consuming end of the ready list, first in its priority) or at the
+-- back (like a new job). A job of another priority also wakes a blocked worker (wakeForPriority).
+-- k: needs k.meta, k.wait, k.paused, k.prio.
+local function putInLine(k, id, priority, front)
+  if priority then
+    pushPriority(k, id, priority, front)
+    wakeForPriority(k)
+  elseif front then
+    redis.call('RPUSH', readyList(k), id)
+  else
+    redis.call('LPUSH', readyList(k), id)
+  end
+end
