@@ -4,7 +4,8 @@
  *   2. decode   — the record's fields become a JobEnvelope; unreadable ones become a poison outcome, a record of
  *                 another job type or without a handler an unrecoverable one.
  *   3. run      — runJob() (run.ts) turns whatever the handler does into a RunOutcome.
- *   4. settle   — planSettlement() (outcome.ts) turns it into one settlement with its run time; the Settler
+ *   4. settle   — planSettlement() (outcome.ts) turns it into one settlement with its run time (a throttled run
+ *                 first counts itself on the record, count_throttle.lua, so throttles stay bounded); the Settler
  *                 coalesces it with others. The slot is freed as soon as the settlement is queued, not when it
  *                 lands, so the next claim can carry it.
  *   5. next     — the freed slot passes straight to a job claimed ahead, if any; otherwise back to the Slots.
