@@ -119,28 +119,22 @@ function checkTiming(value: { cron?: string; every?: string | number; tz?: strin
   }
 }
 
+/** What a schedule says besides which one it is: when, with what data and options, and what to do after an outage. */
+const scheduleFields = {
+  ...timing,
+  data: z.unknown(),
+  options: ScheduleJobOptionsSchema.optional(),
+  catchUp: z.enum(CATCH_UP).optional(),
+};
+
 /** A schedule in a job definition. */
 export const CodeScheduleSchema = z
-  .strictObject({
-    id: z.string().regex(SCHEDULE_ID, "letters, digits and . _ : - (up to 128)"),
-    ...timing,
-    data: z.unknown(),
-    options: ScheduleJobOptionsSchema.optional(),
-    catchUp: z.enum(CATCH_UP).optional(),
-  })
+  .strictObject({ id: z.string().regex(SCHEDULE_ID, "letters, digits and . _ : - (up to 128)"), ...scheduleFields })
   .superRefine(checkTiming);
 export type CodeSchedule = z.input<typeof CodeScheduleSchema>;
 
 /** The body of `PUT /v1/admin/schedules/{id}`; `data` is checked against the job's schema by the caller. */
-export const ScheduleBodySchema = z
-  .strictObject({
-    job: z.string().min(1),
-    ...timing,
-    data: z.unknown(),
-    options: ScheduleJobOptionsSchema.optional(),
-    catchUp: z.enum(CATCH_UP).optional(),
-  })
-  .superRefine(checkTiming);
+export const ScheduleBodySchema = z.strictObject({ job: z.string().min(1), ...scheduleFields }).superRefine(checkTiming);
 export type ScheduleBody = z.input<typeof ScheduleBodySchema>;
 
 /** What `{q}:schedules` holds per id (as JSON, keys in this order so an unchanged spec is byte-identical). */
