@@ -185,6 +185,25 @@ describe("dashboard", () => {
     expect(await page.evaluate("document.activeElement.id")).toBe("main");
   });
 
+  test("keyboard: Tab reaches the queue's actions with a visible focus ring, and Enter runs them", async () => {
+    await page.goto(`${stack.url}/dashboard/queues/noop`);
+    const focused = () => page.evaluate("document.activeElement && document.activeElement.textContent.trim()") as Promise<string | null>;
+    const tabTo = async (label: string) => {
+      for (let i = 0; i < 40 && (await focused()) !== label; i++) await page.keyboard.press("Tab");
+      expect(await focused()).toBe(label);
+      // The focused control shows it (the stylesheet's :focus-visible outline), not only the browser default.
+      expect(await page.evaluate("getComputedStyle(document.activeElement).outlineStyle")).toBe("solid");
+    };
+    await tabTo("Pause queue");
+    await page.keyboard.press("Enter");
+    await page.getByText("Queue paused").waitFor();
+    expect(await stack.io.hget(noop.meta, "paused")).toBe("1");
+    await tabTo("Resume queue");
+    await page.keyboard.press("Enter");
+    await page.getByText("Queue resumed").waitFor();
+    expect(await stack.io.hget(noop.meta, "paused")).toBeNull();
+  });
+
   test("live refresh stops while the tab is hidden and refreshes at once when it shows again", async () => {
     await page.goto(`${stack.url}/dashboard/queues/noop`);
     const status = page.locator("[data-live-status]");
