@@ -83,3 +83,24 @@ describe("timelineOf", () => {
     ]);
   });
 });
+
+describe("JobPage content", () => {
+  test("shows payload, options, result and progress, every job-supplied string escaped", async () => {
+    const detail: JobDetail = {
+      ...job("completed"),
+      progress: 40,
+      data: { html: "<script>alert(1)</script>" },
+      options: { backoffMs: 250 },
+      result: { note: "<b>done</b>" },
+      startedAt: "2026-01-01T00:01:00.000Z",
+      finishedAt: "2026-01-01T00:02:00.000Z",
+    };
+    const html = String(await JobPage({ job: detail, queue: "webhook", csrf: "t" }).toString());
+    expect(html).toContain('<progress max="100" value="40" aria-label="Progress">');
+    expect(html).toMatch(/data-field="payload">[^<]*&lt;script&gt;alert\(1\)&lt;\/script&gt;/);
+    expect(html).toMatch(/data-field="options">[^<]*&quot;backoffMs&quot;: 250/);
+    expect(html).toMatch(/data-field="result">[^<]*&lt;b&gt;done&lt;\/b&gt;/);
+    expect(html).not.toContain("<script>alert");
+    expect(html).not.toContain("<b>done");
+  });
+});
