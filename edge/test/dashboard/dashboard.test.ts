@@ -273,14 +273,21 @@ describe("dashboard", () => {
     await untilState(id, "completed");
   });
 
-  test("dead letters in bulk: replay the ticked one, replay all the others, purge", async () => {
+  test("dead letters: replay one from its row, the ticked one, all the others, then purge", async () => {
     await stack.io.set(FAIL_KEY, "1");
     const dead = [];
-    for (let i = 0; i < 3; i++) dead.push(await enqueue({ fail: true, message: `bulk failure ${i}` }, "?maxAttempts=1"));
+    for (let i = 0; i < 4; i++) dead.push(await enqueue({ fail: true, message: `bulk failure ${i}` }, "?maxAttempts=1"));
     for (const id of dead) await untilState(id, "dead");
     await stack.io.del(FAIL_KEY);
     await page.goto(`${stack.url}/dashboard/queues/noop?state=dead`);
     expect(await page.locator("table.jobs td.id a").allTextContents()).toEqual([...dead].reverse());
+
+    // The row's own button (it lands on the job's page).
+    await page.getByRole("button", { name: `Replay ${dead[3]}` }).click();
+    await page.getByRole("status").filter({ hasText: "Replayed 1 job." }).waitFor();
+    await untilState(dead[3]!, "completed");
+    await page.goto(`${stack.url}/dashboard/queues/noop?state=dead`);
+    expect(await page.locator("table.jobs td.id a").allTextContents()).toEqual(dead.slice(0, 3).reverse());
 
     await page.getByRole("checkbox", { name: `Select ${dead[1]}` }).check();
     await page.getByRole("button", { name: "Replay selected" }).click();
