@@ -1,7 +1,7 @@
 /**
  * Pausing a queue, seen from real workers over a real redis-server (the admin API, the dashboard and the CLI all
  * call the same setPaused): a job running when the pause comes finishes; nothing starts while paused, although
- * jobs wait; the pause outlives the worker (a new worker process-to-be starts nothing either); a paused worker
+ * jobs wait; the pause outlives the worker and holds for every worker (two new ones start nothing); a paused worker
  * costs what an idle one does — one tick per idle heartbeat and re-issued BLMOVEs, counted by the server, no
  * claim polling; and resume wakes a worker blocked in BLMOVE at once (its block and idle heartbeat are minutes
  * away, so nothing else could start the job in time).
@@ -98,32 +98,35 @@ describe("a paused queue", () => {
     expect(Object.keys(sent).filter((name) => !["evalsha", "blmove"].includes(name) && !insideScripts.has(name))).toEqual([]);
     expect(await getStatus(runner(), keys, waiting)).toMatchObject({ state: "waiting", attempt: 0 });
 
-    // 3. The pause lives in Redis: a new worker (another id, as after a restart or on another machine) starts
-    //    nothing either. Its block and idle heartbeat are minutes long, so only a wake-up can start the job.
+    // 3. The pause lives in Redis: new workers (other ids, as after a restart, or on other machines) start
+    //    nothing either. Their block and idle heartbeat are minutes long, so only a wake-up can start the job.
     await first.stop();
     workers.splice(workers.indexOf(first), 1);
-    const secondStarts = events<{ entry: string }>();
-    const secondTicks = events<void>();
-    const second = startWorker({
-      idleHeartbeatMs: 300_000,
-      blockSeconds: 300,
-      observers: [{ started: (event) => secondStarts.emit(event), ticked: (event) => event.idle && secondTicks.emit() }],
-    });
-    const secondIdle = secondTicks.next();
-    await second.start();
-    await secondIdle;
-    await waitFor(async () => (await blockedClients()) === 1, { what: "the new worker blocked in BLMOVE" });
+    const laterStarts = events<{ entry: string }>();
+    for (let i = 0; i < 2; i++) {
+      const ticks = events<void>();
+      const later = startWorker({
+        idleHeartbeatMs: 300_000,
+        blockSeconds: 300,
+        observers: [{ started: (event) => laterStarts.emit(event), ticked: (event) => event.idle && ticks.emit() }],
+      });
+      const idle = ticks.next();
+      await later.start();
+      await idle;
+    }
+    await waitFor(async () => (await blockedClients()) === 2, { what: "both new workers blocked in BLMOVE" });
     expect(await getStatus(runner(), keys, waiting)).toMatchObject({ state: "waiting", attempt: 0 });
     expect(await redis.hget(EXECUTIONS_KEY, `work.${waiting}`)).toBeNull();
 
-    // 4. Resume: the RENAME back wakes the blocked worker, which starts the job at once.
-    const woke = secondStarts.next();
+    // 4. Resume: the RENAME back wakes a blocked worker, which starts the job at once (once: one job, one run).
+    const woke = laterStarts.next();
     const resumedAt = performance.now();
     expect(await setPaused(runner(), keys, false)).toEqual({ name: "work", paused: false });
     expect((await woke).entry).toBe(waiting);
     // Generous for a loaded 2-core machine, and still 300 times shorter than the block or the idle heartbeat.
     expect(performance.now() - resumedAt).toBeLessThan(1_000);
     await waitForState(runner(), keys, waiting, "completed");
+    expect(await redis.hget(EXECUTIONS_KEY, `work.${waiting}`)).toBe("1");
   });
 });
 
