@@ -3,6 +3,7 @@
  * 404/409, a paused queue still answering 202 to enqueues, and replaying twice enqueuing once. Jobs are moved
  * through their states with the same scripts a worker runs (claim, settle), over a second client.
  */
+import fc from "fast-check";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { claimCall, parseClaimReply, parseJobId, settleCall, type JobState } from "../../shared/src/index";
 import { ADMIN_KEY, expectProblem, startEdgeStack, type EdgeStack } from "./harness";
@@ -329,4 +330,66 @@ describe("POST /v1/admin/jobs/{id}/retry and /promote", () => {
       await expectProblem(await admin(`/v1/admin/jobs/${id}/${move}`, { method: "POST" }), 404, "job_not_found");
     }
   });
+});
+
+describe("bad input on every admin route (fast-check)", () => {
+  // Hostile or careless values in every slot a route reads: path segments, query values, bodies.
+  const text = fc.oneof(
+    fc.constantFrom("noop", "NOOP", "nope", "__proto__", "constructor", "noop.", "noop.0000000000000000", "noop.zzzzzzzzzzzzzzzz", "", " ", "%", "a".repeat(600)),
+    fc.string({ maxLength: 40 }),
+    fc.string({ unit: "grapheme", maxLength: 12 }),
+  );
+  const number = fc.oneof(fc.integer({ min: -10, max: 2_000 }).map(String), fc.constantFrom("1e3", "1.5", "-0", "NaN", "Infinity", "0x10", ""));
+  const cursor = fc.oneof(
+    text,
+    fc.base64String({ maxLength: 60 }),
+    fc.jsonValue({ maxDepth: 2 }).map((value) => `v1.${btoa(unescape(encodeURIComponent(JSON.stringify(value) ?? "null")))}`),
+    fc.record({ s: fc.constantFrom("waiting", "dead", "delayed", "active"), a: fc.oneof(text, number), b: text }).map((value) => `v1.${btoa(unescape(encodeURIComponent(JSON.stringify(value))))}`),
+  );
+  const state = fc.oneof(fc.constantFrom("waiting", "delayed", "active", "completed", "dead", "cancelled", "Dead", "failed"), text);
+  // Mostly a real queue, so requests get past the 404 into the validation and the operation behind it.
+  const name = fc.oneof({ weight: 3, arbitrary: fc.constant("noop") }, { weight: 2, arbitrary: text });
+  const jobId = fc.oneof({ weight: 1, arbitrary: fc.constant("__DEAD__") }, { weight: 3, arbitrary: text });
+  const body = fc.oneof(
+    fc.jsonValue({ maxDepth: 3 }),
+    fc.record({ ids: fc.array(fc.oneof(text, fc.jsonValue({ maxDepth: 1 })), { maxLength: 5 }) }, { requiredKeys: [] }),
+    fc.record({ all: fc.jsonValue({ maxDepth: 1 }), ids: fc.jsonValue({ maxDepth: 1 }) }, { requiredKeys: [] }),
+    fc.record({ rate: fc.oneof(text, fc.jsonValue({ maxDepth: 1 })), concurrency: fc.oneof(number.map(Number), fc.jsonValue({ maxDepth: 1 })) }, { requiredKeys: [] }),
+  );
+  const q = (value: string) => encodeURIComponent(value);
+  const request = fc.oneof(
+    fc.tuple(name, number).map(([name, minutes]) => ({ method: "GET", path: `/v1/admin/queues/${q(name)}?minutes=${q(minutes)}` })),
+    fc.tuple(name, state, number, fc.option(cursor)).map(([name, s, limit, c]) => ({
+      method: "GET",
+      path: `/v1/admin/queues/${q(name)}/jobs?state=${q(s)}&limit=${q(limit)}${c === null ? "" : `&cursor=${q(c)}`}`,
+    })),
+    fc.tuple(name, fc.constantFrom("pause", "resume")).map(([name, move]) => ({ method: "POST", path: `/v1/admin/queues/${q(name)}/${move}` })),
+    fc.tuple(name, body).map(([name, json]) => ({ method: "POST", path: `/v1/admin/queues/${q(name)}/dead/replay`, json })),
+    fc.tuple(name, fc.option(text)).map(([name, before]) => ({ method: "DELETE", path: `/v1/admin/queues/${q(name)}/dead${before === null ? "" : `?before=${q(before)}`}` })),
+    fc.tuple(jobId, fc.constantFrom("retry", "promote")).map(([id, move]) => ({ method: "POST", path: `/v1/admin/jobs/${q(id)}/${move}` })),
+    fc.tuple(name, body).map(([name, json]) => ({ method: "PUT", path: `/v1/admin/queues/${q(name)}/limits`, json })),
+  );
+
+  it("never answers 5xx; every refusal is problem+json with a code; nothing answers outside 200/400/404/405/409", async () => {
+    const dead = await deadJob(); // a real job id for retry/promote, and something for a replay or purge to act on
+    const seen = new Map<number, number>();
+    await fc.assert(
+      fc.asyncProperty(request, async ({ method, path: template, json }: { method: string; path: string; json?: unknown }) => {
+        const path = template.replace("__DEAD__", dead);
+        const response = await admin(path, { method, ...(json === undefined ? {} : { json }) });
+        const answer = await response.text();
+        seen.set(response.status, (seen.get(response.status) ?? 0) + 1);
+        expect([200, 400, 404, 405, 409], `${method} ${path} ${JSON.stringify(json)} → ${response.status} ${answer}`).toContain(response.status);
+        if (response.status >= 400) {
+          expect(response.headers.get("Content-Type"), `${method} ${path}`).toBe("application/problem+json");
+          expect(JSON.parse(answer), `${method} ${path}`).toMatchObject({ status: response.status, code: expect.any(String) });
+        }
+      }),
+      { numRuns: 1_000 },
+    );
+    // The generators reach past validation too, not only the 400s.
+    expect(seen.get(200) ?? 0).toBeGreaterThan(0);
+    expect(seen.get(400) ?? 0).toBeGreaterThan(0);
+    expect(seen.get(404) ?? 0).toBeGreaterThan(0);
+  }, 120_000);
 });

@@ -94,6 +94,31 @@ describe("startDevStack", () => {
       expect(finished.state).toBe("completed");
       expect(finished.result).toEqual({ ok: true });
 
+      // The operator's side of the same stack: the admin API with the printed admin key (the stack's worker
+      // listed as serving the queue), the dashboard's sign-in, and the CLI on the stack's Redis.
+      const admin = { authorization: `Bearer ${stack.adminKey}` };
+      const detail = (await (await fetch(`${stack.edgeUrl}/v1/admin/queues/noop?minutes=5`, { headers: admin })).json()) as {
+        counts: { completed: number };
+        workers: { id: string; inFlight: number }[];
+        history: { completed: number }[];
+      };
+      expect(detail.counts.completed).toBeGreaterThanOrEqual(1);
+      expect(detail.workers).toHaveLength(1);
+      expect(detail.history.reduce((sum, minute) => sum + minute.completed, 0)).toBeGreaterThanOrEqual(1);
+      expect((await fetch(`${stack.edgeUrl}/v1/admin/queues/noop`, { headers: auth })).status).toBe(403);
+      const paused = await fetch(`${stack.edgeUrl}/v1/admin/queues/noop/pause`, { method: "POST", headers: admin });
+      expect(await paused.json()).toEqual({ name: "noop", paused: true });
+      const cli = spawnSync(process.execPath, [join(REPO_ROOT, "infra/cli/bin.mjs"), "stats", "--json"], {
+        env: { ...process.env, REDIS_URL: stack.redisUrl },
+        encoding: "utf8",
+      });
+      expect(cli.status, cli.stderr).toBe(0);
+      const stats = JSON.parse(cli.stdout) as { queues: { name: string; paused: boolean; completed: number }[] };
+      expect(stats.queues.find((queue) => queue.name === "noop")).toMatchObject({ paused: true });
+      expect(await (await fetch(`${stack.edgeUrl}/v1/admin/queues/noop/resume`, { method: "POST", headers: admin })).json()).toEqual({ name: "noop", paused: false });
+      const dashboard = await fetch(`${stack.edgeUrl}/dashboard`, { redirect: "manual" });
+      expect([dashboard.status, dashboard.headers.get("location")]).toEqual([303, "/dashboard/sign-in"]);
+
       // The webhook job end to end: enqueued over HTTP, delivered to a real receiver, signed, status completed.
       const receiver = await startTestReceiver();
       try {

@@ -3,7 +3,8 @@
   retention), its errors kept (e and the errors history h, so the earlier attempts stay readable), removed from
   the dead index. Counters are not touched: the deaths happened. Only a job that is dead now is replayed, so
   replaying twice enqueues once. At most `chunk` ids per call (the caller splits and loops), a few redis.calls
-  each, so one call holds Redis for about a millisecond.
+  each, so one call holds Redis for a few milliseconds (500 ids: about 2 ms inside Redis, median of the
+  100,000-job protocol case's calls, timed by its slow log).
   KEYS[1] dead      ZSET  dead-lettered local id -> time of death
   KEYS[2] meta      HASH  `paused` = "1" while paused
   KEYS[3] wait      LIST  waiting local ids (replayed jobs join at the back, LPUSH, like new ones)

@@ -17,6 +17,21 @@ import {
   type AdminCaseContext, allPages, createJobs, drain, job, lid, localIds, T0, untilBlocked,
 } from "./admin-fixtures";
 
+/** Test-only: N ids into wait (m0 first in line) and into dead (m0 died last), without records. */
+const SEED_MILLION = `
+local n = tonumber(ARGV[1])
+local function id(i) return 'm' .. string.rep('0', 15 - #tostring(i)) .. i end
+for first = 0, n - 1, 2000 do
+  local ids, scored = {}, {}
+  for i = first, math.min(first + 1999, n - 1) do
+    ids[#ids + 1] = id(i)
+    scored[#scored + 1] = ${T0} + n - i
+    scored[#scored + 1] = id(i)
+  end
+  redis.call('LPUSH', KEYS[1], unpack(ids))
+  redis.call('ZADD', KEYS[2], unpack(scored))
+end`;
+
 export function adminReadCases(ctx: AdminCaseContext): void {
   const created = (count: number, now = T0) => createJobs(ctx, count, now);
 
@@ -266,6 +281,58 @@ export function adminReadCases(ctx: AdminCaseContext): void {
       // 250 bytes are passed by the third record: pages of 3, 3, 2.
       expect(pages.map((page) => page.length), state).toEqual([3, 3, 2]);
       expect(localIds(pages.flat()), state).toEqual(ids);
+    }
+  });
+
+  // A million waiting (and a million dead) jobs: a page deep in the listing must cost what the first page costs.
+  // Measured inside Redis (SLOWLOG: the script's own execution time, no network, no client), median of 3 calls
+  // each, interleaved. An offset scan over the list would take tens of milliseconds here; a page takes about one.
+  it("a page a million jobs deep costs what the first page costs: no offset scan (waiting and dead)", async () => {
+    const keys = ctx.keys();
+    const direct = ctx.direct();
+    const N = 1_000_000;
+    const DEEP = N - 1_000;
+    const PAGE = 100;
+    // Ids m<n>: pushed so that m0 is first in line (the right end) and dead so that m0 died last (listed first).
+    // Records only for the two pages read; listing needs nothing else.
+    await direct.eval(SEED_MILLION, 2, keys.wait, keys.dead, N);
+    expect(await direct.llen(keys.wait)).toBe(N);
+    expect(await direct.zcard(keys.dead)).toBe(N);
+    const slowlog = await direct.config("GET", "slowlog-log-slower-than");
+    await direct.config("SET", "slowlog-log-slower-than", "0");
+    try {
+      for (const state of ["waiting", "dead"] as const) {
+        const records = direct.pipeline();
+        for (const n of [...Array(PAGE).keys()].flatMap((i) => [i, DEEP + i])) records.hset(keys.job(lid("m", n)), "s", state, "d", "{}");
+        await records.exec();
+        // The cursor a client holds after DEEP jobs: offset + last id (waiting), time of death + last id (dead).
+        const last = lid("m", DEEP - 1);
+        const deepAfter = state === "waiting" ? { a: String(DEEP), b: last } : { a: String(T0 + N - (DEEP - 1)), b: last };
+        const timed = async (after: { a: string; b: string } | undefined) => {
+          await direct.slowlog("RESET");
+          const reply = await ctx.runner().run(listJobsCall(keys, state, PAGE, after));
+          const entries = (await direct.slowlog("GET", 20)) as [number, number, number, string[]][];
+          const script = entries.filter(([, , , args]) => /^eval/i.test(String(args[0])));
+          expect(script.length, state).toBeGreaterThan(0);
+          return { jobs: parseListJobsReply(keys, state, reply).jobs, micros: Math.max(...script.map(([, , micros]) => Number(micros))) };
+        };
+        const head: number[] = [];
+        const deep: number[] = [];
+        for (let i = 0; i < 3; i++) {
+          const first = await timed(undefined);
+          expect(localIds(first.jobs), state).toEqual(Array.from({ length: PAGE }, (_, n) => lid("m", n)));
+          head.push(first.micros);
+          const later = await timed(deepAfter);
+          expect(localIds(later.jobs), state).toEqual(Array.from({ length: PAGE }, (_, n) => lid("m", DEEP + n)));
+          deep.push(later.micros);
+        }
+        const median = (values: number[]) => [...values].sort((x, y) => x - y)[1]!;
+        // Generous for a loaded shared machine: 4x the first page plus 5 ms.
+        expect(median(deep), `${state}: deep ${deep.join(",")} µs vs head ${head.join(",")} µs`).toBeLessThan(4 * median(head) + 5_000);
+      }
+    } finally {
+      await direct.config("SET", "slowlog-log-slower-than", String(slowlog[1]));
+      await direct.unlink(keys.wait, keys.dead);
     }
   });
 

@@ -1,5 +1,7 @@
 /**
- * Worker metrics: the counters and gauges say what happened on a real worker over a real redis-server; the depth
+ * Worker metrics: the counters and gauges say what happened on a real worker over a real redis-server (outcomes
+ * including stalls of a SIGKILLed worker's job, reaped leases, reconnects and hand backs at shutdown; Redis errors
+ * are counted in unreachable-redis.test.ts); the depth
  * gauges cost one stats call per queue per scrape (cached briefly); and every metric an alert rule in
  * infra/prometheus/alerts.yml uses is one a real worker process exports on /metrics.
  */
@@ -13,11 +15,12 @@ import { startRedisServer, type RedisServerHandle } from "../../infra/runtime/re
 import { waitFor } from "../../infra/test/wait-for";
 import { JOBS } from "../../shared/src/jobs/index";
 import { queueKeys } from "../../shared/src/keys";
+import { getStatus } from "../../shared/src/ops/read";
 import { ioredisRunner } from "../../shared/src/runners/ioredis-runner";
 import { createMetrics } from "../src/metrics";
 import { createWorker, type Worker } from "../src/worker";
 import { TEST_REGISTRY, createWorkHandler, workJob } from "./fixtures/test-jobs";
-import { enqueueOne, waitForState } from "./support";
+import { enqueueOne, forkWorker, waitForState } from "./support";
 import { startWorkerProcess, stopWorkerProcesses } from "./support/main-process";
 
 let server: RedisServerHandle;
@@ -104,6 +107,61 @@ describe("worker metrics", () => {
     expect(sample(text, "offload_worker_nodejs_eventloop_lag_seconds")).toEqual(expect.any(Number));
     // Six gauges and several scrapes within the cache window: one stats call.
     expect(statsCalls).toBe(1);
+  });
+
+  it("count a killed worker's job as stalled and reaped, a reconnect, and the hand back at shutdown", async () => {
+    const prefix = "metrics-recovery";
+    const keys = queueKeys("work", prefix);
+    const r = ioredisRunner(redis);
+    // A worker process that takes a long job and is SIGKILLed mid-run: its in-flight entry stays in Redis.
+    const victim = await forkWorker({ REDIS_URL: server.url, REDIS_PREFIX: prefix, LEASE_MS: "1000" });
+    const id = await enqueueOne(r, keys, workJob, { ms: 60_000 });
+    expect(await victim.nextStart()).toBe(`work.${id}`);
+    victim.process.kill("SIGKILL");
+    await victim.exited();
+
+    const metrics = createMetrics();
+    const started: string[] = [];
+    const worker = createWorker({
+      redisUrl: server.url,
+      prefix,
+      registry: TEST_REGISTRY,
+      handlers: { work: createWorkHandler(redis) },
+      queues: ["work"],
+      concurrency: 2,
+      leaseMs: 1_000,
+      shutdownGraceMs: 200,
+      observers: [metrics.observer, { started: ({ entry }) => void started.push(entry) }],
+      log: pino({ level: "silent" }),
+    });
+    workers.push(worker);
+    metrics.attach({ activeCount: worker.activeCount, readStats: () => worker.readStats() });
+    await worker.start();
+    // The killed worker's lease expires; this worker's tick reaps the entry and runs the job again.
+    await waitFor(() => started.includes(id), { what: "the reaped job started again" });
+    const scrape = () => metrics.registry.metrics();
+    let text = await scrape();
+    expect(sample(text, "offload_jobs_total", { queue: "work", outcome: "stalled" })).toBe(1);
+    expect(sample(text, "offload_lease_recoveries_total", { queue: "work", kind: "reaped" })).toBe(1);
+    expect(sample(text, "offload_jobs_running")).toBe(1);
+    expect(sample(text, "offload_queue_active", { queue: "work" })).toBe(1);
+
+    // The command connection dropped by the server: ioredis dials again, and it is counted.
+    const clients = String(await redis.client("LIST"));
+    const commandsClient = clients.split("\n").find((line) => line.includes(` name=offload:${worker.id}:commands `));
+    expect(commandsClient).toBeDefined();
+    await redis.client("KILL", "ID", /\bid=(\d+)/.exec(commandsClient!)![1]!);
+    await waitFor(async () => (sample(await scrape(), "offload_redis_reconnects_total", { connection: "commands" }) ?? 0) >= 1, {
+      what: "the reconnect counted",
+    });
+
+    // Stopping with the job still running: after the grace it is handed back, not lost, and counted as such.
+    await worker.stop();
+    workers.splice(workers.indexOf(worker), 1);
+    text = await scrape();
+    expect(sample(text, "offload_jobs_total", { queue: "work", outcome: "handed_back" })).toBe(1);
+    expect(sample(text, "offload_jobs_running")).toBe(0);
+    expect(await getStatus(r, keys, id)).toMatchObject({ state: "waiting", stalls: 1 });
   });
 
   it("every metric an alert rule uses is exported by a real worker process", async () => {

@@ -10,7 +10,7 @@ import { queueKeys } from "../../../shared/src/index";
 import { waitFor } from "../../../infra/test/wait-for";
 import { ADMIN_KEY, PRODUCER_KEY, startEdgeStack, type EdgeStack } from "../harness";
 import { FAIL_KEY, RELEASE_KEY } from "./fixtures/noop-worker";
-import { DESKTOP, launchChromium, PHONE, screenshot, signIn, startNoopWorker, watchConsole, type NoopWorker } from "./support";
+import { auditPage, DESKTOP, launchChromium, PHONE, screenshot, signIn, startNoopWorker, watchConsole, type NoopWorker } from "./support";
 
 // No double quotes: the payload is shown as JSON, which would escape them.
 const XSS_PAYLOAD = "<img src=x onerror=window.__offloadXss=1>";
@@ -22,6 +22,8 @@ let browser: Browser;
 let context: BrowserContext;
 let page: Page;
 const problems: string[] = [];
+/** Every request any page made to another origin than the Worker's (none: no CDN, no web font, no beacon). */
+const elsewhere: string[] = [];
 const jobs: Record<"dead" | "completed" | "xss" | "active" | "waiting" | "cancelled" | "delayed", string> = {} as never;
 
 const noop = queueKeys("noop");
@@ -67,6 +69,10 @@ beforeAll(async () => {
   browser = await launchChromium();
   context = await browser.newContext({ viewport: DESKTOP });
   context.setDefaultTimeout(10_000);
+  context.on("request", (request) => {
+    const url = new URL(request.url());
+    if ((url.protocol === "http:" || url.protocol === "https:") && url.origin !== stack.url) elsewhere.push(request.url());
+  });
   page = await context.newPage();
   watchConsole(page, problems);
   page.on("dialog", (dialog) => void dialog.accept());
@@ -179,6 +185,25 @@ describe("dashboard", () => {
     expect(await page.evaluate("document.activeElement.id")).toBe("main");
   });
 
+  test("keyboard: Tab reaches the queue's actions with a visible focus ring, and Enter runs them", async () => {
+    await page.goto(`${stack.url}/dashboard/queues/noop`);
+    const focused = () => page.evaluate("document.activeElement && document.activeElement.textContent.trim()") as Promise<string | null>;
+    const tabTo = async (label: string) => {
+      for (let i = 0; i < 40 && (await focused()) !== label; i++) await page.keyboard.press("Tab");
+      expect(await focused()).toBe(label);
+      // The focused control shows it (the stylesheet's :focus-visible outline), not only the browser default.
+      expect(await page.evaluate("getComputedStyle(document.activeElement).outlineStyle")).toBe("solid");
+    };
+    await tabTo("Pause queue");
+    await page.keyboard.press("Enter");
+    await page.getByText("Queue paused").waitFor();
+    expect(await stack.io.hget(noop.meta, "paused")).toBe("1");
+    await tabTo("Resume queue");
+    await page.keyboard.press("Enter");
+    await page.getByText("Queue resumed").waitFor();
+    expect(await stack.io.hget(noop.meta, "paused")).toBeNull();
+  });
+
   test("live refresh stops while the tab is hidden and refreshes at once when it shows again", async () => {
     await page.goto(`${stack.url}/dashboard/queues/noop`);
     const status = page.locator("[data-live-status]");
@@ -246,6 +271,57 @@ describe("dashboard", () => {
     await page.getByText("Queue resumed").waitFor();
     expect(await page.locator("#queue-badges").textContent()).toBe("Running");
     await untilState(id, "completed");
+  });
+
+  test("dead letters: replay one from its row, the ticked one, all the others, then purge", async () => {
+    await stack.io.set(FAIL_KEY, "1");
+    const dead = [];
+    for (let i = 0; i < 4; i++) dead.push(await enqueue({ fail: true, message: `bulk failure ${i}` }, "?maxAttempts=1"));
+    for (const id of dead) await untilState(id, "dead");
+    await stack.io.del(FAIL_KEY);
+    await page.goto(`${stack.url}/dashboard/queues/noop?state=dead`);
+    expect(await page.locator("table.jobs td.id a").allTextContents()).toEqual([...dead].reverse());
+
+    // The row's own button (it lands on the job's page).
+    await page.getByRole("button", { name: `Replay ${dead[3]}` }).click();
+    await page.getByRole("status").filter({ hasText: "Replayed 1 job." }).waitFor();
+    await untilState(dead[3]!, "completed");
+    await page.goto(`${stack.url}/dashboard/queues/noop?state=dead`);
+    expect(await page.locator("table.jobs td.id a").allTextContents()).toEqual(dead.slice(0, 3).reverse());
+
+    await page.getByRole("checkbox", { name: `Select ${dead[1]}` }).check();
+    await page.getByRole("button", { name: "Replay selected" }).click();
+    await page.getByRole("status").filter({ hasText: "Replayed 1 job." }).waitFor();
+    await untilState(dead[1]!, "completed");
+    expect(await stateOf(dead[0]!)).toBe("dead");
+
+    await page.getByRole("button", { name: "Replay all dead" }).click(); // the confirm dialog is accepted
+    await page.getByRole("status").filter({ hasText: "Replayed 2 jobs." }).waitFor();
+    for (const id of [dead[0]!, dead[2]!]) await untilState(id, "completed");
+
+    await stack.io.set(FAIL_KEY, "1");
+    const doomed = [await enqueue({ fail: true }, "?maxAttempts=1"), await enqueue({ fail: true }, "?maxAttempts=1")];
+    for (const id of doomed) await untilState(id, "dead");
+    await stack.io.del(FAIL_KEY);
+    await page.goto(`${stack.url}/dashboard/queues/noop?state=dead`);
+    await page.getByRole("button", { name: "Purge dead" }).click();
+    await page.getByRole("status").filter({ hasText: "Purged 2 dead jobs." }).waitFor();
+    expect(await page.locator(".tab.state-dead .tab-count").textContent()).toBe("0");
+    expect(await page.getByText("No dead jobs.").count()).toBe(1);
+    for (const id of doomed) expect(await stateOf(id)).toBeUndefined();
+  });
+
+  test.each([
+    ["1280×800", DESKTOP],
+    ["phone width", PHONE],
+  ])("readable and usable at %s: nothing scrolls sideways, every control is named, text contrast is AA", async (_, viewport) => {
+    const audited = await context.newPage();
+    await audited.setViewportSize(viewport);
+    for (const path of ["/dashboard", "/dashboard/queues/noop?state=dead", "/dashboard/queues/noop?state=completed", `/dashboard/jobs/${jobs.dead}`, "/dashboard/schedules"]) {
+      await audited.goto(`${stack.url}${path}`);
+      expect(await auditPage(audited), path).toEqual([]);
+    }
+    await audited.close();
   });
 
   test("a POST without the CSRF token, or from another origin, is refused and changes nothing", async () => {
@@ -322,5 +398,6 @@ describe("dashboard", () => {
     await page.goto(`${stack.url}/dashboard`);
     expect(new URL(page.url()).pathname).toBe("/dashboard/sign-in");
     expect(problems.filter((line) => !line.includes("status of 401"))).toEqual([]);
+    expect(elsewhere).toEqual([]);
   });
 });

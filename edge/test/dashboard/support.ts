@@ -5,7 +5,7 @@
  */
 import { fork, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
-import { existsSync, mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { expect } from "vitest";
@@ -72,3 +72,13 @@ export async function startNoopWorker(env: Record<string, string>): Promise<Noop
 }
 
 export const expectNoProblems = (problems: string[]) => expect(problems).toEqual([]);
+
+const AUDIT_SCRIPT = readFileSync(join(import.meta.dirname, "fixtures/audit-page.js"), "utf8");
+
+/**
+ * What a page gets wrong for a person reading it (fixtures/audit-page.js, run in the page): sideways scrolling at
+ * the current viewport, unnamed controls, text below AA contrast. One line per problem.
+ */
+export function auditPage(page: Page): Promise<string[]> {
+  return page.evaluate(AUDIT_SCRIPT) as Promise<string[]>;
+}

@@ -11,25 +11,47 @@ interface TimelineEvent {
   at: string | null;
   title: string;
   detail?: string | undefined;
-  kind: "created" | "scheduled" | "started" | "failed" | "finished";
+  kind: "created" | "scheduled" | "started" | "failed" | "requeued" | "finished";
+  /** Where the event sorts when it has no time of its own (the re-queue after a replay or retry). */
+  sortAt?: string | undefined;
 }
 
-/** Events in time order; failed attempts without a time keep their order, before the finish. */
+/**
+ * Events in time order; failed attempts without a time keep their order, before the finish.
+ *
+ * A replayed (or retried) job starts its attempts again from 1 and keeps the errors of its earlier run, so
+ * the record alone would read "attempt 1 failed" before "started attempt 1". The errors of the earlier run are
+ * the ones from before the current start with an attempt number at or past the current one (or all of them
+ * while the job waits with its attempts reset); a "sent back" event follows the last of them. The record keeps
+ * no time for the re-queue itself, so that event shows none. startedAt is the earlier run's while attempts
+ * are reset (attempt 0), so it is shown without an attempt number.
+ */
 export function timelineOf(job: JobDetail): TimelineEvent[] {
   const events: TimelineEvent[] = [];
+  const reset = job.attempt === 0 && (job.state === "waiting" || job.state === "delayed");
   if (job.createdAt) events.push({ at: job.createdAt, title: "Created", kind: "created" });
   if (job.runAt && job.runAt !== job.createdAt && (job.state === "delayed" || job.startedAt === null || job.runAt < job.startedAt)) {
     events.push({ at: job.runAt, title: job.state === "delayed" ? "Runs at" : "Due", kind: "scheduled" });
   }
+  let lastOfEarlierRun: string | undefined;
+  let earlierRun = false;
   for (const error of job.errors) {
     const title = error.attempt === undefined ? "Attempt failed" : `Attempt ${error.attempt} failed`;
     const detail = error.reason ? `${error.message} (${error.reason})` : error.message;
     events.push({ at: error.at ?? null, title, detail, kind: "failed" });
+    const beforeThisRun = job.startedAt !== null && error.at !== undefined && error.at < job.startedAt && (error.attempt ?? 0) >= job.attempt;
+    if (reset || beforeThisRun) {
+      earlierRun = true;
+      if (error.at !== undefined && (lastOfEarlierRun === undefined || error.at > lastOfEarlierRun)) lastOfEarlierRun = error.at;
+    }
   }
-  if (job.startedAt) events.push({ at: job.startedAt, title: `Started attempt ${job.attempt}`, kind: "started" });
+  if (earlierRun) {
+    events.push({ at: null, sortAt: lastOfEarlierRun ?? job.startedAt ?? job.createdAt ?? undefined, title: "Sent back to waiting: attempts start again from 1", kind: "requeued" });
+  }
+  if (job.startedAt) events.push({ at: job.startedAt, title: reset ? "Started" : `Started attempt ${job.attempt}`, kind: "started" });
   if (job.finishedAt) events.push({ at: job.finishedAt, title: job.state === "completed" ? "Completed" : `Finished: ${job.state}`, kind: "finished" });
   // Stable sort by time; events without a time sort just before the finish.
-  const key = (event: TimelineEvent) => event.at ?? job.finishedAt ?? "9999";
+  const key = (event: TimelineEvent) => event.at ?? event.sortAt ?? job.finishedAt ?? "9999";
   return events.map((event, index) => ({ event, index })).sort((a, b) => (key(a.event) < key(b.event) ? -1 : key(a.event) > key(b.event) ? 1 : a.index - b.index)).map(({ event }) => event);
 }
 
