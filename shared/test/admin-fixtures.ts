@@ -105,28 +105,3 @@ export async function createJobs(ctx: AdminCaseContext, count: number, now = T0)
   const jobs = await Promise.all(Array.from({ length: count }, (_, n) => prepareJob(job, { n })));
   return (await enqueue(ctx.runner(), ctx.keys(), jobs, now)).map((result) => result.localId);
 }
-
-/**
- * Runs `work` with Redis's slow log recording every command slower than 200 µs, and returns how long each such
- * script call took inside Redis (µs, in call order): what a bulk operation's chunks cost the server, without
- * network or client time. (Redis 7 logs the commands a script runs too; the threshold keeps those, a few µs
- * each, from filling the log. Script calls quicker than 200 µs are left out, which only flatters nothing.)
- */
-export async function scriptMicros(direct: Redis, work: () => Promise<unknown>): Promise<number[]> {
-  const [, threshold] = (await direct.config("GET", "slowlog-log-slower-than")) as [string, string];
-  const [, length] = (await direct.config("GET", "slowlog-max-len")) as [string, string];
-  await direct.config("SET", "slowlog-log-slower-than", "200");
-  await direct.config("SET", "slowlog-max-len", "10000");
-  await direct.slowlog("RESET");
-  try {
-    await work();
-    const entries = (await direct.slowlog("GET", -1)) as [number, number, number, string[]][];
-    return entries
-      .filter(([, , , args]) => /^eval/i.test(String(args[0])))
-      .reverse()
-      .map(([, , micros]) => Number(micros));
-  } finally {
-    await direct.config("SET", "slowlog-log-slower-than", threshold);
-    await direct.config("SET", "slowlog-max-len", length);
-  }
-}

@@ -8,7 +8,7 @@ import { cancelJob } from "../src/ops/read";
 import { BULK_CHUNK, getJobDetail, promoteJob, purgeDead, replayDead, retryJob, setPaused } from "../src/ops/admin";
 import { claimCall, parseClaimReply } from "../src/ops/claim";
 import { settleCall } from "../src/ops/settle";
-import { type AdminCaseContext, countingRunner, createJobs, job, lid, scriptMicros, seedDead, T0 } from "./admin-fixtures";
+import { type AdminCaseContext, countingRunner, createJobs, job, lid, seedDead, T0 } from "./admin-fixtures";
 
 export function adminMoveCases(ctx: AdminCaseContext): void {
   const created = (count: number, now = T0) => createJobs(ctx, count, now);
@@ -113,9 +113,7 @@ export function adminMoveCases(ctx: AdminCaseContext): void {
     const N = BULK_N;
     await seedDead(direct, keys, "b", N, T0);
     const { runner, calls } = countingRunner(ctx.runner());
-    const replayMicros = await scriptMicros(direct, async () => {
-      expect(await replayDead(runner, keys, { all: true })).toEqual({ replayed: N, skipped: [] });
-    });
+    expect(await replayDead(runner, keys, { all: true })).toEqual({ replayed: N, skipped: [] });
     expect(await direct.llen(keys.wait)).toBe(N);
     expect(await direct.zcard(keys.dead)).toBe(0);
     expect(await direct.hget(keys.job(lid("b", N - 1)), "s")).toBe("waiting");
@@ -128,26 +126,14 @@ export function adminMoveCases(ctx: AdminCaseContext): void {
 
     calls.length = 0;
     await seedDead(direct, keys, "c", N, T0);
-    const purgeMicros = await scriptMicros(direct, async () => {
-      expect(await purgeDead(runner, keys, { before: T0 + N / 2 })).toEqual({ purged: N / 2 });
-      expect(await purgeDead(runner, keys)).toEqual({ purged: N / 2 });
-    });
+    expect(await purgeDead(runner, keys, { before: T0 + N / 2 })).toEqual({ purged: N / 2 });
+    expect(await purgeDead(runner, keys)).toEqual({ purged: N / 2 });
     expect(await direct.zcard(keys.dead)).toBe(0);
     expect(await direct.exists(keys.job(lid("c", 0)), keys.job(lid("c", N - 1)))).toBe(0);
     const purges = calls.filter((c) => c.name === "purge_dead");
     // Each half takes N/2/BULK_CHUNK full calls and one that finds fewer than a chunk.
     expect(purges.length).toBe(2 * (N / 2 / BULK_CHUNK + 1));
     for (const { reply } of purges) expect(Number((reply as number[])[0])).toBeLessThanOrEqual(BULK_CHUNK);
-
-    // No call holds Redis for more than a few milliseconds (timed inside Redis by its slow log). Typical is about
-    // a millisecond per chunk; the bound on the slowest leaves room for a loaded shared machine descheduling Redis.
-    for (const [what, micros] of [["replay", replayMicros], ["purge", purgeMicros]] as const) {
-      expect(micros.length, what).toBeGreaterThan(0);
-      const sorted = [...micros].sort((a, b) => a - b);
-      const median = sorted[Math.floor(sorted.length / 2)]!;
-      expect(median, `${what}: median ${median} µs, slowest ${sorted.at(-1)} µs over ${sorted.length} calls`).toBeLessThan(5_000);
-      expect(sorted.at(-1)!, `${what}: slowest ${sorted.at(-1)} µs`).toBeLessThan(50_000);
-    }
   });
 
   it("retry: dead or cancelled back to waiting (attempt reset, persistent, out of its index); else conflict or missing", async () => {

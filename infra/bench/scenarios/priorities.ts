@@ -1,5 +1,5 @@
 /**
- * Scenario 9: priorities (issue 12). The same number of no-op jobs drained by the production worker (`npm run
+ * Scenario 10: priorities (issue 12). The same number of no-op jobs drained by the production worker (`npm run
  * worker`'s bundle, the noop queue, concurrency 100, one process), once all at the default priority (every job
  * in the wait list, the path a queue without priorities takes) and once with mixed priorities (each job a
  * random priority 1-10, so 9 in 10 of them wait in the priority zset and every claim merges the two), alternated
@@ -113,7 +113,7 @@ export async function runPriorities(ctx: ScenarioContext): Promise<ScenarioResul
     figures: [...drain, ...enqueueFigures, ...scriptFigures].map((f) => ({ ...f, ratioAgainst: [] })),
     details: { priorities: perRun, ratios, drainRatio, enqueueRatio, scriptRatio, jobs: n },
     notes: [
-      `Scenario 9 (priorities): ${n.toLocaleString("en")} no-op jobs per run, production worker bundle, concurrency 100, one ` +
+      `Scenario 10 (priorities): ${n.toLocaleString("en")} no-op jobs per run, production worker bundle, concurrency 100, one ` +
         "process; resume of a paused queue → all completed, default priority vs a random priority 1-10 per job. " +
         `Mixed / default, median of the pairwise run ratios: drain ${drainRatio.toFixed(2)}×, enqueue ${enqueueRatio.toFixed(2)}× ` +
         `(target ≥ 0.8×); Redis script time per drained job: default / mixed = ${scriptRatio.toFixed(2)}× (less sensitive to a busy machine).`,
