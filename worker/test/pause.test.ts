@@ -123,8 +123,9 @@ describe("a paused queue", () => {
     const resumedAt = performance.now();
     expect(await setPaused(runner(), keys, false)).toEqual({ name: "work", paused: false });
     expect((await woke).entry).toBe(waiting);
-    // Generous for a loaded 2-core machine, and still 300 times shorter than the block or the idle heartbeat.
-    expect(performance.now() - resumedAt).toBeLessThan(1_000);
+    // Not a performance bound: only a wake-up can start it before the 300 s block or idle heartbeat ends, and
+    // 10 s leaves a loaded CI machine all the room it needs (it takes a few ms here).
+    expect(performance.now() - resumedAt).toBeLessThan(10_000);
     await waitForState(runner(), keys, waiting, "completed");
     expect(await redis.hget(EXECUTIONS_KEY, `work.${waiting}`)).toBe("1");
   });
