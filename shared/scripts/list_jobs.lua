@@ -87,7 +87,8 @@ local function listWaitList(room)
   end
   local page = redis.call('LRANGE', list, -(offset + room), -(offset + 1))
   for j = #page, 1, -1 do
-    if page[j] ~= MARKER then add(page[j]) end
+    -- Neither a marker nor a group's token (groups.lua) is a job.
+    if page[j] ~= MARKER and string.sub(page[j], 1, 1) ~= GROUP_TOKEN then add(page[j]) end
     if full() and j > 1 then
       out[1], out[2], out[3] = 1, tostring(offset + #page - j + 1), page[j]
       return nil
@@ -213,7 +214,7 @@ local function listActive()
           return
         end
         listed = listed + 1
-        if entries[j] ~= MARKER then add(entries[j]) end
+        if entries[j] ~= MARKER and string.sub(entries[j], 1, 1) ~= GROUP_TOKEN then add(entries[j]) end
         if full() then
           out[1], out[2], out[3] = 1, worker, tostring(#entries - j + 1)
           return

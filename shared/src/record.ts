@@ -26,6 +26,8 @@ export const FIELD = {
   errors: "h",
   /** Priority 1-10, only when it is not the queue's list priority (priority.ts): absent = that default. */
   priority: "P",
+  /** Group key (PROTOCOL.md "Groups"), only for a job of a group: it waits in {q}:gw:<group>, not the ready list. */
+  group: "g",
 } as const;
 
 /** How many failed attempts' errors a record keeps in its errors history (`h`); `e` is always the last one. */
