@@ -15,7 +15,8 @@
 -- @include prelude
 -- @include ready_list
 -- @include priority
-local f = redis.pcall('HMGET', KEYS[1], F.state, F.priority)
+-- @include groups
+local f = redis.pcall('HMGET', KEYS[1], F.state, F.priority, F.group)
 local state = type(f) == 'table' and not f.err and f[1] or nil
 if type(state) ~= 'string' then return { 'missing', '' } end
 if state ~= 'delayed' then return { 'conflict', state } end
@@ -23,7 +24,12 @@ redis.call('ZREM', KEYS[2], ARGV[1])
 redis.call('HSET', KEYS[1], F.state, 'waiting', F.runAt, ARGV[2])
 local k = { meta = KEYS[3], wait = KEYS[4], paused = KEYS[5], prio = KEYS[6] }
 local priority = storedPriority(f[2])
-if priority then
+if f[3] then
+  -- A job of a group goes back into its group (groups.lua).
+  groupPush(k, f[3], ARGV[1], priority, true)
+  flushGroups(k)
+  flushGroupCounts(k)
+elseif priority then
   pushPriority(k, ARGV[1], priority, true)
   wakeForPriority(k)
 else

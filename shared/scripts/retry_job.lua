@@ -15,7 +15,8 @@
 -- @include prelude
 -- @include ready_list
 -- @include priority
-local f = redis.pcall('HMGET', KEYS[1], F.state, F.priority)
+-- @include groups
+local f = redis.pcall('HMGET', KEYS[1], F.state, F.priority, F.group)
 local state = type(f) == 'table' and not f.err and f[1] or nil
 if type(state) ~= 'string' then return { 'missing', '' } end
 if state == 'dead' then
@@ -30,7 +31,12 @@ redis.call('HDEL', KEYS[1], F.attempt, F.stalls, F.finishedAt)
 redis.call('PERSIST', KEYS[1])
 local k = { meta = KEYS[4], wait = KEYS[5], paused = KEYS[6], prio = KEYS[7] }
 local priority = storedPriority(f[2])
-if priority then
+if f[3] then
+  -- A job of a group goes back into its group (groups.lua).
+  groupPush(k, f[3], ARGV[1], priority, false)
+  flushGroups(k)
+  flushGroupCounts(k)
+elseif priority then
   pushPriority(k, ARGV[1], priority, false)
   wakeForPriority(k)
 else

@@ -13,7 +13,7 @@ import { claimCall, parseClaimReply } from "../src/ops/claim";
 import { parseSettleReply, settleCall, type Settlement } from "../src/ops/settle";
 import { parseTickReply, tickCall } from "../src/ops/tick";
 import { cancelJob, getStatus, parseStatsReply, statsCall } from "../src/ops/read";
-import { setPaused } from "../src/ops/admin";
+import { listJobs, promoteJob, replayDead, retryJob, setPaused } from "../src/ops/admin";
 import { recoverCall } from "../src/ops/recover";
 
 const schema = z.object({ n: z.number(), tenant: z.string().optional() });
@@ -199,6 +199,27 @@ export function groupCases(ctx: AdminCaseContext): void {
     expect(await ctx.direct().zcard(ctx.keys().groupWait("d"))).toBe(0);
     expect((await claim(10, T0 + 20)).claimed).toEqual([]);
     expect(await nsOf(await claim(10, T0 + 5_010))).toEqual([4]);
+  });
+
+  it("groups: replay, retry and promote put a grouped job back into its group; listing shows no token", async () => {
+    const a = await add(1, { group: "a", maxAttempts: 1 });
+    const reply = await claim(1);
+    await settle([{ entry: a.localId, recordId: a.localId, kind: "dead", payload: '{"message":"x"}', runAt: 0, ttlMs: 60_000 }]);
+    expect(await ctx.direct().exists(ctx.keys().groupState("a"))).toBe(0);
+    expect(reply.claimed).toHaveLength(1);
+    expect((await replayDead(ctx.runner(), ctx.keys(), { ids: [a.id] })).replayed).toBe(1);
+    expect(await ctx.direct().zrange(ctx.keys().groupWait("a"), "0", "-1")).toEqual([a.localId]);
+    expect(await ctx.direct().lrange(ctx.keys().wait, 0, -1)).toEqual(["^a"]);
+    expect(await waiting()).toBe(1);
+    const listed = await listJobs(ctx.runner(), ctx.keys(), { state: "waiting", limit: 50 });
+    expect(listed.jobs.map((j) => j.id)).not.toContain("proto.^a");
+    expect(await nsOf(await claim(1, T0 + 3))).toEqual([1]);
+    await settle([{ entry: a.localId, recordId: a.localId, kind: "dead", payload: '{"message":"x"}', runAt: 0, ttlMs: 60_000 }], T0 + 4);
+    expect((await retryJob(ctx.runner(), ctx.keys(), a.localId)).outcome).toBe("moved");
+    expect(await nsOf(await claim(1, T0 + 5))).toEqual([1]);
+    const later = await add(2, { group: "b", delayMs: 60_000 });
+    expect((await promoteJob(ctx.runner(), ctx.keys(), later.localId, T0 + 6)).outcome).toBe("moved");
+    expect(await nsOf(await claim(1, T0 + 7))).toEqual([2]);
   });
 
   it("groups: thousands of groups, one token each; all keys gone once drained", async () => {
