@@ -66,8 +66,11 @@ local k = {
   meta = KEYS[7], paused = KEYS[8], completed = KEYS[9], history = KEYS[10],
   workers = KEYS[11], callbacks = KEYS[12], rate = KEYS[13], gateWake = KEYS[14], prio = KEYS[15],
 }
--- One HGET per claim call, not per job.
-k.ready = readyList(k)
+-- One read of meta per claim call, not per job: the pause flag (as readyList) and whether the queue has ever had
+-- jobs of a group (enqueue sets `grouped`), so a queue without groups pays nothing for them.
+local metaFlags = redis.call('HMGET', k.meta, 'paused', 'grouped')
+k.ready = metaFlags[1] == '1' and k.paused or k.wait
+local queueGrouped = metaFlags[2] == '1'
 -- Settle first: the in-flight list shrinks before it grows, and a retry due now can be promoted right away.
 local settled = applySettlements(k, jobPrefix, now, 7, tonumber(ARGV[6]))
 local out = { promoteDue(k, jobPrefix, now), settled, 1, { 0, 0 } }
@@ -75,7 +78,8 @@ local out = { promoteDue(k, jobPrefix, now), settled, 1, { 0, 0 } }
 flushPriority(k)
 -- Likewise a carried hand back of a grouped job; then groups whose rate window or pause reopened get their tokens.
 flushGroups(k)
-local groupDue = promoteGroups(k, now)
+local groupDue = nil
+if queueGrouped then groupDue = promoteGroups(k, now) end
 -- The earlier of two next-due times (-1 / nil: none).
 local function earlier(a, b)
   if not a or a < 0 then return b or -1 end

@@ -222,6 +222,21 @@ export function groupCases(ctx: AdminCaseContext): void {
     expect(await nsOf(await claim(1, T0 + 7))).toEqual([2]);
   });
 
+  it("groups: the waiting listing shows grouped jobs after the others, group by group, across pages", async () => {
+    await add(1);
+    for (let i = 0; i < 3; i++) await add(10 + i, { group: "b" });
+    for (let i = 0; i < 4; i++) await add(20 + i, { group: "a", priority: 4 - i });
+    await add(2, { priority: 9 });
+    const seen: number[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await listJobs(ctx.runner(), ctx.keys(), { state: "waiting", limit: 3, cursor });
+      for (const job of page.jobs) seen.push(JSON.parse(await ctx.direct().hget(ctx.keys().job(job.id.slice(job.id.indexOf(".") + 1)), "d") as string).n);
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor);
+    expect(seen).toEqual([1, 2, 23, 22, 21, 20, 10, 11, 12]);
+  });
+
   it("groups: thousands of groups, one token each; all keys gone once drained", async () => {
     const jobs = await prepareBatch(job, Array.from({ length: 3_000 }, (_, i) => ({ data: { n: i }, options: { group: `t${i % 1_000}` } })));
     await enqueue(ctx.runner(), ctx.keys(), jobs, T0);

@@ -34,6 +34,9 @@ local function groupWaitKey(k, g) return groupBase(k) .. 'gw:' .. g end
 local function groupStateKey(k, g) return groupBase(k) .. 'gs:' .. g end
 local function groupRateKey(k, g) return groupBase(k) .. 'gr:' .. g end
 local function groupsLaterKey(k) return groupBase(k) .. 'groups:later' end
+-- Groups that have a token (waiting jobs), all scored 0 so ZRANGEBYLEX pages through them: for the admin listing
+-- of waiting jobs only (list_jobs.lua). 1 ZADD when a group gets its token, 1 ZREM when it drops it.
+local function groupsIndexKey(k) return groupBase(k) .. 'groups' end
 
 local function groupReady(k)
   if not k.ready then k.ready = readyList(k) end
@@ -60,6 +63,7 @@ local function flushGroups(k)
     if #b > 0 then
       groupCount(k, redis.call('ZADD', groupWaitKey(k, g), unpack(b)), 0)
       if redis.call('HSETNX', groupStateKey(k, g), 'token', 'ready') == 1 then
+        redis.call('ZADD', groupsIndexKey(k), 0, g)
         -- First in line for a hand back or a promotion, last for a new job: as RPUSH / LPUSH do for the others.
         if b.front then
           redis.call('RPUSH', groupReady(k), GROUP_TOKEN .. g)
@@ -174,8 +178,9 @@ local function groupParkFull(k, sk)
   redis.call('HSET', sk, 'token', 'full')
   groupCount(k, 0, -1)
 end
-local function groupDropToken(k, sk, run)
+local function groupDropToken(k, g, sk, run)
   if run <= 0 then redis.call('DEL', sk) else redis.call('HDEL', sk, 'token') end
+  redis.call('ZREM', groupsIndexKey(k), g)
   groupCount(k, 0, -1)
 end
 
@@ -209,7 +214,7 @@ local function groupNext(k, g, now, gl)
   end
   local popped = redis.call('ZPOPMIN', groupWaitKey(k, g))
   if not popped[1] then
-    groupDropToken(k, sk, run)
+    groupDropToken(k, g, sk, run)
     return nil
   end
   groupCount(k, -1, 0)
@@ -231,7 +236,7 @@ local function groupAfterStart(k, g, now, gl, s, started)
     end
   end
   if redis.call('EXISTS', groupWaitKey(k, g)) == 0 then
-    groupDropToken(k, s.sk, run)
+    groupDropToken(k, g, s.sk, run)
   elseif gl.concurrency > 0 and run >= gl.concurrency then
     groupParkFull(k, s.sk)
   elseif gl.rateMax > 0 and s.used >= gl.rateMax then
