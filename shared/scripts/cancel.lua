@@ -11,7 +11,7 @@
   returns { outcome, state }: outcome "cancelled" | "conflict" | "missing"; state before the call
 ]]
 -- @include prelude
--- @include groups
+-- @include group_keys
 local f = redis.call('HMGET', KEYS[1], F.state, F.priority, F.group)
 local state = f[1]
 if not state then return { 'missing', '' } end

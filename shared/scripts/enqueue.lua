@@ -38,7 +38,7 @@
 -- @include prelude
 -- @include ready_list
 -- @include priority
--- @include groups
+-- @include group_push
 local now = tonumber(ARGV[1])
 local jobPrefix, idemPrefix, idemTtl = ARGV[2], ARGV[3], tonumber(ARGV[4])
 local n = tonumber(ARGV[5])

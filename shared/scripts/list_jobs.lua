@@ -38,7 +38,7 @@
 ]]
 -- @include prelude
 -- @include priority
--- @include groups
+-- @include group_keys
 local jobPrefix, activePrefix, state, limit = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4])
 local ca, cb = ARGV[5], ARGV[6]
 local maxBytes, bytes = tonumber(ARGV[7]), 0

@@ -15,7 +15,7 @@
 -- @include prelude
 -- @include ready_list
 -- @include priority
--- @include groups
+-- @include group_push
 local f = redis.pcall('HMGET', KEYS[1], F.state, F.priority, F.group)
 local state = type(f) == 'table' and not f.err and f[1] or nil
 if type(state) ~= 'string' then return { 'missing', '' } end

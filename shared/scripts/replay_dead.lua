@@ -19,7 +19,7 @@
 -- @include prelude
 -- @include ready_list
 -- @include priority
--- @include groups
+-- @include group_push
 local jobPrefix, mode, chunk = ARGV[1], ARGV[2], tonumber(ARGV[3])
 local k = { meta = KEYS[2], wait = KEYS[3], paused = KEYS[4], prio = KEYS[5] }
 
