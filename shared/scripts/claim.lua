@@ -110,7 +110,9 @@ if k.ready == k.paused then
   end
   -- The depth a paused queue builds up is what an operator watches: 1 LLEN + the history write.
   flushGroupCounts(k)
-  flushTally(k, now, redis.call('LLEN', k.paused))
+  local depth = redis.call('LLEN', k.paused)
+  if queueGrouped then depth = depth + groupWaitingCorrection(k) end
+  flushTally(k, now, depth)
   return out
 end
 
@@ -283,5 +285,8 @@ out[1] = earlier(out[1], k.groupLaterDue)
 flushGroupCounts(k)
 -- The waiting depth for this minute's history (wait + prio). With the history write (1-2 calls, see flushTally)
 -- that is what a claim call pays for operators, per call, not per job.
-flushTally(k, now, listed + prioLeft)
+-- A queue with groups: their waiting jobs, less their tokens counted in the list (1 HMGET, only there).
+local depth = listed + prioLeft
+if queueGrouped then depth = math.max(0, depth + groupWaitingCorrection(k)) end
+flushTally(k, now, depth)
 return out

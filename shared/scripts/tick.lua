@@ -134,8 +134,9 @@ for i = 1, #head, 2 do
     break
   end
 end
--- The waiting depth for this minute's history: 1 LLEN + 1 ZCARD + 1 HSET per tick (+1 PEXPIRE once a minute).
-flushTally(k, now, redis.call('LLEN', k.ready) + redis.call('ZCARD', k.prio))
+-- The waiting depth for this minute's history: 1 LLEN + 1 ZCARD + 1 HMGET (grouped jobs, groups.lua) + 1 HSET per
+-- tick (+1 PEXPIRE once a minute).
+flushTally(k, now, math.max(0, redis.call('LLEN', k.ready) + redis.call('ZCARD', k.prio) + groupWaitingCorrection(k)))
 -- One ZRANGE of the head, whatever the number of schedules.
 local schedule = redis.call('ZRANGE', KEYS[10], 0, 0, 'WITHSCORES')
 -- One EXISTS per tick: callbacks recorded but not moved on (their worker died right after settling).

@@ -15,6 +15,7 @@ import { parseTickReply, tickCall } from "../src/ops/tick";
 import { cancelJob, getStatus, parseStatsReply, statsCall } from "../src/ops/read";
 import { listJobs, promoteJob, replayDead, retryJob, setPaused } from "../src/ops/admin";
 import { recoverCall } from "../src/ops/recover";
+import { minuteOf } from "../src/keys";
 
 const schema = z.object({ n: z.number(), tenant: z.string().optional() });
 const job = defineJob({ name: "proto", schema, maxAttempts: 3 });
@@ -60,6 +61,9 @@ export function groupCases(ctx: AdminCaseContext): void {
     // The ready list holds one token per group, whatever the group's size.
     expect(await ctx.direct().llen(ctx.keys().wait)).toBe(4);
     expect(await waiting()).toBe(55);
+    // The history's waiting depth (written by the claim) counts jobs, not tokens.
+    await claim(0);
+    expect(await ctx.direct().hget(ctx.keys().history(minuteOf(T0 + 1)), "waiting")).toBe("55");
     const order = await drain();
     expect(order.slice(0, 8)).toEqual([0, 100, 200, 201, 1, 101, 2, 102]);
     expect(order.slice(8)).toEqual(Array.from({ length: 47 }, (_, i) => 3 + i));

@@ -33,3 +33,10 @@ end
 local function groupRemove(k, g, id)
   groupCount(k, -redis.call('ZREM', groupWaitKey(k, g), id), 0)
 end
+
+-- Grouped waiting jobs less the tokens in the lists (the meta counters; flushGroupCounts first): what a waiting
+-- depth read from the lists (LLEN counts each token as one entry) must be corrected by. 1 HMGET.
+local function groupWaitingCorrection(k)
+  local m = redis.call('HMGET', groupBase(k) .. 'meta', 'groupWaiting', 'groupTokens')
+  return (tonumber(m[1] or '0') or 0) - (tonumber(m[2] or '0') or 0)
+end
