@@ -6,7 +6,7 @@
  * Unknown options are rejected (400), not ignored: a misspelt `dealy=1h` would otherwise run the job now.
  */
 import { z } from "@hono/zod-openapi";
-import { CALLBACK_OUTCOMES, JOBS, MAX_ATTEMPTS_LIMIT, parseDuration, PRIORITY_MAX, PRIORITY_MIN, type CallbackOutcome, type EnqueueOptions } from "../../shared/src/index";
+import { CALLBACK_OUTCOMES, GROUP_KEY, GROUP_KEY_HINT, JOBS, MAX_ATTEMPTS_LIMIT, parseDuration, PRIORITY_MAX, PRIORITY_MIN, type CallbackOutcome, type EnqueueOptions } from "../../shared/src/index";
 
 /** Far enough for any schedule we mean to keep; beyond it `now + delay` stops being a sane timestamp. */
 export const MAX_DELAY_MS = 365 * 86_400_000;
@@ -57,6 +57,9 @@ const debounceNeedsDedupe = {
 };
 
 const dedupeKey = z.string().min(1).max(255);
+const groupKey = z.string().regex(GROUP_KEY, `expected ${GROUP_KEY_HINT}`);
+const GROUP_HINT =
+  "The job's group (a tenant, a destination): the jobs of a job type are started round robin between groups, so one group's backlog never delays another group's jobs by more than one job per active group, and the job type's `groupLimits` (concurrency, rate) apply to each group on its own. Wins over the group the job definition derives from the payload. A RateLimitedError or a webhook's 429 in a job of a group pauses that group only.";
 const DEDUPE_HINT =
   "While a job enqueued with this key (up to 255 characters, per job type) is waiting or delayed, another enqueue with it returns that job (202 with `Idempotent-Replayed: true`) whatever its payload; once it has started, a new job is created.";
 const DEBOUNCE_HINT =
@@ -115,6 +118,7 @@ export const EnqueueQuerySchema = z
       description: `Priority, ${PRIORITY_HINT}: within the job type's queue a worker always starts the lowest number waiting, first in first out within one priority. Default: the job type's (5 unless its definition says otherwise).`,
       example: "2",
     }),
+    group: groupKey.optional().openapi({ description: `${GROUP_HINT} ${GROUP_KEY_HINT}.`, example: "tenant-42" }),
   })
   .refine(notBoth.check, notBoth.params)
   .refine(debounceNeedsDedupe.check, debounceNeedsDedupe.params)
@@ -135,6 +139,7 @@ export const ItemOptionsSchema = z
       .optional()
       .openapi({ description: `${CALLBACK_ON_HINT} As an array (["dead"]) or the query's comma-separated text.` }),
     priority: priorityValue.optional(),
+    group: groupKey.optional().openapi({ description: GROUP_HINT }),
   })
   .refine(notBoth.check, notBoth.params)
   .refine(debounceNeedsDedupe.check, debounceNeedsDedupe.params)
@@ -152,6 +157,7 @@ export type ParsedOptions = {
   callback?: string;
   callbackOn?: CallbackOutcome[];
   priority?: number;
+  group?: string;
 };
 
 /**
@@ -170,6 +176,7 @@ export function toEnqueueOptions(parsed: ParsedOptions, idempotencyKey?: string)
   if (parsed.callback !== undefined) options.callback = parsed.callback;
   if (parsed.callbackOn !== undefined) options.callbackOn = parsed.callbackOn;
   if (parsed.priority !== undefined) options.priority = parsed.priority;
+  if (parsed.group !== undefined) options.group = parsed.group;
   if (idempotencyKey !== undefined) options.idempotencyKey = idempotencyKey;
   return options;
 }

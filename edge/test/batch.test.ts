@@ -35,7 +35,9 @@ describe("POST /v1/jobs/{name}/batch", () => {
       expect(job).toMatchObject({ name: "webhook", state: "waiting", statusUrl: `${stack.url}/v1/jobs/${job.id}` });
     }
     expect(stack.upstash.requestCount()).toBe(1);
-    expect(await stack.io.llen(stack.keys("webhook").wait)).toBe(MAX_BATCH_SIZE);
+    // Webhook jobs are grouped by destination host: all of them in the host's group, one token in the wait list.
+    expect(await stack.io.zcard(stack.keys("webhook").groupWait("hooks.example.com"))).toBe(MAX_BATCH_SIZE);
+    expect(await stack.io.lrange(stack.keys("webhook").wait, 0, -1)).toEqual(["^hooks.example.com"]);
     const third = parseJobId(jobs[3].id)!;
     expect(JSON.parse((await stack.io.hget(stack.keys("webhook").job(third.localId), "d"))!)).toMatchObject({ body: { i: 3 } });
   });
@@ -122,8 +124,8 @@ describe("POST /v1/jobs/{name}/batch with an Idempotency-Key", () => {
     expect(again.headers.get("Idempotent-Replayed")).toBe("true");
     expect(await ids(again)).toEqual(firstIds);
     expect(await jobRecords()).toBe(3);
-    // Two waiting entries and the marker for the delayed one, from the first request only.
-    expect((await stack.io.lrange(stack.keys("webhook").wait, 0, -1)).filter((entry) => entry !== "~")).toHaveLength(2);
+    // Two waiting jobs (in their host's group) and the marker for the delayed one, from the first request only.
+    expect(await stack.io.zcard(stack.keys("webhook").groupWait("hooks.example.com"))).toBe(2);
     expect(stack.upstash.requestCount()).toBe(2);
   });
 

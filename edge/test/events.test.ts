@@ -31,7 +31,16 @@ interface Accepted {
 }
 
 /** Jobs in a queue (wait list entries that are local ids, not the wake marker). */
-const waiting = async (queue: string) => (await stack.io.lrange(stack.keys(queue).wait, 0, -1)).filter((entry) => entry !== "~");
+/** Waiting local ids: the wait list's, and (for a grouped job, such as a webhook grouped by host) its group's. */
+const waiting = async (queue: string) => {
+  const listed = (await stack.io.lrange(stack.keys(queue).wait, 0, -1)).filter((entry) => entry !== "~");
+  const out: string[] = [];
+  for (const entry of listed) {
+    if (entry.startsWith("^")) out.push(...(await stack.io.zrange(stack.keys(queue).groupWait(entry.slice(1)), "0", "-1")));
+    else out.push(entry);
+  }
+  return out;
+};
 
 describe("POST /v1/events/{name}", () => {
   it("answers 202 { id, event, jobs } with every target's derived id, in one Upstash request", async () => {

@@ -128,7 +128,7 @@ describe("documentation", () => {
     const webhook = doc.paths["/v1/jobs/webhook"].post;
     expect(webhook.requestBody.content["application/json"].schema.required).toEqual(["url", "body"]);
     expect(webhook.parameters.map((p: { name: string }) => p.name).sort()).toEqual(
-      ["backoff", "callback", "callbackOn", "debounce", "dedupe", "delay", "idempotency-key", "maxAttempts", "priority", "runAt", "timeout"].sort(),
+      ["backoff", "callback", "callbackOn", "debounce", "dedupe", "delay", "group", "idempotency-key", "maxAttempts", "priority", "runAt", "timeout"].sort(),
     );
     // Priorities (issue 12): the batch item option and the status field are in the document too.
     expect(doc.components.schemas.JobOptions.properties.priority).toMatchObject({ type: "integer", minimum: 1, maximum: 10 });

@@ -4,7 +4,7 @@
  *   npm run bench                         full run → infra/bench/RESULTS.md + results.json (~30 min on 2 cores)
  *   npm run bench:quick                   smoke check in under a minute → infra/bench/.build/quick/
  *   npm run bench -- --only=latency,idle  some scenarios only (throughput, enqueue, latency, lifecycle, idle, edge, processes, flow,
- *                                         priorities, bulk)
+ *                                         priorities, bulk, groups)
  *   npm run bench -- --only=enqueue --runs=7  …with another number of interleaved runs (before/after comparisons)
  *   npm run bench -- --render             RESULTS.md again from results.json (after editing analysis.md), no run
  *
@@ -24,6 +24,7 @@ import { runBulk } from "./scenarios/bulk";
 import { runEdge } from "./scenarios/edge";
 import { runEnqueue } from "./scenarios/enqueue";
 import { runFlow } from "./scenarios/flow";
+import { runGroups } from "./scenarios/groups";
 import { runIdle } from "./scenarios/idle";
 import { runLatency } from "./scenarios/latency";
 import { runLifecycle } from "./scenarios/lifecycle";
@@ -47,6 +48,7 @@ export const SCENARIOS: Record<string, Scenario> = {
   flow: runFlow,
   priorities: runPriorities,
   bulk: runBulk,
+  groups: runGroups,
 };
 
 function parseArgs(argv: string[]) {

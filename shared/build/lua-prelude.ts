@@ -7,7 +7,7 @@
  * upstash-runner.ts), so every unused line would be paid per request.
  */
 import { LOCAL_ID } from "../src/ids";
-import { FLOW_META, MARKER } from "../src/keys";
+import { FLOW_META, GROUP_TOKEN, MARKER } from "../src/keys";
 import { ERRORS_KEPT, FIELD } from "../src/record";
 // From admin/types (not admin.ts, which loads the generated module): gen must run even when that file is broken.
 import { COMPLETED_INDEX_MAX, HISTORY_BINS_MS, HISTORY_MINUTES } from "../src/ops/admin/types";
@@ -45,6 +45,7 @@ function facts(body: string): Fact[] {
   const fields = fieldsUsed(body).map((name) => `${name} = ${luaString(FIELD[name as keyof typeof FIELD])}`);
   return [
     { name: "MARKER", lua: `-- keys.ts MARKER: the entry a producer pushes to wake a blocked worker.\nlocal MARKER = ${luaString(MARKER)}` },
+    { name: "GROUP_TOKEN", lua: `-- keys.ts GROUP_TOKEN: the first character of a group's ready-list token.\nlocal GROUP_TOKEN = ${luaString(GROUP_TOKEN)}` },
     {
       name: "LOCAL_ID_PATTERN",
       lua: `-- ids.ts LOCAL_ID: what a wait-list entry that is a job looks like.\nlocal LOCAL_ID_PATTERN = ${luaString(localIdPattern(LOCAL_ID))}`,

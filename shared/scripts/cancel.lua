@@ -11,10 +11,16 @@
   returns { outcome, state }: outcome "cancelled" | "conflict" | "missing"; state before the call
 ]]
 -- @include prelude
-local f = redis.call('HMGET', KEYS[1], F.state, F.priority)
+-- @include group_keys
+local f = redis.call('HMGET', KEYS[1], F.state, F.priority, F.group)
 local state = f[1]
 if not state then return { 'missing', '' } end
-if state == 'waiting' and f[2] then
+if state == 'waiting' and f[3] then
+  -- A job of a group waits in its group's zset (O(log n)); the group's token stays until a claim finds it empty.
+  local k = { wait = KEYS[2] }
+  groupRemove(k, f[3], ARGV[1])
+  flushGroupCounts(k)
+elseif state == 'waiting' and f[2] then
   -- Another priority than the list's: it waits in prio (O(log n)).
   redis.call('ZREM', KEYS[6], ARGV[1])
 elseif state == 'waiting' then

@@ -37,6 +37,11 @@
   ARGV[9+7N] the definition's rate limit: max starts ("0" none), ARGV[10+7N] per (ms), ARGV[11+7N] its
           concurrency ("0" none); an override in meta wins (flow gate)
   ARGV[12+7N] the queue's list priority (1-10; absent: 5)
+  ARGV[13+7N] the definition's per-group concurrency ("0" or absent: none), ARGV[14+7N] its per-group rate
+          limit: max starts ("0" none), ARGV[15+7N] per (ms) (groups.lua)
+  Groups: an entry `^<group>` is a group's token (groups.lua): taking it starts that group's next job and puts the
+  token back at the producer end (or parks it while the group is at a limit). The group keys are derived from
+  KEYS[7] (same hash tag).
   returns { nextDue (ms, -1 none), { settlement flags, as `settle` returns }, movedFound (1/0),
           { gate state, reopenAt } (flow_gate.lua), job... } where
           each job is { localId, v, n, d, a, m, o, c, k }. Entries that are not job ids, or have no readable
@@ -49,6 +54,7 @@
 -- @include dead_letter_entry
 -- @include flow_gate
 -- @include priority
+-- @include groups
 local now = tonumber(ARGV[1])
 local jobPrefix, max = ARGV[2], tonumber(ARGV[3])
 local moved = nil
@@ -60,16 +66,36 @@ local k = {
   meta = KEYS[7], paused = KEYS[8], completed = KEYS[9], history = KEYS[10],
   workers = KEYS[11], callbacks = KEYS[12], rate = KEYS[13], gateWake = KEYS[14], prio = KEYS[15],
 }
--- One HGET per claim call, not per job.
-k.ready = readyList(k)
+-- One read of meta per claim call, not per job: the pause flag (as readyList) and whether the queue has ever had
+-- jobs of a group (enqueue sets `grouped`), so a queue without groups pays nothing for them.
+local metaFlags = redis.call('HMGET', k.meta, 'paused', 'grouped')
+k.ready = metaFlags[1] == '1' and k.paused or k.wait
+local queueGrouped = metaFlags[2] == '1'
 -- Settle first: the in-flight list shrinks before it grows, and a retry due now can be promoted right away.
 local settled = applySettlements(k, jobPrefix, now, 7, tonumber(ARGV[6]))
 local out = { promoteDue(k, jobPrefix, now), settled, 1, { 0, 0 } }
 -- A carried hand back of a prio job is still in the push buffer (promoteDue flushes only when it promoted).
 flushPriority(k)
+-- Likewise a carried hand back of a grouped job; then groups whose rate window or pause reopened get their tokens.
+flushGroups(k)
+local groupDue = nil
+if queueGrouped then groupDue = promoteGroups(k, now) end
+-- The earlier of two next-due times (-1 / nil: none).
+local function earlier(a, b)
+  if not a or a < 0 then return b or -1 end
+  if not b or b < 0 then return a end
+  return math.min(a, b)
+end
+out[1] = earlier(out[1], groupDue)
 local claimed = 0
 local leaseAt = 7 + 7 * tonumber(ARGV[6])
 local listPriority = tonumber(ARGV[leaseAt + 5] or '') or 5
+local gl = {
+  concurrency = tonumber(ARGV[leaseAt + 6] or '0') or 0,
+  rateMax = tonumber(ARGV[leaseAt + 7] or '0') or 0,
+  ratePer = tonumber(ARGV[leaseAt + 8] or '0') or 0,
+}
+if gl.ratePer <= 0 then gl.rateMax = 0 end
 
 if k.ready == k.paused then
   -- Paused: start nothing. An entry a BLMOVE moved before the pause goes back to the consuming end, first in
@@ -83,7 +109,10 @@ if k.ready == k.paused then
     end
   end
   -- The depth a paused queue builds up is what an operator watches: 1 LLEN + the history write.
-  flushTally(k, now, redis.call('LLEN', k.paused))
+  flushGroupCounts(k)
+  local depth = redis.call('LLEN', k.paused)
+  if queueGrouped then depth = depth + groupWaitingCorrection(k) end
+  flushTally(k, now, depth)
   return out
 end
 
@@ -104,7 +133,7 @@ local function headPriority()
   return nil
 end
 
-local function take(entry)
+local function takeJob(entry)
   if entry == MARKER then
     -- A producer's wake-up call: it did its job by waking us; promotion ran above.
     redis.call('LREM', KEYS[2], 1, entry)
@@ -141,6 +170,29 @@ local function take(entry)
   claimed = claimed + 1
 end
 
+-- A group's token (groups.lua): out of our in-flight list, where the LMOVE or BLMOVE put it; the group's next job
+-- is claimed as any entry and joins our in-flight list with the call's prio jobs (flushHeads); then the token goes
+-- back in line, or is parked while the group is at a limit.
+local function takeToken(entry)
+  redis.call('LREM', KEYS[2], 1, entry)
+  local group = string.sub(entry, 2)
+  local id, s = groupNext(k, group, now, gl)
+  if not id then return end
+  local before = claimed
+  takeJob(id)
+  local started = claimed > before
+  if started then headsClaimed[#headsClaimed + 1] = id end
+  groupAfterStart(k, group, now, gl, s, started)
+end
+
+local function take(entry)
+  if string.sub(entry, 1, 1) == GROUP_TOKEN then
+    takeToken(entry)
+  else
+    takeJob(entry)
+  end
+end
+
 -- A prio job: claimed as any entry, then out of the zset and into our in-flight list together with the call's
 -- other prio jobs (flushHeads: one ZREM and one LPUSH per call, so a prio job costs a claim no more than an LMOVE'd
 -- one). take() does not need it in the list first: what it may remove from there (a stale or poison entry) is
@@ -150,7 +202,7 @@ local function takeHead()
   hi = hi + 2
   headsTaken[#headsTaken + 1] = entry
   local before = claimed
-  take(entry)
+  takeJob(entry)
   if claimed > before then headsClaimed[#headsClaimed + 1] = entry end
 end
 local function flushHeads()
@@ -227,7 +279,14 @@ if claimed > 0 and leaseMs > 0 then
   end
 end
 flowRecord(k, now, gate, claimed)
+-- Group limits apply: no claiming ahead (a job claimed ahead would hold one of its group's slots while it waits).
+if (gl.concurrency > 0 or gl.rateMax > 0) and out[4][1] == 0 then out[4][1] = 1 end
+out[1] = earlier(out[1], k.groupLaterDue)
+flushGroupCounts(k)
 -- The waiting depth for this minute's history (wait + prio). With the history write (1-2 calls, see flushTally)
 -- that is what a claim call pays for operators, per call, not per job.
-flushTally(k, now, listed + prioLeft)
+-- A queue with groups: their waiting jobs, less their tokens counted in the list (1 HMGET, only there).
+local depth = listed + prioLeft
+if queueGrouped then depth = math.max(0, depth + groupWaitingCorrection(k)) end
+flushTally(k, now, depth)
 return out

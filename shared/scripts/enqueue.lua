@@ -25,6 +25,9 @@
                       JSON ("" = none), runAt (ms, 0 = now), idempotency key ("" = none), payload fingerprint,
                       dedupe key ("" = none), debounce (ms, 0 = none; only with a dedupe key), priority (1-10,
                       0 = the queue's list priority: the job goes to the wait list and its record has no P)
+            form "*": the "+" form followed by one more argument, the job's group (groups.lua): the job waits in its
+                      group's zset, its record has g (and always P: the priority is given, never 0), and the
+                      group's token joins the ready list if the group had none
   returns N groups of 3: local id, state, outcome ("created" | "existing" | "conflict" | "skipped")
   All or nothing: when any job's idempotency key conflicts with a key stored before the call, the call writes
   nothing; the conflicting jobs report "conflict" (with the id their key points at), the others "existing" (their
@@ -35,6 +38,7 @@
 -- @include prelude
 -- @include ready_list
 -- @include priority
+-- @include group_push
 local now = tonumber(ARGV[1])
 local jobPrefix, idemPrefix, idemTtl = ARGV[2], ARGV[3], tonumber(ARGV[4])
 local n = tonumber(ARGV[5])
@@ -63,7 +67,8 @@ local bases = {}
 local at = 8
 for i = 0, n - 1 do
   bases[i] = at
-  if ARGV[at + 2] ~= '+' then at = at + 3 else at = at + 12 end
+  local form = ARGV[at + 2]
+  if form == '+' then at = at + 12 elseif form == '*' then at = at + 13 else at = at + 3 end
 end
 
 -- One EXISTS per chunk of ids instead of an HGET per job: when none exists (every call except a re-sent one),
@@ -99,7 +104,8 @@ local function parseKeyed(value)
 end
 local keyed, stored = {}, {}
 for i = 0, n - 1 do
-  if ARGV[bases[i] + 2] == '+' and ARGV[bases[i] + 7] ~= '' then keyed[#keyed + 1] = i end
+  local form = ARGV[bases[i] + 2]
+  if (form == '+' or form == '*') and ARGV[bases[i] + 7] ~= '' then keyed[#keyed + 1] = i end
 end
 local conflicted = false
 for first = 1, #keyed, CHUNK do
@@ -143,8 +149,28 @@ end
 
 -- Returns the state it wrote (not read back: an HGET per job was a quarter of this script's commands).
 -- priority: nil for the list priority (wait list, no P field), else 1-10 (the priority zset, P stored).
-local function create(key, id, name, data, maxAttempts, options, runAt, priority)
+local function create(key, id, name, data, maxAttempts, options, runAt, priority, group)
   local state = 'waiting'
+  if group then
+    -- A job of a group: its g and P in the same HSET, then its group's zset (groups.lua; one ZADD per group per
+    -- call) or delayed (promotion reads g).
+    redis.call('HSET', key, F.version, '1', F.data, data, F.state, runAt > now and 'delayed' or 'waiting', F.maxAttempts, maxAttempts,
+      F.createdAt, now, F.group, group, F.priority, priority or 5)
+    if runAt > now then
+      state = 'delayed'
+      redis.call('HSET', key, F.runAt, runAt)
+      redis.call('ZADD', KEYS[2], delayedScore(runAt, priority or 5), id)
+      wakeFor(runAt)
+    else
+      groupPush(k, group, id, priority or 5, false)
+    end
+    local extra = {}
+    if options ~= '' then extra[#extra + 1] = F.options; extra[#extra + 1] = options end
+    if name ~= '' then extra[#extra + 1] = F.name; extra[#extra + 1] = name end
+    if #extra > 0 then redis.call('HSET', key, unpack(extra)) end
+    k.grouped = true
+    return state
+  end
   if runAt > now then
     state = 'delayed'
     -- No attempt field until the first claim (absent reads as 0): every byte here is paid once per waiting job.
@@ -179,18 +205,23 @@ end
 local function dedupeHolder(dedupeKey)
   local holder = redis.call('GET', dedupePrefix .. dedupeKey)
   if not holder then return nil end
-  local fields = redis.call('HMGET', jobPrefix .. holder, F.state, F.attempt, F.priority)
+  local fields = redis.call('HMGET', jobPrefix .. holder, F.state, F.attempt, F.priority, F.group)
   local state, attempt = fields[1], tonumber(fields[2] or '0') or 0
-  if (state == 'waiting' or state == 'delayed') and attempt == 0 then return holder, state, storedPriority(fields[3]) end
+  if (state == 'waiting' or state == 'delayed') and attempt == 0 then return holder, state, storedPriority(fields[3]), fields[4] or nil end
   return nil
 end
 
 -- Debounce: the holder takes this enqueue's payload and runs `debounce` ms from now. A waiting holder leaves the
 -- ready list (LREM: O(length of the list), paid only when a debounced job was already due and not yet claimed).
 -- A waiting holder of another priority leaves the priority zset instead (ZREM, O(log n)). It keeps its priority.
-local function debounceInto(holder, state, data, debounce, priority)
+local function debounceInto(holder, state, data, debounce, priority, group)
   local key, runAt = jobPrefix .. holder, now + debounce
-  if state == 'waiting' and priority then
+  if state == 'waiting' and group then
+    -- A job of a group leaves its group's zset (it may still be in this call's buffer).
+    flushGroups(k)
+    groupRemove(k, group, holder)
+    k.grouped = true
+  elseif state == 'waiting' and priority then
     -- It may still be in this call's buffer.
     flushPriority(k)
     redis.call('ZREM', KEYS[6], holder)
@@ -211,12 +242,13 @@ for i = 0, n - 1 do
   local base = bases[i]
   local id, data = ARGV[base], ARGV[base + 1]
   local name, maxAttempts, options, runAt, idemKey, fingerprint = '', defaultAttempts, '', 0, '', ''
-  local dedupeKey, debounce, priority = '', 0, nil
+  local dedupeKey, debounce, priority, group = '', 0, nil, nil
   local form = ARGV[base + 2]
-  if form == '+' then
+  if form == '+' or form == '*' then
     name, maxAttempts, options = ARGV[base + 3], ARGV[base + 4], ARGV[base + 5]
     runAt, idemKey, fingerprint = tonumber(ARGV[base + 6]), ARGV[base + 7], ARGV[base + 8]
     dedupeKey, debounce, priority = ARGV[base + 9], tonumber(ARGV[base + 10]), storedPriority(ARGV[base + 11])
+    if form == '*' then group = ARGV[base + 12] end
   elseif form ~= '' then
     priority = storedPriority(form)
   end
@@ -240,19 +272,19 @@ for i = 0, n - 1 do
     local key = jobKeys[i]
     local state = createdHere[id]
     if not state and anyExists then state = redis.call('HGET', key, F.state) end
-    local holder, holderState, holderPriority
-    if not state and dedupeKey ~= '' then holder, holderState, holderPriority = dedupeHolder(dedupeKey) end
+    local holder, holderState, holderPriority, holderGroup
+    if not state and dedupeKey ~= '' then holder, holderState, holderPriority, holderGroup = dedupeHolder(dedupeKey) end
     if state then
       report(id, state, 'existing')
     elseif holder then
       if debounce > 0 then
-        debounceInto(holder, holderState, data, debounce, holderPriority)
+        debounceInto(holder, holderState, data, debounce, holderPriority, holderGroup)
         holderState = 'delayed'
       end
       report(holder, holderState, 'existing')
     else
       if debounce > 0 and now + debounce > runAt then runAt = now + debounce end
-      state = create(key, id, name, data, maxAttempts, options, runAt, priority)
+      state = create(key, id, name, data, maxAttempts, options, runAt, priority, group)
       createdHere[id] = state
       report(id, state, 'created')
       if idemKey ~= '' then
@@ -265,4 +297,10 @@ for i = 0, n - 1 do
 end
 flushReady()
 wakeForPriority(k)
+if k.grouped then
+  flushGroups(k)
+  flushGroupCounts(k)
+  -- Promotion reads a delayed job's group only in queues that have had grouped jobs (promote_due.lua).
+  redis.call('HSET', k.meta, 'grouped', '1')
+end
 return out

@@ -1,7 +1,9 @@
 --[[ list_jobs: one page of a queue's jobs in one state, with their records, resuming after a cursor. Cost is
   O(page) (times log n for the sorted sets), never an offset scan, however deep the state:
   - waiting: in run order: the prio jobs more urgent than the list priority (by rank, cursor "p<score>" and id),
-    then the ready list (paused list while paused) from its RIGHT (consuming) end, then the other prio jobs. The
+    then the ready list (paused list while paused) from its RIGHT (consuming) end, then the other prio jobs, then
+    the jobs of groups (groups.lua), group by group in key order, each in its run order (cursor "g<group>" and
+    the offset in its zset; a group's jobs are not in the ready list, only its token, which is skipped). The
     cursor holds how many entries from that end were listed and the last one; a list index counted from the
     near end is a seek over whole quicklist nodes (hundreds of ids each), not a scan. Workers consume from that
     end meanwhile, so the last id is looked for within BULK_CHUNK places either side of where it was; if it is
@@ -36,6 +38,7 @@
 ]]
 -- @include prelude
 -- @include priority
+-- @include group_keys
 local jobPrefix, activePrefix, state, limit = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4])
 local ca, cb = ARGV[5], ARGV[6]
 local maxBytes, bytes = tonumber(ARGV[7]), 0
@@ -87,7 +90,8 @@ local function listWaitList(room)
   end
   local page = redis.call('LRANGE', list, -(offset + room), -(offset + 1))
   for j = #page, 1, -1 do
-    if page[j] ~= MARKER then add(page[j]) end
+    -- Neither a marker nor a group's token (groups.lua) is a job.
+    if page[j] ~= MARKER and string.sub(page[j], 1, 1) ~= GROUP_TOKEN then add(page[j]) end
     if full() and j > 1 then
       out[1], out[2], out[3] = 1, tostring(offset + #page - j + 1), page[j]
       return nil
@@ -172,16 +176,48 @@ local function listSorted(key, descending, forget)
   end
 end
 
+-- The jobs of groups, from group `group` ("" = the first) at `offset` in its zset: at most 100 groups per call.
+local function listGroups(group, offset, room)
+  local gk = { meta = KEYS[1] }
+  local groups
+  if group == '' then
+    groups = redis.call('ZRANGE', groupsIndexKey(gk), 0, 99)
+  else
+    groups = redis.call('ZRANGEBYLEX', groupsIndexKey(gk), '[' .. group, '+', 'LIMIT', 0, 100)
+  end
+  for gi, g in ipairs(groups) do
+    if g ~= group then offset = 0 end
+    local ids = redis.call('ZRANGE', groupWaitKey(gk, g), offset, offset + room - 1)
+    for j, id in ipairs(ids) do
+      add(id)
+      room = room - 1
+      if room == 0 or full() then
+        out[1], out[2], out[3] = 1, 'g' .. g, tostring(offset + j)
+        return
+      end
+    end
+    if gi == 100 then
+      out[1], out[2], out[3] = 1, 'g' .. g, tostring(offset + #ids)
+      return
+    end
+  end
+end
+
 -- Waiting, in run order: prio jobs more urgent than the list priority, the ready list, then the other prio jobs
 -- (claim's order, claim.lua). The cursor says which part it is in: "p<score>" (prio) or an offset (the list).
 local function listWaiting()
   local boundary = listPriority * PRIORITY_BAND
   local room, rank, inList = limit, 0, false
+  if string.sub(ca, 1, 1) == 'g' then
+    listGroups(string.sub(ca, 2), tonumber(cb) or 0, room)
+    return
+  end
   if string.sub(ca, 1, 1) == 'p' then
     local score = string.sub(ca, 2)
     rank = startRank(KEYS[9], false, score, cb)
     if tonumber(score) >= boundary then
-      listPrio(rank, nil, room)
+      room = listPrio(rank, nil, room)
+      if room and room > 0 then listGroups('', 0, room) end
       return
     end
   elseif ca ~= '' then
@@ -194,7 +230,9 @@ local function listWaiting()
   end
   room = listWaitList(room)
   if not room then return end
-  listPrio(redis.call('ZCOUNT', KEYS[9], '-inf', '(' .. string.format('%.0f', boundary)), nil, room)
+  room = listPrio(redis.call('ZCOUNT', KEYS[9], '-inf', '(' .. string.format('%.0f', boundary)), nil, room)
+  if not room or room == 0 then return end
+  listGroups('', 0, room)
 end
 
 local function listActive()
@@ -213,7 +251,7 @@ local function listActive()
           return
         end
         listed = listed + 1
-        if entries[j] ~= MARKER then add(entries[j]) end
+        if entries[j] ~= MARKER and string.sub(entries[j], 1, 1) ~= GROUP_TOKEN then add(entries[j]) end
         if full() then
           out[1], out[2], out[3] = 1, worker, tostring(#entries - j + 1)
           return

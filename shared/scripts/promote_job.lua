@@ -14,12 +14,12 @@
 ]]
 -- @include prelude
 -- @include put_in_line
-local f = redis.pcall('HMGET', KEYS[1], F.state, F.priority)
+local f = redis.pcall('HMGET', KEYS[1], F.state, F.priority, F.group)
 local state = type(f) == 'table' and not f.err and f[1] or nil
 if type(state) ~= 'string' then return { 'missing', '' } end
 if state ~= 'delayed' then return { 'conflict', state } end
 redis.call('ZREM', KEYS[2], ARGV[1])
 redis.call('HSET', KEYS[1], F.state, 'waiting', F.runAt, ARGV[2])
 local k = { meta = KEYS[3], wait = KEYS[4], paused = KEYS[5], prio = KEYS[6] }
-putInLine(k, ARGV[1], storedPriority(f[2]), true)
+putInLine(k, ARGV[1], storedPriority(f[2]), true, f[3] or nil)
 return { 'moved', 'waiting' }

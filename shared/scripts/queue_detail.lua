@@ -25,7 +25,8 @@
   returns { paused (1/0), wait length, paused length, markers in both, delayed, completed, cancelled, dead,
             counters flat [field, value, ...], workers flat [id, lease expiry, in-flight length, ...],
             history flat [minute, [field, value, ...], ...] (only minutes that have a bucket),
-            { rate override, concurrency override, throttledUntil } (false where unset), prio length }
+            { rate override, concurrency override, throttledUntil } (false where unset), prio length,
+            { grouped waiting jobs, group tokens in the lists } (groups.lua; false where unset) }
 ]]
 -- @include prelude
 local function markers(list)
@@ -66,4 +67,5 @@ return {
   history,
   redis.call('HMGET', KEYS[1], FLOW.rate, FLOW.concurrency, FLOW.throttledUntil),
   redis.call('ZCARD', KEYS[10]),
+  redis.call('HMGET', KEYS[1], 'groupWaiting', 'groupTokens'),
 }

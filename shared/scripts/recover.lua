@@ -15,6 +15,7 @@
 -- @include prelude
 -- @include hand_back
 -- @include flow_gate
+-- @include groups
 local known = {}
 for i = 2, #ARGV do known[ARGV[i]] = true end
 local k = { active = KEYS[1], wait = KEYS[2], meta = KEYS[3], paused = KEYS[4], gateWake = KEYS[5], prio = KEYS[6] }
@@ -26,9 +27,9 @@ for _, entry in ipairs(entries) do
     if entry ~= MARKER then
       local key = ARGV[1] .. entry
       -- A claim whose reply was lost already counted an attempt; give it back, the job never ran.
-      local f = redis.pcall('HMGET', key, F.state, F.priority)
+      local f = redis.pcall('HMGET', key, F.state, F.priority, F.group)
       if type(f) == 'table' and not f.err and f[1] == 'active' then
-        handBack(k, key, entry, storedPriority(f[2]))
+        handBack(k, key, entry, storedPriority(f[2]), f[3] or nil)
       else
         pushReady(k, entry)
       end
@@ -39,4 +40,6 @@ end
 -- What we handed back held concurrency slots (flow_gate.lua counts in-flight lists).
 flowWake(k, handedBack)
 wakeForPriority(k)
+flushGroups(k)
+flushGroupCounts(k)
 return handedBack

@@ -20,6 +20,7 @@
 -- @include prelude
 -- @include ready_list
 -- @include priority
+-- @include group_push
 local jobPrefix, mode, chunk = ARGV[1], ARGV[2], tonumber(ARGV[3])
 local k = { meta = KEYS[2], wait = KEYS[3], paused = KEYS[4], prio = KEYS[5] }
 
@@ -35,7 +36,7 @@ local replayed = 0
 for _, id in ipairs(ids) do
   local key = jobPrefix .. id
   -- State and priority in one read: a replayed job keeps its priority.
-  local f = redis.pcall('HMGET', key, F.state, F.priority)
+  local f = redis.pcall('HMGET', key, F.state, F.priority, F.group)
   local state = type(f) == 'table' and not f.err and f[1] or nil
   local reason = ''
   if type(state) ~= 'string' then
@@ -49,7 +50,13 @@ for _, id in ipairs(ids) do
     redis.call('PERSIST', key)
     replayed = replayed + 1
     local priority = storedPriority(f[2])
-    if priority then pushPriority(k, id, priority, false) else ready[#ready + 1] = id end
+    if f[3] then
+      groupPush(k, f[3], id, priority, false)
+    elseif priority then
+      pushPriority(k, id, priority, false)
+    else
+      ready[#ready + 1] = id
+    end
   end
   -- Whatever the reason, a dead-index entry that is not a dead job is forgotten (replayed ones included).
   forget[#forget + 1] = id
@@ -66,4 +73,6 @@ if #forget > 0 then redis.call('ZREM', KEYS[1], unpack(forget)) end
 -- One push for the chunk, in the order given: the first id runs first.
 if #ready > 0 then redis.call('LPUSH', readyList(k), unpack(ready)) end
 wakeForPriority(k)
+flushGroups(k)
+flushGroupCounts(k)
 return { replayed, redis.call('ZCARD', KEYS[1]), results }

@@ -14,7 +14,7 @@
 ]]
 -- @include prelude
 -- @include put_in_line
-local f = redis.pcall('HMGET', KEYS[1], F.state, F.priority)
+local f = redis.pcall('HMGET', KEYS[1], F.state, F.priority, F.group)
 local state = type(f) == 'table' and not f.err and f[1] or nil
 if type(state) ~= 'string' then return { 'missing', '' } end
 if state == 'dead' then
@@ -28,5 +28,5 @@ redis.call('HSET', KEYS[1], F.state, 'waiting')
 redis.call('HDEL', KEYS[1], F.attempt, F.stalls, F.finishedAt, F.throttles)
 redis.call('PERSIST', KEYS[1])
 local k = { meta = KEYS[4], wait = KEYS[5], paused = KEYS[6], prio = KEYS[7] }
-putInLine(k, ARGV[1], storedPriority(f[2]), false)
+putInLine(k, ARGV[1], storedPriority(f[2]), false, f[3] or nil)
 return { 'moved', 'waiting' }

@@ -34,6 +34,8 @@ local k = {
 }
 local out = applySettlements(k, ARGV[2], now, 4, tonumber(ARGV[3]))
 wakeForPriority(k)
+flushGroups(k)
+flushGroupCounts(k)
 -- Each applied settlement freed a concurrency slot: wake a worker waiting for one, if any (1 HGET).
 local freed = 0
 -- (2 = applied with a callback recorded: still one slot.)

@@ -22,9 +22,13 @@ for _, worker in ipairs(workers) do
   active = active + redis.call('LLEN', ARGV[1] .. worker)
 end
 local paused = 0
-if redis.call('HGET', KEYS[3], 'paused') == '1' then paused = 1 end
+local m = redis.call('HMGET', KEYS[3], 'paused', 'groupWaiting', 'groupTokens')
+if m[1] == '1' then paused = 1 end
+-- Jobs of groups wait in their groups' zsets, counted in meta; each group with waiting jobs has one token in the
+-- lists, which is not a job (groups.lua).
+local grouped = (tonumber(m[2] or '0') or 0) - (tonumber(m[3] or '0') or 0)
 return {
-  jobsIn(KEYS[1]) + jobsIn(KEYS[2]) + redis.call('ZCARD', KEYS[8]),
+  math.max(0, jobsIn(KEYS[1]) + jobsIn(KEYS[2]) + redis.call('ZCARD', KEYS[8]) + grouped),
   redis.call('ZCARD', KEYS[4]),
   active,
   redis.call('ZCARD', KEYS[5]),

@@ -34,6 +34,7 @@
 -- @include hand_back
 -- @include dead_letter
 -- @include flow_gate
+-- @include groups
 local now = tonumber(ARGV[1])
 local me, lease, activePrefix, jobPrefix = ARGV[2], tonumber(ARGV[3]), ARGV[4], ARGV[5]
 local maxStalls, deadTtl = tonumber(ARGV[6]), tonumber(ARGV[7])
@@ -61,10 +62,11 @@ for _, worker in ipairs(expired) do
       if entry ~= MARKER then
         freed = freed + 1
         local key = jobPrefix .. entry
-        -- State and priority in one read (a reaped job keeps its priority).
-        local f = redis.pcall('HMGET', key, F.state, F.priority)
-        local state, priority = nil, nil
-        if type(f) == 'table' and not f.err then state, priority = f[1], storedPriority(f[2]) end
+        -- State, priority and group in one read (a reaped job keeps its priority, and gives its group slot back).
+        -- A group's token (no record) goes back in line like any entry that is not a job.
+        local f = redis.pcall('HMGET', key, F.state, F.priority, F.group)
+        local state, priority, group = nil, nil, nil
+        if type(f) == 'table' and not f.err then state, priority, group = f[1], storedPriority(f[2]), f[3] or nil end
         if not state then
           -- Unreadable or missing record: back in line, where the next claim dead-letters it with the reason.
           pushReady(k, entry)
@@ -72,16 +74,17 @@ for _, worker in ipairs(expired) do
           -- Moved by a BLMOVE whose claim never came: it never started, so no stall.
           pushReady(k, entry)
         elseif state == 'active' and not stalled then
-          handBack(k, key, entry, priority)
+          handBack(k, key, entry, priority, group)
         elseif state == 'active' then
           local stalls = redis.call('HINCRBY', key, F.stalls, 1)
           bump(tallyOf(k).stats, 'stalled', 1)
           if stalls > maxStalls then
             local err = cjson.encode({ message = 'job stalled ' .. stalls .. ' times (its worker died mid-run)', reason = 'stalled' })
+            if group then groupRelease(k, group) end
             deadLetter(k, key, entry, err, now, deadTtl)
             died = died + 1
           else
-            handBack(k, key, entry, priority)
+            handBack(k, key, entry, priority, group)
             reaped = reaped + 1
           end
         end
@@ -118,6 +121,11 @@ end
 
 local nextDue = promoteDue(k, jobPrefix, now)
 wakeForPriority(k)
+-- Reaped jobs of groups, and groups whose rate window or pause reopened (their time is a next-due too).
+flushGroups(k)
+local groupDue = promoteGroups(k, now)
+if groupDue and (nextDue < 0 or groupDue < nextDue) then nextDue = groupDue end
+flushGroupCounts(k)
 local earliestOther = -1
 local head = redis.call('ZRANGE', KEYS[1], 0, 1, 'WITHSCORES')
 for i = 1, #head, 2 do
@@ -126,8 +134,9 @@ for i = 1, #head, 2 do
     break
   end
 end
--- The waiting depth for this minute's history: 1 LLEN + 1 ZCARD + 1 HSET per tick (+1 PEXPIRE once a minute).
-flushTally(k, now, redis.call('LLEN', k.ready) + redis.call('ZCARD', k.prio))
+-- The waiting depth for this minute's history: 1 LLEN + 1 ZCARD + 1 HMGET (grouped jobs, groups.lua) + 1 HSET per
+-- tick (+1 PEXPIRE once a minute).
+flushTally(k, now, math.max(0, redis.call('LLEN', k.ready) + redis.call('ZCARD', k.prio) + groupWaitingCorrection(k)))
 -- One ZRANGE of the head, whatever the number of schedules.
 local schedule = redis.call('ZRANGE', KEYS[10], 0, 0, 'WITHSCORES')
 -- One EXISTS per tick: callbacks recorded but not moved on (their worker died right after settling).

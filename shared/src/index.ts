@@ -15,6 +15,7 @@ export * from "./event-ids";
 export * from "./events/index";
 export * from "./keys";
 export * from "./flow/limits";
+export * from "./flow/groups";
 export * from "./record";
 export * from "./priority";
 export * from "./script-runner";

@@ -8,6 +8,7 @@ import { CALLBACK_OUTCOMES, type CallbackOutcome } from "./callbacks";
 import { checkWebhookUrl } from "./ssrf";
 import { parseDuration } from "./duration";
 import { checkConcurrency, checkRate, type RateLimit } from "./flow/limits";
+import type { GroupLimits } from "./flow/groups";
 import { QUEUE_NAME } from "./ids";
 import { DEFAULT_PRIORITY, isPriority, PRIORITY_MAX, PRIORITY_MIN } from "./priority";
 import type { CodeSchedule } from "./schedules/spec";
@@ -66,6 +67,18 @@ export interface JobDefinitionInput<N extends string, S extends z.ZodType> {
   rateLimit?: { max: number; per: number | string };
   /** At most this many jobs of this type run at once across every worker process (claimed, not yet settled). */
   concurrency?: number;
+  /**
+   * The group a job belongs to, from its payload (e.g. `(data) => data.tenantId`): the jobs of a queue are started
+   * round robin between groups, so one group's backlog never starves another's jobs, and `groupLimits` cap each
+   * group. A request's `group=<key>` option wins over it. Returning undefined, null or "" (or throwing) leaves the
+   * job ungrouped; a value that is not a valid key (1–128 printable ASCII, no space) is replaced by a digest of it.
+   */
+  group?: (data: z.infer<S>) => string | number | null | undefined;
+  /**
+   * Limits of each group on its own, fleet-wide (PROTOCOL.md "Groups"): at most `concurrency` jobs of one group
+   * running at once, at most `rateLimit.max` starts of one group in any window of `rateLimit.per`.
+   */
+  groupLimits?: { concurrency?: number; rateLimit?: { max: number; per: number | string } };
 }
 
 export interface JobDefinition<N extends string = string, S extends z.ZodType = z.ZodType> {
@@ -87,6 +100,9 @@ export interface JobDefinition<N extends string = string, S extends z.ZodType = 
   rateLimit: RateLimit | null;
   /** null: no fleet-wide concurrency limit (unless overridden at runtime). */
   concurrency: number | null;
+  /** The group of a job from its payload; null: only a request's `group` option groups a job. */
+  group: ((data: z.infer<S>) => string | number | null | undefined) | null;
+  groupLimits: GroupLimits;
 }
 
 export const JOB_DEFAULTS = {
@@ -132,6 +148,15 @@ export function defineJob<const N extends string, S extends z.ZodType>(
   }
   const concurrencyProblem = input.concurrency === undefined ? undefined : checkConcurrency(input.concurrency);
   if (concurrencyProblem) throw new Error(`Job "${input.name}": concurrency ${concurrencyProblem}`);
+  let groupRate: RateLimit | null = null;
+  if (input.groupLimits?.rateLimit) {
+    const checked = checkRate(input.groupLimits.rateLimit.max, parseDuration(input.groupLimits.rateLimit.per));
+    if (typeof checked === "string") throw new Error(`Job "${input.name}": groupLimits.rateLimit: ${checked}`);
+    groupRate = checked;
+  }
+  const groupConcurrency = input.groupLimits?.concurrency;
+  const groupConcurrencyProblem = groupConcurrency === undefined ? undefined : checkConcurrency(groupConcurrency);
+  if (groupConcurrencyProblem) throw new Error(`Job "${input.name}": groupLimits.concurrency ${groupConcurrencyProblem}`);
   const priority = input.priority ?? DEFAULT_PRIORITY;
   if (!isPriority(priority)) {
     throw new Error(`Job "${input.name}": priority must be an integer from ${PRIORITY_MIN} to ${PRIORITY_MAX}`);
@@ -152,5 +177,7 @@ export function defineJob<const N extends string, S extends z.ZodType>(
     internal: input.internal ?? false,
     rateLimit,
     concurrency: input.concurrency ?? null,
+    group: input.group ?? null,
+    groupLimits: { concurrency: groupConcurrency ?? null, rateLimit: groupRate },
   };
 }

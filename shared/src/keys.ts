@@ -28,6 +28,11 @@
  *   {q}:limiter:wake    LIST   wake-up markers for workers waiting for a concurrency slot (a few at most; expires)
  *   {q}:prio            ZSET   waiting local ids of a priority other than the queue's default (the list priority),
  *                              scored by (priority, sequence) (includes/priority.lua)
+ *   {q}:gw:<group>      ZSET   a group's waiting local ids, scored by (priority, sequence) like {q}:prio
+ *   {q}:gs:<group>      HASH   a group's state: token = where its token is (ready: the ready list, full or later: parked
+ *                              ), running = its jobs running, until = back-pressure: none starts before (ms)
+ *   {q}:gr:<group>      LIST   a group's rate-limit window (start times), as {q}:limiter:starts
+ *   {q}:groups:later    ZSET   group -> reopen time (ms) of a group parked by its rate limit or back-pressure
  * Reserved for the roadmap, same tag so the scripts stay single-slot: {q}:events.
  */
 export const DEFAULT_PREFIX = "offload";
@@ -37,6 +42,12 @@ export const DEFAULT_PREFIX = "offload";
  * The Lua scripts get it from here (generated prelude).
  */
 export const MARKER = "~";
+
+/**
+ * A group token: the ready-list entry that stands for one group with waiting jobs (`^<group>`; never a local id
+ * nor the marker). Each active group has at most one, so a claim round-robins between groups (PROTOCOL.md "Groups").
+ */
+export const GROUP_TOKEN = "^";
 
 /**
  * Flow-control fields of `{q}:meta` (shared/scripts/includes/flow_gate.lua; the Lua side gets them as `FLOW`):
@@ -89,6 +100,11 @@ export interface QueueKeys {
   /** Per-minute history bucket; `minute` = floor(ms / 60000). */
   history(minute: number): string;
   dedupe(key: string): string;
+  /** Groups (groups.lua derives the same names from the meta key): waiting zset, state hash, rate window. */
+  groupWait(group: string): string;
+  groupState(group: string): string;
+  groupRate(group: string): string;
+  groupsLater: string;
 }
 
 /**
@@ -133,5 +149,9 @@ export function queueKeys(queue: string, prefix: string = DEFAULT_PREFIX): Queue
     idem: (key) => idemPrefix + key,
     history: (minute) => historyPrefix + minute,
     dedupe: (key) => dedupePrefix + key,
+    groupWait: (group) => `${base}gw:${group}`,
+    groupState: (group) => `${base}gs:${group}`,
+    groupRate: (group) => `${base}gr:${group}`,
+    groupsLater: `${base}groups:later`,
   };
 }

@@ -31,6 +31,8 @@ export const FIELD = {
    * (FREE_THROTTLES in worker/src/outcome.ts). Absent = none; cleared when an operator retries or replays the job.
    */
   throttles: "T",
+  /** Group key (PROTOCOL.md "Groups"), only for a job of a group: it waits in {q}:gw:<group>, not the ready list. */
+  group: "g",
 } as const;
 
 /** How many failed attempts' errors a record keeps in its errors history (`h`); `e` is always the last one. */

@@ -28,6 +28,7 @@ import { priorityCases } from "./priority-cases";
 import { spreadCases } from "./spread-cases";
 import { callbackCases } from "./callback-cases";
 import { flowCases } from "./flow-cases";
+import { groupCases } from "./group-cases";
 
 const job = defineJob({ name: "proto", schema: z.object({ n: z.number() }), maxAttempts: 3 });
 const T0 = 1_800_000_000_000;
@@ -100,6 +101,11 @@ describe.each(Object.keys(RUNNERS))("protocol over %s", (runnerName) => {
   // Priorities (the priority zset beside wait, claim's merge): shared/test/priority-cases.ts.
   describe("priorities", () => {
     priorityCases({ runner: () => runner, keys: () => keys, direct: () => direct, redisUrl: () => nodeUrl, runnerName });
+  });
+
+  // Groups (round robin between groups, per-group limits and back-pressure): shared/test/group-cases.ts.
+  describe("groups", () => {
+    groupCases({ runner: () => runner, keys: () => keys, direct: () => direct, redisUrl: () => nodeUrl, runnerName });
   });
 
   // Recurring schedules (upsert, fire by compare-and-set, catch-up): shared/test/schedule-cases.ts.

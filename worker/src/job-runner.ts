@@ -157,7 +157,7 @@ export class JobRunner implements RunHost {
     };
     if (outcome.kind === "completed") log.debug(logFields, "job completed");
     else if (outcome.kind === "handBack") log.info(logFields, "job handed back (shutdown)");
-    else if (outcome.kind === "throttled" && kind === "throttled") log.warn({ ...logFields, retryAfterMs: outcome.retryAfterMs }, "rate limited: queue paused, job handed back");
+    else if (outcome.kind === "throttled" && kind === "throttled") log.warn({ ...logFields, retryAfterMs: outcome.retryAfterMs }, "rate limited: queue (or the job's group) paused, job handed back");
     else if (outcome.kind === "throttled") log.warn({ ...logFields, throttles: outcome.throttles }, "rate limited too often: this throttle spends an attempt");
     else if (outcome.kind === "poison") log.error({ ...logFields, reason: outcome.reason }, `poison job dead-lettered: ${outcome.message}`);
     else log.warn({ ...logFields, err: outcome.error }, outcome.kind === "failed" ? "job failed" : "job dead-lettered");

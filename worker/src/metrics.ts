@@ -59,7 +59,7 @@ export function createMetrics(options: { statsCacheMs?: number } = {}): WorkerMe
 
   const outcomes = new Counter({
     name: "offload_jobs_total",
-    help: "Jobs by outcome: completed, retried (a failed attempt with attempts left), dead, stalled (reaped from an expired worker), handed_back, throttled (back-pressure: handed back and the queue paused).",
+    help: "Jobs by outcome: completed, retried (a failed attempt with attempts left), dead, stalled (reaped from an expired worker), handed_back, throttled (back-pressure: handed back and the queue, or the job's group, paused).",
     labelNames: ["queue", "outcome"],
     registers,
   });

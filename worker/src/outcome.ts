@@ -7,9 +7,10 @@
  *                     maxAttempts, then dead with reason "max_attempts"
  *   unrecoverable   → dead at once (UnrecoverableError, payload failing its schema, unknown job name)
  *   handBack        → hand back: first in line again with the attempt given back (shutdown)
- *   throttled       → hand back as above, and no job of the queue starts before retryAfterMs has passed, on any
- *                     worker (RateLimitedError, a webhook's 429 with Retry-After: back-pressure, flow_gate.lua);
- *                     past FREE_THROTTLES throttled runs of one job, planned as failed (an attempt spent)
+ *   throttled       → hand back as above, and no job of the queue (of its group, for a grouped job) starts before
+ *                     retryAfterMs has passed, on any worker (RateLimitedError, a webhook's 429 with Retry-After:
+ *                     back-pressure, flow_gate.lua); past FREE_THROTTLES throttled runs of one job, planned as
+ *                     failed (an attempt spent)
  *   poison          → an entry or record that cannot be read at all: dead at once with the reason and raw text
  */
 import { backoffDelay } from "../../shared/src/backoff";

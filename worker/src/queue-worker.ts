@@ -27,6 +27,7 @@ import { findJob, type Registry } from "../../shared/src/jobs/index";
 import { JOB_DEFAULTS, type JobDefinition } from "../../shared/src/job-definition";
 import { DEFAULT_PRIORITY } from "../../shared/src/priority";
 import { MARKER, type QueueKeys } from "../../shared/src/keys";
+import type { GroupLimits } from "../../shared/src/flow/groups";
 import { claimCall, gateLimitsOf, parseClaimReply, type GateLimits, type GateState } from "../../shared/src/ops/claim";
 import type { ScriptRunner } from "../../shared/src/script-runner";
 import type { BlockingConnection } from "./blocking-connection";
@@ -93,6 +94,8 @@ export class QueueWorker {
   private readonly gates: GateState[] = [];
   /** The definition's default priority: the priority of the jobs in the wait list (priority.ts). */
   private readonly listPriority: number;
+  /** The definition's per-group limits, sent with every claim (groups.lua). */
+  private readonly groupLimits: GroupLimits | undefined;
 
   constructor(private readonly o: QueueWorkerOptions) {
     const definition = findJob(o.registry, o.keys.queue);
@@ -100,6 +103,7 @@ export class QueueWorker {
     this.poisonTtlMs = definition?.retention.deadMs ?? JOB_DEFAULTS.retention.deadMs;
     this.limits = gateLimitsOf(definition);
     this.listPriority = definition?.priority ?? DEFAULT_PRIORITY;
+    this.groupLimits = definition?.groupLimits;
     const redisDown = o.redisDown ?? (() => false);
     const callbacks = (this.callbacks = new CallbackMover({ keys: o.keys, runner: o.runner, target: o.callbackTarget, redisDown, log: o.log }));
     this.settler = new Settler(o.keys, o.workerId, o.runner, o.log, observer, redisDown, () => callbacks.kick());
@@ -240,6 +244,7 @@ export class QueueWorker {
         leaseMs: this.o.leaseMs,
         limits: this.limits,
         listPriority: this.listPriority,
+        groupLimits: this.groupLimits,
       }),
     );
     this.claimsInFlight.add(sent);

@@ -99,24 +99,36 @@ describe("webhook job through the queue", () => {
     expect(await waitForState(runner(), keys, id, "completed")).toMatchObject({ attempt: 1 });
   });
 
-  it("a 429 with Retry-After pauses the whole queue: a sibling enqueued meanwhile waits for the pause too", async () => {
+  it("a 429 with Retry-After pauses that destination host (its group): a sibling waits too, another host does not", async () => {
     await setup();
-    receiver.reply({ status: 429, headers: { "retry-after": "1" } }, { status: 200 }, { status: 200 });
-    const first = await enqueueWebhook();
-    await receiver.nextDelivery();
-    // The fleet-wide pause, as the settle of the 429 wrote it.
-    const until = await waitFor(async () => Number(await redis.hget(keys.meta, FLOW_META.throttledUntil)), { what: "queue throttled" });
-    const sibling = await enqueueWebhook();
-    const deliveredAt: number[] = [];
-    for (let i = 0; i < 2; i++) {
+    const other = await startTestReceiver();
+    try {
+      receiver.reply({ status: 429, headers: { "retry-after": "1" } }, { status: 200 }, { status: 200 });
+      const first = await enqueueWebhook();
       await receiver.nextDelivery();
-      deliveredAt.push(Date.now());
+      // The fleet-wide pause of the group (the destination host), as the settle of the 429 wrote it; not the queue's.
+      const host = new URL(receiver.origin).host;
+      const until = await waitFor(async () => Number(await redis.hget(keys.groupState(host), "until")), { what: "group throttled" });
+      expect(await redis.hget(keys.meta, FLOW_META.throttledUntil)).toBeNull();
+      const sibling = await enqueueWebhook();
+      const elsewhere = await enqueueOne(runner(), keys, JOBS.webhook, { url: `${other.origin}/hooks`, body: { n: 2 } });
+      await other.nextDelivery();
+      // The other destination is delivered during the pause.
+      expect(Date.now()).toBeLessThan(until);
+      const deliveredAt: number[] = [];
+      for (let i = 0; i < 2; i++) {
+        await receiver.nextDelivery();
+        deliveredAt.push(Date.now());
+      }
+      // Both the 429'd job and its sibling to the same host started only once the pause ended.
+      for (const at of deliveredAt) expect(at).toBeGreaterThanOrEqual(until);
+      expect(await waitForState(runner(), keys, first, "completed")).toMatchObject({ attempt: 1 });
+      expect(await waitForState(runner(), keys, sibling, "completed")).toMatchObject({ attempt: 1 });
+      expect(await waitForState(runner(), keys, elsewhere, "completed")).toMatchObject({ attempt: 1 });
+      expect(receiver.deliveries).toHaveLength(3);
+    } finally {
+      await other.close();
     }
-    // Both the 429'd job and its sibling started only once the pause ended (the worker two slots had free).
-    for (const at of deliveredAt) expect(at).toBeGreaterThanOrEqual(until);
-    expect(await waitForState(runner(), keys, first, "completed")).toMatchObject({ attempt: 1 });
-    expect(await waitForState(runner(), keys, sibling, "completed")).toMatchObject({ attempt: 1 });
-    expect(receiver.deliveries).toHaveLength(3);
   });
 
   it("a receiver that always answers 429 does not keep a job forever: past FREE_THROTTLES each throttle spends an attempt", async () => {

@@ -9,7 +9,7 @@
 import { z } from "zod";
 import { CALLBACK_JOB_NAME, CALLBACK_OUTCOMES } from "../callbacks";
 import { defineJob } from "../job-definition";
-import { webhookJob } from "./webhook";
+import { destinationHost, webhookJob } from "./webhook";
 
 export const callbackJob = defineJob({
   name: CALLBACK_JOB_NAME,
@@ -25,4 +25,6 @@ export const callbackJob = defineJob({
   backoff: { baseMs: 2_000, maxMs: 3_600_000 },
   timeoutMs: 15_000,
   internal: true,
+  // As the webhook job: one group per receiving host, so one receiver's 429 pauses only its own callbacks.
+  group: (data) => destinationHost(data.url),
 });

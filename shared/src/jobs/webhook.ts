@@ -63,4 +63,16 @@ export const webhookJob = defineJob({
   maxAttempts: 8,
   backoff: { baseMs: 2_000, maxMs: 3_600_000 },
   timeoutMs: 15_000,
+  // One group per destination host: deliveries to hosts are started round robin, and a receiver's 429 pauses
+  // only the deliveries to that host (PROTOCOL.md "Groups"). A request's `group=` option wins.
+  group: (data) => destinationHost(data.url),
 });
+
+/** The group of a delivery: the URL's host (with its port), lower-case; undefined for a URL that does not parse. */
+export function destinationHost(url: string): string | undefined {
+  try {
+    return new URL(url).host.toLowerCase() || undefined;
+  } catch {
+    return undefined;
+  }
+}

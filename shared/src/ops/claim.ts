@@ -7,6 +7,7 @@ import { moveKeys } from "./move-keys";
 import { scriptCall, type ScriptCall } from "../script-runner";
 import { parseSettleReply, recordedCallbacks, settlementArgs, type Settlement } from "./settle";
 import { JOB_DEFAULTS, type JobDefinition } from "../job-definition";
+import type { GroupLimits } from "../flow/groups";
 
 export interface ClaimedEntry {
   /** The wait-list entry: a local id. */
@@ -66,12 +67,15 @@ export interface ClaimOptions {
   limits?: GateLimits;
   /** The job definition's default priority (the jobs in the wait list have it; priority.ts). Default 5. */
   listPriority?: number;
+  /** The definition's per-group limits (groups.lua). */
+  groupLimits?: GroupLimits;
   now?: number;
 }
 
 /** @example claimCall(keys, workerId, 10, { moved, settlements }) */
 export function claimCall(keys: QueueKeys, workerId: string, max: number, options: ClaimOptions = {}): ScriptCall {
-  const { moved, settlements = [], poisonTtlMs = JOB_DEFAULTS.retention.deadMs, leaseMs, limits = NO_LIMITS, listPriority, now = Date.now() } = options;
+  const { moved, settlements = [], poisonTtlMs = JOB_DEFAULTS.retention.deadMs, leaseMs, limits = NO_LIMITS, listPriority, groupLimits, now = Date.now() } = options;
+  const grouped = groupLimits && (groupLimits.concurrency !== null || groupLimits.rateLimit !== null);
   return scriptCall(
     "claim",
     {
@@ -87,7 +91,9 @@ export function claimCall(keys: QueueKeys, workerId: string, max: number, option
       // The worker id is always sent: the flow gate tells our in-flight list from our peers' by it. Then the list
       // priority, when it is not the default 5.
       workerId, leaseMs ?? 0, limits.rateMax, limits.ratePerMs, limits.concurrency,
-      ...(listPriority ? [listPriority] : []),
+      // Then the per-group limits (after the list priority, which they need to follow).
+      ...(listPriority || grouped ? [listPriority ?? 5] : []),
+      ...(grouped ? [groupLimits.concurrency ?? 0, groupLimits.rateLimit?.max ?? 0, groupLimits.rateLimit?.perMs ?? 0] : []),
     ],
   );
 }

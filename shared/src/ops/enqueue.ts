@@ -8,6 +8,7 @@ import type { JobOptions } from "../envelope";
 import { scriptCall, type ScriptCall, type ScriptRunner } from "../script-runner";
 import type { JobState } from "../record";
 import { callbackOverrides, type CallbackOutcome } from "../callbacks";
+import { derivedGroupKey } from "../flow/groups";
 
 /** What a producer may choose per job (the edge's query options, already parsed). */
 export interface EnqueueOptions {
@@ -31,6 +32,8 @@ export interface EnqueueOptions {
   callbackOn?: readonly CallbackOutcome[];
   /** 1 runs first … 10 runs last. Default: the job definition's priority (priority.ts). */
   priority?: number;
+  /** Group key (flow/groups.ts, validated by the caller); wins over the definition's `group(data)`. */
+  group?: string;
 }
 
 export interface PreparedJob {
@@ -52,6 +55,8 @@ export interface PreparedJob {
    * always). 1-10: another priority (the priority zset; stored in the record's `P`).
    */
   priority?: number;
+  /** "" or absent: no group. A grouped job always carries its priority (never 0): it waits in its group's zset. */
+  group?: string;
 }
 
 /**
@@ -100,6 +105,18 @@ export async function prepareJob(
   // A request's own callback means both outcomes unless it says otherwise; only the default's URL brings its `on`.
   const on = options.callbackOn ?? (options.callback === undefined ? definition.callback?.on : undefined);
   Object.assign(overrides, callbackOverrides(options.callback ?? definition.callback?.url, on));
+  // The request's group wins over the definition's; a function that throws leaves the job ungrouped.
+  let group = options.group;
+  if (group === undefined && definition.group) {
+    let value: unknown;
+    try {
+      value = definition.group(data);
+    } catch {
+      value = undefined;
+    }
+    group = await derivedGroupKey(value);
+  }
+  const priority = options.priority === undefined || options.priority === definition.priority ? 0 : options.priority;
   return {
     localId: newLocalId(),
     name: definition.name,
@@ -112,7 +129,8 @@ export async function prepareJob(
     fingerprint: options.idempotencyKey ? await sha256Hex(`${definition.name}\n${dataJson}`) : "",
     dedupeKey: options.dedupeKey ?? "",
     debounceMs: options.dedupeKey ? (options.debounceMs ?? 0) : 0,
-    priority: options.priority === undefined || options.priority === definition.priority ? 0 : options.priority,
+    priority: group ? (options.priority ?? definition.priority) : priority,
+    ...(group ? { group } : {}),
   };
 }
 
@@ -160,7 +178,10 @@ export function enqueueCall(keys: QueueKeys, jobs: readonly PreparedJob[], now: 
     const runAt = Math.max(job.runAt, job.delayMs > 0 ? now + job.delayMs : 0);
     // A job's name is its queue's name unless definitions say otherwise: then it is implied, not stored.
     const name = job.name === keys.queue ? "" : job.name;
-    if (name === "" && job.maxAttempts === defaultAttempts && job.optionsJson === "" && runAt === 0 && job.idempotencyKey === "" && !job.dedupeKey) {
+    if (job.group) {
+      // A job of a group: the long form with its group as a 13th argument (form "*", enqueue.lua).
+      args.push(job.localId, job.dataJson, "*", name, job.maxAttempts, job.optionsJson, runAt, job.idempotencyKey, job.fingerprint, job.dedupeKey ?? "", job.debounceMs ?? 0, job.priority ?? 0, job.group);
+    } else if (name === "" && job.maxAttempts === defaultAttempts && job.optionsJson === "" && runAt === 0 && job.idempotencyKey === "" && !job.dedupeKey) {
       // A priority other than the list's rides in the form argument ("1".."10"): still 3 arguments.
       args.push(job.localId, job.dataJson, job.priority ? String(job.priority) : "");
     } else {

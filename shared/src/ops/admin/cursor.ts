@@ -16,6 +16,8 @@ const SCORE = /^-?\d+(\.\d+)?$/;
 const COUNT = /^\d{1,9}$/;
 /** Waiting jobs of another priority than the list's: "p" + their score in the priority zset. */
 const PRIO = /^p\d{1,16}$/;
+/** Waiting jobs of a group: "g" + the group key (flow/groups.ts GROUP_KEY), with the offset in its zset as b. */
+const GROUP = /^g[\x21-\x7e]{1,128}$/;
 
 function toBase64Url(text: string): string {
   let binary = "";
@@ -51,7 +53,7 @@ export function decodeCursor(state: JobState, cursor: string): CursorParts {
   const { s, a, b } = parsed.data;
   if (s !== state) throw invalid(`issued for state "${s}", not "${state}"`);
   const valid =
-    state === "waiting" ? (COUNT.test(a) || PRIO.test(a)) && b !== "" : state === "active" ? a !== "" && COUNT.test(b) : SCORE.test(a) && b !== "";
+    state === "waiting" ? ((COUNT.test(a) || PRIO.test(a)) && b !== "") || (GROUP.test(a) && COUNT.test(b)) : state === "active" ? a !== "" && COUNT.test(b) : SCORE.test(a) && b !== "";
   if (!valid) throw invalid("not a cursor this API issued");
   return { a, b };
 }

@@ -53,10 +53,10 @@ export function bucketFromFields(minute: number, fields: Record<string, string> 
   };
 }
 
-type DetailReply = [number, number, number, number, number, number, number, number, unknown[], unknown[], unknown[], unknown[], number?];
+type DetailReply = [number, number, number, number, number, number, number, number, unknown[], unknown[], unknown[], unknown[], number?, unknown[]?];
 
 export function parseQueueDetailReply(keys: QueueKeys, reply: unknown, firstMinute: number, minutes: number): QueueDetail {
-  const [paused, waitLen, pausedLen, markers, delayed, completed, cancelled, dead, counters, workerFlat, historyFlat, flow, prioLen] =
+  const [paused, waitLen, pausedLen, markers, delayed, completed, cancelled, dead, counters, workerFlat, historyFlat, flow, prioLen, groups] =
     reply as DetailReply;
   const totals = pairsToObject(counters ?? []);
   const workers: QueueWorkerInfo[] = [];
@@ -80,7 +80,11 @@ export function parseQueueDetailReply(keys: QueueKeys, reply: unknown, firstMinu
     paused: Number(paused) === 1,
     counts: {
       // The lists (less their wake markers) and the priority zset.
-      waiting: Math.max(0, Number(waitLen) + Number(pausedLen) - Number(markers)) + Number(prioLen ?? 0),
+      // Jobs of groups wait in their groups' zsets, counted in meta; each such group has one token in the lists.
+      waiting:
+        Math.max(0, Number(waitLen) + Number(pausedLen) - Number(markers)) +
+        Number(prioLen ?? 0) +
+        Math.max(0, Number(groups?.[0] || 0) - Number(groups?.[1] || 0)),
       delayed: Number(delayed),
       active: workers.reduce((sum, worker) => sum + worker.inFlight, 0),
       completed: Number(completed),
