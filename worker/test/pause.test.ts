@@ -94,7 +94,7 @@ describe("a paused queue", () => {
     const sent = diff(before, await commandCalls());
     expect(sent.evalsha).toBe(3);
     expect(sent.blmove).toBeGreaterThan(0);
-    const insideScripts = new Set(["del", "exists", "hget", "hset", "hincrby", "llen", "zadd", "zrange", "zrangebyscore", "pexpire", "get", "zrem", "zcard"]);
+    const insideScripts = new Set(["del", "exists", "hget", "hmget", "hset", "hincrby", "llen", "zadd", "zrange", "zrangebyscore", "pexpire", "get", "zrem", "zcard"]);
     expect(Object.keys(sent).filter((name) => !["evalsha", "blmove"].includes(name) && !insideScripts.has(name))).toEqual([]);
     expect(await getStatus(runner(), keys, waiting)).toMatchObject({ state: "waiting", attempt: 0 });
 
