@@ -8,13 +8,25 @@
  *     jobs.
  * Any other answer than 202 or 503-with-Retry-After is recorded as unexpected.
  * Every other job carries a priority (1-10, from its index; the rest have the default), so the kills and faults
- * also hit jobs waiting in the priority zset, being claimed from it and handed back into it (issue 12).
+ * also hit jobs waiting in the priority zset, being claimed from it and handed back into it (issue 12). Every third
+ * job belongs to one of 7 groups (issue 13), so they also hit group tokens in the ready list, per-group zsets and
+ * the per-group running counts that reaps and recoveries must give back.
  */
 import { randomUUID } from "node:crypto";
 import { parseJobId } from "../../shared/src/ids";
 
 /** Odd indexes get a priority 1-10, even ones the default. */
 const priorityOf = (index: number): number | undefined => (index % 2 === 1 ? 1 + ((index >> 1) % 10) : undefined);
+/** Every third index gets one of 7 groups, the rest none. */
+const groupOf = (index: number): string | undefined => (index % 3 === 0 ? `tenant-${(index / 3) % 7}` : undefined);
+
+/** A job's options as the batch route takes them (absent when it has none). */
+function optionsOf(index: number): { priority?: number; group?: string } | undefined {
+  const priority = priorityOf(index);
+  const group = groupOf(index);
+  if (priority === undefined && group === undefined) return undefined;
+  return { ...(priority === undefined ? {} : { priority }), ...(group === undefined ? {} : { group }) };
+}
 
 export interface LoadOptions {
   edgeUrl: string;
@@ -140,13 +152,13 @@ export async function generateLoad(options: LoadOptions): Promise<LoadResult> {
       if (due > performance.now()) await sleep(due - performance.now());
     }
     if (unit.kind === "single") {
-      const query = priorityOf(unit.index) === undefined ? "" : `?priority=${priorityOf(unit.index)}`;
-      const body = await send("single", `/v1/jobs/noop${query}`, JSON.stringify({ i: unit.index }), { "idempotency-key": randomUUID() });
+      const query = new URLSearchParams(Object.entries(optionsOf(unit.index) ?? {}).map(([name, value]): [string, string] => [name, String(value)])).toString();
+      const body = await send("single", `/v1/jobs/noop${query ? `?${query}` : ""}`, JSON.stringify({ i: unit.index }), { "idempotency-key": randomUUID() });
       if (body) ack(body.id);
     } else {
       const items = Array.from({ length: unit.size }, (_, k) => {
-        const priority = priorityOf(unit.first + k);
-        return priority === undefined ? { data: { i: unit.first + k } } : { data: { i: unit.first + k }, options: { priority } };
+        const options = optionsOf(unit.first + k);
+        return options === undefined ? { data: { i: unit.first + k } } : { data: { i: unit.first + k }, options };
       });
       const body = await send("batch", "/v1/jobs/noop/batch", JSON.stringify(items), { "idempotency-key": randomUUID() });
       if (body) {
