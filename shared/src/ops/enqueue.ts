@@ -94,19 +94,12 @@ export async function prepareJob(
   options: EnqueueOptions = {},
 ): Promise<PreparedJob> {
   const dataJson = JSON.stringify(data ?? null);
-  const overrides: JobOptions = {};
-  if (options.backoffMs !== undefined) overrides.backoffMs = options.backoffMs;
-  if (options.timeoutMs !== undefined) overrides.timeoutMs = options.timeoutMs;
-  // The callback travels in the options JSON (`o`), which the settle scripts read only for jobs that finish.
-  // A request's own callback means both outcomes unless it says otherwise; only the default's URL brings its `on`.
-  const on = options.callbackOn ?? (options.callback === undefined ? definition.callback?.on : undefined);
-  Object.assign(overrides, callbackOverrides(options.callback ?? definition.callback?.url, on));
   return {
     localId: newLocalId(),
     name: definition.name,
     dataJson,
     maxAttempts: options.maxAttempts ?? definition.maxAttempts,
-    optionsJson: Object.keys(overrides).length ? JSON.stringify(overrides) : "",
+    optionsJson: optionsJsonOf(definition, options),
     delayMs: options.delayMs ?? 0,
     runAt: options.runAt ?? 0,
     idempotencyKey: options.idempotencyKey ?? "",
@@ -115,6 +108,27 @@ export async function prepareJob(
     debounceMs: options.dedupeKey ? (options.debounceMs ?? 0) : 0,
     priority: options.priority === undefined || options.priority === definition.priority ? 0 : options.priority,
   };
+}
+
+/** The options JSON (`o`): "" when nothing overrides the definition, which is most jobs (checked first, cheaply). */
+function optionsJsonOf(definition: JobDefinition, options: EnqueueOptions): string {
+  if (
+    options.backoffMs === undefined &&
+    options.timeoutMs === undefined &&
+    options.callback === undefined &&
+    options.callbackOn === undefined &&
+    definition.callback === undefined
+  ) {
+    return "";
+  }
+  const overrides: JobOptions = {};
+  if (options.backoffMs !== undefined) overrides.backoffMs = options.backoffMs;
+  if (options.timeoutMs !== undefined) overrides.timeoutMs = options.timeoutMs;
+  // The callback travels in the options JSON (`o`), which the settle scripts read only for jobs that finish.
+  // A request's own callback means both outcomes unless it says otherwise; only the default's URL brings its `on`.
+  const on = options.callbackOn ?? (options.callback === undefined ? definition.callback?.on : undefined);
+  Object.assign(overrides, callbackOverrides(options.callback ?? definition.callback?.url, on));
+  return Object.keys(overrides).length ? JSON.stringify(overrides) : "";
 }
 
 /**
