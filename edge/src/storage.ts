@@ -7,7 +7,7 @@
  * sent with a WAIT in the same request instead (replicated-enqueue.ts), and a 202 needs that many replicas.
  */
 import { Redis } from "@upstash/redis/cloudflare";
-import { redisUnavailable, type ScriptRunner } from "../../shared/src/index";
+import { ENQUEUE_SCRIPTS, redisUnavailable, type ScriptRunner } from "../../shared/src/index";
 import { upstashRunner } from "../../shared/src/runners/upstash-runner";
 import type { EdgeConfig } from "./env";
 import { replicatedEnqueue } from "./replicated-enqueue";
@@ -79,7 +79,7 @@ function createStorage(config: EdgeConfig, options: Required<StorageOptions>): S
     redis,
     runner: {
       run: (call) =>
-        replicated && call.script.name === "enqueue"
+        replicated && ENQUEUE_SCRIPTS.has(call.script.name)
           ? replicatedEnqueue(call, replicated)
           : raw.run(call).catch((error: unknown) => Promise.reject(unavailable(error))),
       runMany: (calls) => raw.runMany(calls).catch((error: unknown) => Promise.reject(unavailable(error))),

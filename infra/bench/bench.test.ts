@@ -5,6 +5,8 @@
  */
 import { spawn } from "node:child_process";
 import { once } from "node:events";
+import { readFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { startRedisServer, type RedisServerHandle } from "../runtime/redis-server";
 import { payloadOfSize, SYSTEMS } from "./bench-job";
@@ -60,7 +62,9 @@ test("a 20 KB payload drains, and each waiting job costs at least its payload in
 test("the enqueue scenario produces every figure for every series", { timeout: 60_000 }, async () => {
   const { figures } = await runEnqueue(ctx);
   const byId = new Map(figures.map((f) => [f.id, f]));
-  for (const id of ["enqueue.single", "enqueue.batch", "enqueue.single.producerCpu", "enqueue.single.redisCpu", "enqueue.batch.producerCpu", "enqueue.batch.redisCpu"]) {
+  const ids = ["enqueue.single", "enqueue.batch", "enqueue.single.producerCpu", "enqueue.single.redisCpu", "enqueue.batch.producerCpu", "enqueue.batch.redisCpu"];
+  ids.push("enqueue.single.oneCpu", "enqueue.single.oneCpu.producerCpu", "enqueue.single.oneCpu.redisCpu");
+  for (const id of ids) {
     const f = byId.get(id);
     expect(f, id).toBeDefined();
     for (const system of SYSTEMS) {
@@ -69,6 +73,9 @@ test("the enqueue scenario produces every figure for every series", { timeout: 6
     }
   }
   expect(byId.get("enqueue.single")!.samples["offload-rest"]![0]!).toBeGreaterThan(0);
+  // The pinned loop lets this process run on every CPU again.
+  const allowed = /Cpus_allowed_list:\s*(\S+)/.exec(readFileSync("/proc/self/status", "utf8"))?.[1];
+  expect(allowed).toBe(availableParallelism() > 1 ? `0-${availableParallelism() - 1}` : "0");
 });
 
 test("the idle figure of the production worker comes from a process serving the 3 shipped job types", { timeout: 60_000 }, async () => {

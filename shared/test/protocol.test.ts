@@ -10,7 +10,7 @@ import { defineJob } from "../src/job-definition";
 import { minuteOf, queueKeys, type QueueKeys } from "../src/keys";
 import { errorsHistory, FIELD } from "../src/record";
 import { COMPLETED_INDEX_MAX } from "../src/ops/admin";
-import { prepareBatch, prepareJob, enqueue, enqueueCall } from "../src/ops/enqueue";
+import { prepareBatch, prepareJob, enqueue, enqueueCall, parseEnqueueReply } from "../src/ops/enqueue";
 import { claimCall, parseClaimReply } from "../src/ops/claim";
 import { countThrottleCall, parseSettleReply, settleCall, type Settlement } from "../src/ops/settle";
 import { retryJob } from "../src/ops/admin/move";
@@ -29,6 +29,7 @@ import { spreadCases } from "./spread-cases";
 import { callbackCases } from "./callback-cases";
 import { flowCases } from "./flow-cases";
 import { groupCases } from "./group-cases";
+import { enqueueFormsCases } from "./enqueue-forms-cases";
 
 const job = defineJob({ name: "proto", schema: z.object({ n: z.number() }), maxAttempts: 3 });
 const T0 = 1_800_000_000_000;
@@ -81,6 +82,11 @@ describe.each(Object.keys(RUNNERS))("protocol over %s", (runnerName) => {
         return { direct: node?.direct ?? singleDirect, port: node?.direct.options.port ?? server.port };
       },
     });
+  });
+
+  // enqueue_short (plain jobs) and enqueue write the same: shared/test/enqueue-forms-cases.ts.
+  describe("the two enqueue scripts", () => {
+    enqueueFormsCases({ runner: () => runner, keys: () => keys, direct: () => direct, redisUrl: () => nodeUrl, runnerName });
   });
 
   // Dedupe keys and debounce in the enqueue script: shared/test/dedupe-cases.ts.
@@ -139,11 +145,11 @@ describe.each(Object.keys(RUNNERS))("protocol over %s", (runnerName) => {
   it("a re-sent enqueue (same prepared job) creates one job", async () => {
     const prepared = await prepareJob(job, { n: 2 });
     const call = enqueueCall(keys, [prepared], T0);
-    const first = await runner.run(call);
-    const second = await runner.run(call);
+    const first = parseEnqueueReply(keys, await runner.run(call), [prepared]);
+    const second = parseEnqueueReply(keys, await runner.run(call), [prepared]);
     expect(await direct.llen(keys.wait)).toBe(1);
-    expect((first as string[])[2]).toBe("created");
-    expect((second as string[])[2]).toBe("existing");
+    expect(first[0]!.outcome).toBe("created");
+    expect(second[0]).toMatchObject({ localId: prepared.localId, state: "waiting", outcome: "existing" });
   });
 
   it("an idempotency key maps to one job; a different payload is a conflict", async () => {

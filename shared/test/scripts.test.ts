@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { SCRIPTS } from "../src/generated/scripts";
 import { queueKeys } from "../src/keys";
-import { enqueueCall } from "../src/ops/enqueue";
+import { enqueueCall, shortEnqueueCall } from "../src/ops/enqueue";
 import { claimCall } from "../src/ops/claim";
 import { countThrottleCall, settleCall } from "../src/ops/settle";
 import { tickCall } from "../src/ops/tick";
@@ -25,6 +25,7 @@ const keys = queueKeys("webhook");
 const id = "mfz3k2x9q1a8b7c6";
 const calls: ScriptCall[] = [
   enqueueCall(keys, []),
+  shortEnqueueCall(keys, []),
   claimCall(keys, "worker-1", 10),
   settleCall(keys, "worker-1", []),
   countThrottleCall(keys, "worker-1", id),

@@ -62,7 +62,7 @@ export function spreadCases(ctx: SpreadCaseContext): void {
     const replies = await runner.runMany(all.map((keys, i) => enqueueCall(keys, prepared[i]!, T0)));
     await Promise.all(
       all.map(async (keys, i) => {
-        const ids = parseEnqueueReply(keys, replies[i]).map((r) => r.localId);
+        const ids = parseEnqueueReply(keys, replies[i], prepared[i]!).map((r) => r.localId);
         expect(ids).toEqual(prepared[i]!.map((p) => p.localId));
         const { direct } = owners[i]!;
         expect(await direct.llen(keys.wait)).toBe(3);
@@ -105,6 +105,11 @@ async function lifecycle(runner: ScriptRunner, keys: QueueKeys, direct: Redis, [
   expect(await direct.exists(keys.wait)).toBe(1);
   const later = await prepareJob(job, { n: 4 }, { delayMs: 60_000 });
   await runner.run(enqueueCall(keys, [later], T0));
+  // A job of the queue's own name with nothing else set: enqueueCall sends it to enqueue_short.
+  const plain = { ...(await prepareJob(job, { n: 5 })), name: keys.queue };
+  const plainCall = enqueueCall(keys, [plain], T0);
+  expect(plainCall.script.name).toBe("enqueue_short");
+  expect(parseEnqueueReply(keys, await runner.run(plainCall), [plain])).toMatchObject([{ localId: plain.localId, outcome: "created" }]);
   expect(await promoteJob(runner, keys, later.localId, T0 + 60)).toEqual({ outcome: "moved", state: "waiting" });
   await runner.run(recoverCall(keys, "w1", []));
   expect(await setLimits(runner, keys, { rateLimit: null, concurrency: null }, { concurrency: 3 })).toMatchObject({ concurrency: 3 });

@@ -90,7 +90,7 @@ function produce(keys: QueueKeys, options: { replicas?: number; inFlight?: numbe
     const job = await prepareJob(definition, { ms: 2 });
     const call = enqueueCall(keys, [job]);
     if (options.replicas === undefined) {
-      acknowledged.push(parseEnqueueReply(keys, await runner.run(call))[0]!.localId);
+      acknowledged.push(parseEnqueueReply(keys, await runner.run(call), [job])[0]!.localId);
       return;
     }
     // The enqueue script and WAIT in one pipeline on the node owning the queue's slot: WAIT answers how many

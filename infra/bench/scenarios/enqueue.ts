@@ -12,6 +12,7 @@ import { addSample, figure, type Series, type ScenarioResult } from "../results"
 import { PRODUCERS, type Producer } from "../systems/index";
 import { offloadRestProducer } from "../systems/offload";
 import type { ScenarioContext } from "./context";
+import { onOneCpu } from "../one-cpu";
 
 const TOKEN = "offload-bench-token";
 
@@ -43,6 +44,13 @@ export async function runEnqueue(ctx: ScenarioContext): Promise<ScenarioResult> 
     batchProducer: figure("enqueue.batch.producerCpu", "2. Enqueue throughput", "batches: producer CPU per job", "µs/job", "lower"),
     batchRedis: figure("enqueue.batch.redisCpu", "2. Enqueue throughput", "batches: Redis CPU per job", "µs/job", "lower"),
   };
+  // The same one-by-one loop with this process and Redis on one CPU (one-cpu.ts says why); TCP only.
+  const oneCpu = {
+    rate: figure("enqueue.single.oneCpu", "2. Enqueue throughput", "awaited one by one, producer and Redis pinned to one CPU", "jobs/s", "higher"),
+    producer: figure("enqueue.single.oneCpu.producerCpu", "2. Enqueue throughput", "one by one on one CPU: producer CPU per job", "µs/job", "lower"),
+    redis: figure("enqueue.single.oneCpu.redisCpu", "2. Enqueue throughput", "one by one on one CPU: Redis CPU per job", "µs/job", "lower"),
+  };
+  const redisPid = Number((await admin.info("server")).process_id);
   const rest = await startUpstashLocal({ redisUrl, token: TOKEN, port: 0 });
   const factories: [Series, () => Promise<Producer>][] = [
     ...SYSTEMS.flatMap((system): [Series, () => Promise<Producer>][] => {
@@ -73,6 +81,15 @@ export async function runEnqueue(ctx: ScenarioContext): Promise<ScenarioResult> 
             await producer.enqueueBatch(new Array(Math.min(config.batchSize, n2 - done)).fill(PAYLOAD));
           }
         });
+        let t3: Timed | undefined;
+        if (series !== "offload-rest") {
+          await admin.flush();
+          t3 = await onOneCpu([process.pid, redisPid], () =>
+            timed(admin, async () => {
+              for (let i = 0; i < n1; i++) await producer.enqueueOne(PAYLOAD);
+            }),
+          );
+        }
         const ms1 = t1.ms;
         const ms2 = t2.ms;
         if (series === "offload-rest") {
@@ -89,18 +106,25 @@ export async function runEnqueue(ctx: ScenarioContext): Promise<ScenarioResult> 
           addSample(cpu.batchProducer, series, t2.producerCpuUs / n2);
           addSample(cpu.batchRedis, series, t2.redisCpuUs / n2);
         }
+        if (t3) {
+          addSample(oneCpu.rate, series, (n1 * 1_000) / t3.ms);
+          addSample(oneCpu.producer, series, t3.producerCpuUs / n1);
+          addSample(oneCpu.redis, series, t3.redisCpuUs / n1);
+        }
         const name = series === "offload-rest" ? "Offload over REST" : LABEL[series as keyof typeof LABEL];
-        ctx.log(`enqueue run ${run + 1}/${config.runs} ${name}: ${((n1 * 1_000) / ms1).toFixed(0)} jobs/s single, ${((n2 * 1_000) / ms2).toFixed(0)} jobs/s batch`);
+        const pinned = t3 ? `, ${((n1 * 1_000) / t3.ms).toFixed(0)} jobs/s single on one CPU` : "";
+        ctx.log(`enqueue run ${run + 1}/${config.runs} ${name}: ${((n1 * 1_000) / ms1).toFixed(0)} jobs/s single, ${((n2 * 1_000) / ms2).toFixed(0)} jobs/s batch${pinned}`);
       }
     }
   } finally {
     await rest.close();
   }
   return {
-    figures: [single, batch, ...Object.values(cpu)],
+    figures: [single, batch, ...Object.values(cpu), ...Object.values(oneCpu).filter((f) => Object.keys(f.samples).length > 0)],
     details: { restRequestsPerEnqueueCall: restRequests },
     notes: [
       `Enqueue CPU: the producer's is this benchmark process's CPU time (process.cpuUsage) over the timed loop, which includes the client library and the kernel's share of the socket writes; Redis's is INFO cpu used_cpu_user+used_cpu_sys over the same loop. Over TCP only (over REST the endpoint shares this process).`,
+      `Enqueue on one CPU: the same one-by-one loop with the benchmark process and redis-server pinned to CPU 0 (taskset, every thread), after the unpinned loops; on this virtual machine a producer and Redis on two CPUs pay a cross-CPU wake-up per reply, and whether a run gets one or two CPUs changes from minute to minute (infra/bench/one-cpu.ts).`,
       `Enqueue over the local REST endpoint made ${restRequests.length ? Math.max(...restRequests).toFixed(2) : "n/a"} HTTP requests per enqueue call (single or batch).`,
     ],
   };
