@@ -5,59 +5,32 @@
  * Assertions are on counts (the most jobs ever running at once, starts per window from the job records), never
  * on how long something took.
  */
-import { Redis } from "ioredis";
 import { pino } from "pino";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { FLOW_META, queueKeys, type QueueKeys } from "../../shared/src/keys";
+import { afterEach, describe, expect, it } from "vitest";
+import { FLOW_META, type QueueKeys } from "../../shared/src/keys";
 import { getStatus } from "../../shared/src/ops/read";
-import { ioredisRunner } from "../../shared/src/runners/ioredis-runner";
-import { startRedisServer, type RedisServerHandle } from "../../infra/runtime/redis-server";
 import { waitFor } from "../../infra/test/wait-for";
 import { createWorker, type Worker } from "../src/worker";
 import { RateLimitedError } from "../src/job-errors";
 import { EXECUTIONS_KEY, MAX_RUNNING_KEY, RUNNING_KEY, TEST_REGISTRY, workJob } from "./fixtures/test-jobs";
-import { enqueueOne, forkWorker, waitForState, type ChildWorker } from "./support";
+import { enqueueOne, waitForState, type ChildWorker } from "./support";
+import { busiestWindow, useWorkerFleet } from "./support/fleet";
 
 const LEASE_MS = 2_000;
-let server: RedisServerHandle;
-let redis: Redis;
-let keys: QueueKeys;
-let prefix: string;
-let counter = 0;
-const children: ChildWorker[] = [];
+const fleet = useWorkerFleet({ prefix: "flow", leaseMs: LEASE_MS, cleanup: [RUNNING_KEY, MAX_RUNNING_KEY, EXECUTIONS_KEY] });
 const inProcess: Worker[] = [];
-
-beforeAll(async () => {
-  server = await startRedisServer();
-  redis = new Redis(server.url, { protocol: 2 });
-});
 afterEach(async () => {
   await Promise.all(inProcess.splice(0).map((worker) => worker.stop()));
-  for (const child of children.splice(0)) {
-    if (child.process.exitCode === null && child.process.signalCode === null) child.process.kill("SIGKILL");
-    await child.exited();
-  }
-  await redis.del(RUNNING_KEY, MAX_RUNNING_KEY, EXECUTIONS_KEY);
-});
-afterAll(async () => {
-  redis.disconnect();
-  await server.stop();
 });
 
-const runner = () => ioredisRunner(redis);
+const runner = () => fleet.runner();
+let keys: QueueKeys;
+let prefix: string;
 function freshQueue() {
-  prefix = `flow${++counter}`;
-  keys = queueKeys("work", prefix);
+  keys = fleet.freshQueue();
+  prefix = fleet.prefix;
 }
-async function spawnWorkers(count: number, env: Record<string, string>) {
-  const spawned = await Promise.all(
-    Array.from({ length: count }, () =>
-      forkWorker({ REDIS_URL: server.url, REDIS_PREFIX: prefix, LEASE_MS: String(LEASE_MS), WORKER_CONCURRENCY: "4", ...env }),
-    ),
-  );
-  children.push(...spawned);
-  return spawned;
-}
+const spawnWorkers = (count: number, env: Record<string, string>) => fleet.spawn(count, env);
 async function enqueueMany(count: number, data: Parameters<typeof enqueueOne<typeof workJob.schema>>[3]) {
   const ids: string[] = [];
   for (let i = 0; i < count; i++) ids.push(await enqueueOne(runner(), keys, workJob, data));
@@ -82,11 +55,11 @@ describe("flow control across worker processes", () => {
     victim.process.kill("SIGKILL");
     await victim.exited();
     // Its run never reached its `finally`; its slot is still held in Redis until a survivor reaps its lease.
-    for (const member of await redis.smembers(RUNNING_KEY)) {
-      if (member.startsWith(`${victim.process.pid}:`)) await redis.srem(RUNNING_KEY, member);
+    for (const member of await fleet.redis.smembers(RUNNING_KEY)) {
+      if (member.startsWith(`${victim.process.pid}:`)) await fleet.redis.srem(RUNNING_KEY, member);
     }
     for (const id of ids) await waitForState(runner(), keys, id, "completed", 30_000);
-    expect(Number(await redis.get(MAX_RUNNING_KEY))).toBe(1);
+    expect(Number(await fleet.redis.get(MAX_RUNNING_KEY))).toBe(1);
     const statuses = await Promise.all(ids.map((id) => getStatus(runner(), keys, id)));
     // The killed run was reaped and run again elsewhere: a stall, not an attempt.
     expect(statuses.filter((status) => status!.stalls === 1)).toHaveLength(1);
@@ -101,13 +74,7 @@ describe("flow control across worker processes", () => {
     // Start times as the claim recorded them (the flow gate counts the same clock).
     const starts = (await Promise.all(ids.map((id) => getStatus(runner(), keys, id)))).map((status) => Date.parse(status!.startedAt!)).sort((a, b) => a - b);
     expect(starts).toHaveLength(20);
-    let busiest = 0;
-    for (let i = 0; i < starts.length; i++) {
-      let inWindow = 0;
-      for (let j = i; j < starts.length && starts[j]! < starts[i]! + 1_000; j++) inWindow++;
-      busiest = Math.max(busiest, inWindow);
-    }
-    expect(busiest).toBe(5);
+    expect(busiestWindow(starts, 1_000)).toBe(5);
   }, 60_000);
 });
 
@@ -116,7 +83,7 @@ describe("back-pressure in process", () => {
     freshQueue();
     let throws = 1;
     const worker = createWorker({
-      redisUrl: server.url,
+      redisUrl: fleet.url,
       prefix,
       registry: TEST_REGISTRY,
       handlers: {
@@ -135,7 +102,7 @@ describe("back-pressure in process", () => {
     inProcess.push(worker);
     await worker.start();
     const first = await enqueueOne(runner(), keys, workJob, {});
-    const until = await waitFor(async () => Number(await redis.hget(keys.meta, FLOW_META.throttledUntil)), { what: "queue throttled" });
+    const until = await waitFor(async () => Number(await fleet.redis.hget(keys.meta, FLOW_META.throttledUntil)), { what: "queue throttled" });
     const sibling = await enqueueOne(runner(), keys, workJob, {});
     const done = await Promise.all([first, sibling].map((id) => waitForState(runner(), keys, id, "completed")));
     // Neither started before the pause ended, and the throttled run did not count as an attempt.

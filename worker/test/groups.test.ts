@@ -4,56 +4,23 @@
  * processes even after one is SIGKILLed mid-job, and a per-group rate limit holds in every 1-second window while
  * another group runs alongside. Assertions are on counts and orders from the job records, never on durations.
  */
-import { Redis } from "ioredis";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { queueKeys, type QueueKeys } from "../../shared/src/keys";
+import { describe, expect, it } from "vitest";
+import type { QueueKeys } from "../../shared/src/keys";
 import { enqueue, prepareBatch } from "../../shared/src/ops/enqueue";
 import { getStatus } from "../../shared/src/ops/read";
-import { ioredisRunner } from "../../shared/src/runners/ioredis-runner";
-import { startRedisServer, type RedisServerHandle } from "../../infra/runtime/redis-server";
 import { EXECUTIONS_KEY, MAX_RUNNING_KEY, RUNNING_KEY, workJob } from "./fixtures/test-jobs";
-import { forkWorker, waitForState, type ChildWorker } from "./support";
+import { waitForState, type ChildWorker } from "./support";
+import { busiestWindow, useWorkerFleet } from "./support/fleet";
 
 const LEASE_MS = 2_000;
-let server: RedisServerHandle;
-let redis: Redis;
+const fleet = useWorkerFleet({ prefix: "groups", leaseMs: LEASE_MS, cleanup: ["test:running*", EXECUTIONS_KEY] });
+const runner = () => fleet.runner();
 let keys: QueueKeys;
-let prefix: string;
-let counter = 0;
-const children: ChildWorker[] = [];
-
-beforeAll(async () => {
-  server = await startRedisServer();
-  redis = new Redis(server.url, { protocol: 2 });
-});
-afterEach(async () => {
-  for (const child of children.splice(0)) {
-    if (child.process.exitCode === null && child.process.signalCode === null) child.process.kill("SIGKILL");
-    await child.exited();
-  }
-  const tracked = await redis.keys("test:running*");
-  if (tracked.length) await redis.del(...tracked);
-  await redis.del(EXECUTIONS_KEY);
-});
-afterAll(async () => {
-  redis.disconnect();
-  await server.stop();
-});
-
-const runner = () => ioredisRunner(redis);
 function freshQueue() {
-  prefix = `groups${++counter}`;
-  keys = queueKeys("work", prefix);
+  keys = fleet.freshQueue();
 }
-async function spawnWorkers(count: number, env: Record<string, string>) {
-  const spawned = await Promise.all(
-    Array.from({ length: count }, () =>
-      forkWorker({ REDIS_URL: server.url, REDIS_PREFIX: prefix, LEASE_MS: String(LEASE_MS), WORKER_CONCURRENCY: "4", ...env }),
-    ),
-  );
-  children.push(...spawned);
-  return spawned;
-}
+const spawnWorkers = (count: number, env: Record<string, string>) => fleet.spawn(count, env);
+
 /** `count` jobs of one group in one batch; returns their local ids. */
 async function enqueueGroup(group: string, count: number, data: { ms?: number; track?: boolean } = {}) {
   const items = Array.from({ length: count }, () => ({ data: { ...data, tag: group }, options: { group } }));
@@ -62,17 +29,6 @@ async function enqueueGroup(group: string, count: number, data: { ms?: number; t
 }
 async function statusesOf(ids: string[]) {
   return Promise.all(ids.map(async (id) => (await getStatus(runner(), keys, id))!));
-}
-/** The most starts of any window of `windowMs` among these start times. */
-function busiestWindow(starts: number[], windowMs: number): number {
-  const sorted = [...starts].sort((a, b) => a - b);
-  let busiest = 0;
-  for (let i = 0; i < sorted.length; i++) {
-    let inWindow = 0;
-    for (let j = i; j < sorted.length && sorted[j]! < sorted[i]! + windowMs; j++) inWindow++;
-    busiest = Math.max(busiest, inWindow);
-  }
-  return busiest;
 }
 
 describe("groups across worker processes", () => {
@@ -108,18 +64,18 @@ describe("groups across worker processes", () => {
     await victim.exited();
     // Its run never reached its `finally`: forget its entries in the trackers (its slot in Redis is reaped).
     for (const key of [RUNNING_KEY, `${RUNNING_KEY}:a`, `${RUNNING_KEY}:b`]) {
-      for (const member of await redis.smembers(key)) if (member.startsWith(`${victim.process.pid}:`)) await redis.srem(key, member);
+      for (const member of await fleet.redis.smembers(key)) if (member.startsWith(`${victim.process.pid}:`)) await fleet.redis.srem(key, member);
     }
     for (const id of ids) await waitForState(runner(), keys, id, "completed", 30_000);
-    expect(Number(await redis.get(`${MAX_RUNNING_KEY}:a`))).toBe(1);
-    expect(Number(await redis.get(`${MAX_RUNNING_KEY}:b`))).toBe(1);
+    expect(Number(await fleet.redis.get(`${MAX_RUNNING_KEY}:a`))).toBe(1);
+    expect(Number(await fleet.redis.get(`${MAX_RUNNING_KEY}:b`))).toBe(1);
     // The two groups did run side by side: the limit is per group, not per queue.
-    expect(Number(await redis.get(MAX_RUNNING_KEY))).toBe(2);
+    expect(Number(await fleet.redis.get(MAX_RUNNING_KEY))).toBe(2);
     const statuses = await statusesOf(ids);
     expect(statuses.filter((status) => status.stalls === 1)).toHaveLength(1);
     expect(statuses.every((status) => status.attempt === 1)).toBe(true);
     // Nothing of the groups is left behind once they are done.
-    expect(await redis.keys(`${prefix}:{work}:g[sw]:*`)).toEqual([]);
+    expect(await fleet.redis.keys(`${fleet.prefix}:{work}:g[sw]:*`)).toEqual([]);
   }, 60_000);
 
   it("per-group rate 5/s is never exceeded in any 1-second window, while another group runs alongside", async () => {
