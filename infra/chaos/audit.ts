@@ -3,7 +3,7 @@
  * when a fault hit, and when a queue has drained.
  */
 import type { Redis } from "ioredis";
-import { jobId, parseJobId } from "../../shared/src/ids";
+import { isLocalId, jobId, parseJobId } from "../../shared/src/ids";
 import { queueKeys, type QueueKeys } from "../../shared/src/keys";
 import { FIELD } from "../../shared/src/record";
 import { waitFor } from "../test/wait-for";
@@ -78,7 +78,8 @@ export async function inFlightNow(redis: Redis, queue: string, prefix?: string):
   const keys = queueKeys(queue, prefix);
   const ids = new Set<string>();
   for (const key of await activeLists(redis, keys)) {
-    for (const entry of await redis.lrange(key, 0, -1)) if (entry !== "~") ids.add(jobId(queue, entry));
+    // Only jobs: not the wake-up marker, nor a group's token (a BLMOVE moves those like any entry).
+    for (const entry of await redis.lrange(key, 0, -1)) if (isLocalId(entry)) ids.add(jobId(queue, entry));
   }
   return ids;
 }
@@ -86,7 +87,7 @@ export async function inFlightNow(redis: Redis, queue: string, prefix?: string):
 /** The ids in one worker's in-flight list. */
 export async function inFlightOf(redis: Redis, queue: string, workerId: string, prefix?: string): Promise<string[]> {
   const entries = await redis.lrange(queueKeys(queue, prefix).active(workerId), 0, -1);
-  return entries.filter((entry) => entry !== "~").map((entry) => jobId(queue, entry));
+  return entries.filter(isLocalId).map((entry) => jobId(queue, entry));
 }
 
 export interface QueueDepth {
