@@ -10,6 +10,14 @@ local function groupReady(k)
   return k.ready
 end
 
+-- A group's token into the ready list (its state hash already says `ready`): first in line (front: the consuming
+-- end, as RPUSH does for a hand back) or last (LPUSH, as for a new job). Counted once, here, for stats.
+local function pushToken(k, g, front)
+  redis.call(front and 'RPUSH' or 'LPUSH', groupReady(k), GROUP_TOKEN .. g)
+  groupCount(k, 0, 1)
+  k.groupsTouched = true
+end
+
 -- The buffered pushes: one ZADD per group per call, one HSETNX per group per call (+ its token when it had none).
 local function flushGroups(k)
   if not k.groupOrder then return end
@@ -19,13 +27,8 @@ local function flushGroups(k)
       groupCount(k, redis.call('ZADD', groupWaitKey(k, g), unpack(b)), 0)
       if redis.call('HSETNX', groupStateKey(k, g), 'token', 'ready') == 1 then
         redis.call('ZADD', groupsIndexKey(k), 0, g)
-        -- First in line for a hand back or a promotion, last for a new job: as RPUSH / LPUSH do for the others.
-        if b.front then
-          redis.call('RPUSH', groupReady(k), GROUP_TOKEN .. g)
-        else
-          redis.call('LPUSH', groupReady(k), GROUP_TOKEN .. g)
-        end
-        groupCount(k, 0, 1)
+        -- First in line for a hand back or a promotion, last for a new job.
+        pushToken(k, g, b.front)
       end
     end
   end

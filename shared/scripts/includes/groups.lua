@@ -36,9 +36,7 @@ local function groupRelease(k, g)
     if run <= 0 then redis.call('DEL', sk) end
   elseif t == 'full' then
     redis.call('HSET', sk, 'token', 'ready')
-    redis.call('LPUSH', groupReady(k), GROUP_TOKEN .. g)
-    groupCount(k, 0, 1)
-    k.groupsTouched = true
+    pushToken(k, g, false)
   end
 end
 
@@ -64,9 +62,7 @@ local function promoteGroups(k, now)
     local sk = groupStateKey(k, g)
     if redis.call('HGET', sk, 'token') == 'later' then
       redis.call('HSET', sk, 'token', 'ready')
-      redis.call('RPUSH', groupReady(k), GROUP_TOKEN .. g)
-      groupCount(k, 0, 1)
-      k.groupsTouched = true
+      pushToken(k, g, true)
     end
   end
   redis.call('ZREM', key, unpack(due))
