@@ -5,30 +5,21 @@
  * Assertions are on counts (the most jobs ever running at once, starts per window from the job records), never
  * on how long something took.
  */
-import { pino } from "pino";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { FLOW_META, type QueueKeys } from "../../shared/src/keys";
 import { getStatus } from "../../shared/src/ops/read";
 import { waitFor } from "../../infra/test/wait-for";
-import { createWorker, type Worker } from "../src/worker";
 import { RateLimitedError } from "../src/job-errors";
-import { EXECUTIONS_KEY, MAX_RUNNING_KEY, RUNNING_KEY, TEST_REGISTRY, workJob } from "./fixtures/test-jobs";
+import { EXECUTIONS_KEY, MAX_RUNNING_KEY, RUNNING_KEY, workJob } from "./fixtures/test-jobs";
 import { enqueueOne, waitForState, type ChildWorker } from "./support";
 import { busiestWindow, useWorkerFleet } from "./support/fleet";
 
 const LEASE_MS = 2_000;
 const fleet = useWorkerFleet({ prefix: "flow", leaseMs: LEASE_MS, cleanup: [RUNNING_KEY, MAX_RUNNING_KEY, EXECUTIONS_KEY] });
-const inProcess: Worker[] = [];
-afterEach(async () => {
-  await Promise.all(inProcess.splice(0).map((worker) => worker.stop()));
-});
-
 const runner = () => fleet.runner();
 let keys: QueueKeys;
-let prefix: string;
 function freshQueue() {
   keys = fleet.freshQueue();
-  prefix = fleet.prefix;
 }
 const spawnWorkers = (count: number, env: Record<string, string>) => fleet.spawn(count, env);
 async function enqueueMany(count: number, data: Parameters<typeof enqueueOne<typeof workJob.schema>>[3]) {
@@ -82,10 +73,7 @@ describe("back-pressure in process", () => {
   it("RateLimitedError pauses the queue for every worker and hands the job back without spending an attempt", async () => {
     freshQueue();
     let throws = 1;
-    const worker = createWorker({
-      redisUrl: fleet.url,
-      prefix,
-      registry: TEST_REGISTRY,
+    const worker = fleet.inProcess({
       handlers: {
         work: async () => {
           if (throws-- > 0) throw new RateLimitedError(300);
@@ -93,13 +81,8 @@ describe("back-pressure in process", () => {
         },
         digest: () => ({}),
       },
-      queues: ["work"],
-      concurrency: 2,
       leaseMs: 5_000,
-      shutdownGraceMs: 1_000,
-      log: pino({ level: "silent" }),
     });
-    inProcess.push(worker);
     await worker.start();
     const first = await enqueueOne(runner(), keys, workJob, {});
     const until = await waitFor(async () => Number(await fleet.redis.hget(keys.meta, FLOW_META.throttledUntil)), { what: "queue throttled" });

@@ -19,6 +19,7 @@ import { waitFor } from "../../infra/test/wait-for";
 import { createWorker, type Worker } from "../src/worker";
 import { EXECUTIONS_KEY, TEST_REGISTRY, createWorkHandler, workJob } from "./fixtures/test-jobs";
 import { enqueueOne, forkWorker, waitForState, type ChildWorker } from "./support";
+import { commandCalls, commandsBetween } from "./support/command-stats";
 
 const LEASE_MS = 2_000;
 /** Far longer than the test may take: only the marker can make the idle peer tick in time. */
@@ -152,12 +153,12 @@ describe("idle lease", () => {
     await worker.start();
     await waitFor(async () => Number((await redis.info("clients")).match(/blocked_clients:(\d+)/)?.[1]) === 1, { what: "blocked" });
     await nextIdleTick();
-    const before = await commandCalls();
+    const before = await commandCalls(redis);
     const ticksBefore = idleTickCount;
     const periods = 3;
     for (let i = 0; i < periods; i++) await nextIdleTick();
-    const after = await commandCalls();
-    const sent = diff(before, after);
+    const after = await commandCalls(redis);
+    const sent = commandsBetween(before, after, ["time", "zscore"]);
     expect(idleTickCount - ticksBefore).toBe(periods);
     // Exactly one script call per idle heartbeat (a busy lease would have ticked every half lease: 9 times here),
     // none after the BLMOVE timeouts, and no other client command. commandstats also counts what scripts run inside Redis (the
@@ -171,20 +172,3 @@ describe("idle lease", () => {
     expect(await expiryOf(worker.id)).toBeGreaterThan((await redisNow()) + leaseMs);
   });
 });
-
-/** Calls per command since the server started, from INFO commandstats (the test's own INFO calls left out). */
-async function commandCalls(): Promise<Record<string, number>> {
-  const info = await redis.info("commandstats");
-  const calls: Record<string, number> = {};
-  for (const match of info.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)) calls[match[1]!] = Number(match[2]);
-  return calls;
-}
-function diff(before: Record<string, number>, after: Record<string, number>): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const [name, n] of Object.entries(after)) {
-    if (name === "info" || name === "time" || name === "zscore") continue; // this test's own reads
-    const delta = n - (before[name] ?? 0);
-    if (delta > 0) out[name] = delta;
-  }
-  return out;
-}

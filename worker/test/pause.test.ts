@@ -6,55 +6,24 @@
  * claim polling; and resume wakes a worker blocked in BLMOVE at once (its block and idle heartbeat are minutes
  * away, so nothing else could start the job in time).
  */
-import { Redis } from "ioredis";
-import { pino } from "pino";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { queueKeys } from "../../shared/src/keys";
+import { describe, expect, it } from "vitest";
+import type { QueueKeys } from "../../shared/src/keys";
 import { setPaused } from "../../shared/src/ops/admin";
 import { getStatus } from "../../shared/src/ops/read";
-import { ioredisRunner } from "../../shared/src/runners/ioredis-runner";
-import { startRedisServer, type RedisServerHandle } from "../../infra/runtime/redis-server";
 import { waitFor } from "../../infra/test/wait-for";
-import { createWorker, type Worker, type WorkerOptions } from "../src/worker";
+import type { Worker, WorkerOptions } from "../src/worker";
 import type { WorkerObserver } from "../src/observer";
-import { EXECUTIONS_KEY, TEST_REGISTRY, createWorkHandler, workJob } from "./fixtures/test-jobs";
+import { EXECUTIONS_KEY, workJob } from "./fixtures/test-jobs";
 import { enqueueOne, waitForState } from "./support";
+import { commandCalls, commandsBetween } from "./support/command-stats";
+import { useWorkerFleet } from "./support/fleet";
 
-let server: RedisServerHandle;
-let redis: Redis;
-const workers: Worker[] = [];
-
-beforeAll(async () => {
-  server = await startRedisServer();
-  redis = new Redis(server.url, { protocol: 2 });
-});
-afterEach(async () => {
-  await Promise.all(workers.splice(0).map((worker) => worker.stop()));
-});
-afterAll(async () => {
-  redis.disconnect();
-  await server.stop();
-});
-
-const prefix = "pause";
-const keys = queueKeys("work", prefix);
-const runner = () => ioredisRunner(redis);
+const fleet = useWorkerFleet({ prefix: "pause", leaseMs: 1_000 });
+const runner = () => fleet.runner();
+let keys: QueueKeys;
 
 function startWorker(options: Partial<WorkerOptions> & { observers: WorkerObserver[] }): Worker {
-  const worker = createWorker({
-    redisUrl: server.url,
-    prefix,
-    registry: TEST_REGISTRY,
-    handlers: { work: createWorkHandler(redis) },
-    queues: ["work"],
-    concurrency: 2,
-    leaseMs: 1_000,
-    shutdownGraceMs: 2_000,
-    log: pino({ level: "silent" }),
-    ...options,
-  });
-  workers.push(worker);
-  return worker;
+  return fleet.inProcess({ shutdownGraceMs: 2_000, ...options });
 }
 
 /** Resolves on the next matching observer event (no polling). */
@@ -66,10 +35,11 @@ function events<E>() {
   };
 }
 
-const blockedClients = async () => Number((await redis.info("clients")).match(/blocked_clients:(\d+)/)?.[1]);
+const blockedClients = async () => Number((await fleet.redis.info("clients")).match(/blocked_clients:(\d+)/)?.[1]);
 
 describe("a paused queue", () => {
   it("lets the running job finish, starts nothing, outlives the worker, costs no polling, and resume wakes at once", async () => {
+    keys = fleet.freshQueue();
     // 1. A job is running when the pause comes: it finishes.
     const started = events<{ entry: string }>();
     const idleTicks = events<void>();
@@ -89,9 +59,9 @@ describe("a paused queue", () => {
     // 2. While paused a job waits and the worker costs what an idle one does: over 3 idle heartbeats, one
     //    script call (the tick) each, BLMOVEs re-issued as they time out, nothing else — no claim polling.
     await idleTicks.next();
-    const before = await commandCalls();
+    const before = await commandCalls(fleet.redis);
     for (let i = 0; i < 3; i++) await idleTicks.next();
-    const sent = diff(before, await commandCalls());
+    const sent = commandsBetween(before, await commandCalls(fleet.redis));
     expect(sent.evalsha).toBe(3);
     expect(sent.blmove).toBeGreaterThan(0);
     const insideScripts = new Set(["del", "exists", "hget", "hmget", "hset", "hincrby", "llen", "zadd", "zrange", "zrangebyscore", "pexpire", "get", "zrem", "zcard"]);
@@ -101,7 +71,6 @@ describe("a paused queue", () => {
     // 3. The pause lives in Redis: new workers (other ids, as after a restart, or on other machines) start
     //    nothing either. Their block and idle heartbeat are minutes long, so only a wake-up can start the job.
     await first.stop();
-    workers.splice(workers.indexOf(first), 1);
     const laterStarts = events<{ entry: string }>();
     for (let i = 0; i < 2; i++) {
       const ticks = events<void>();
@@ -116,7 +85,7 @@ describe("a paused queue", () => {
     }
     await waitFor(async () => (await blockedClients()) === 2, { what: "both new workers blocked in BLMOVE" });
     expect(await getStatus(runner(), keys, waiting)).toMatchObject({ state: "waiting", attempt: 0 });
-    expect(await redis.hget(EXECUTIONS_KEY, `work.${waiting}`)).toBeNull();
+    expect(await fleet.redis.hget(EXECUTIONS_KEY, `work.${waiting}`)).toBeNull();
 
     // 4. Resume: the RENAME back wakes a blocked worker, which starts the job at once (once: one job, one run).
     const woke = laterStarts.next();
@@ -127,24 +96,6 @@ describe("a paused queue", () => {
     // 10 s leaves a loaded CI machine all the room it needs (it takes a few ms here).
     expect(performance.now() - resumedAt).toBeLessThan(10_000);
     await waitForState(runner(), keys, waiting, "completed");
-    expect(await redis.hget(EXECUTIONS_KEY, `work.${waiting}`)).toBe("1");
+    expect(await fleet.redis.hget(EXECUTIONS_KEY, `work.${waiting}`)).toBe("1");
   });
 });
-
-/** Calls per command since the server started, from INFO commandstats. */
-async function commandCalls(): Promise<Record<string, number>> {
-  const info = await redis.info("commandstats");
-  const calls: Record<string, number> = {};
-  for (const match of info.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)) calls[match[1]!] = Number(match[2]);
-  return calls;
-}
-
-function diff(before: Record<string, number>, after: Record<string, number>): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const [name, n] of Object.entries(after)) {
-    if (name === "info") continue; // this test's own reads
-    const delta = n - (before[name] ?? 0);
-    if (delta > 0) out[name] = delta;
-  }
-  return out;
-}

@@ -1,7 +1,8 @@
 /**
  * A test file's fleet: one real redis-server started before its tests, the test worker processes a test forks
- * (every one still alive SIGKILLed and awaited after each test, so no test inherits another's workers), and the
- * server stopped after the file. Each test calls `freshQueue()` for a key prefix of its own.
+ * (every one still alive SIGKILLed and awaited after each test, so no test inherits another's workers) and the
+ * workers it starts in this process (stopped after each test), and the server stopped after the file. Each test
+ * calls `freshQueue()` for a key prefix of its own.
  * @example
  * const fleet = useWorkerFleet({ prefix: "flow", leaseMs: 2_000, cleanup: [RUNNING_KEY] });
  * it("…", async () => {
@@ -10,11 +11,14 @@
  * });
  */
 import { Redis } from "ioredis";
+import { pino } from "pino";
 import { afterAll, afterEach, beforeAll } from "vitest";
 import { queueKeys, type QueueKeys } from "../../../shared/src/keys";
 import { ioredisRunner } from "../../../shared/src/runners/ioredis-runner";
 import type { ScriptRunner } from "../../../shared/src/script-runner";
 import { startRedisServer, type RedisServerHandle } from "../../../infra/runtime/redis-server";
+import { createWorker, type Worker, type WorkerOptions } from "../../src/worker";
+import { createWorkHandler, TEST_REGISTRY } from "../fixtures/test-jobs";
 import { forkWorker, type ChildWorker } from "./index";
 
 export interface WorkerFleetOptions {
@@ -39,6 +43,11 @@ export interface WorkerFleet {
   freshQueue(queue?: string): QueueKeys;
   /** Forks `count` test workers on the current prefix, each ready when this resolves. */
   spawn(count: number, env?: Record<string, string>): Promise<ChildWorker[]>;
+  /**
+   * A worker in this process on the current prefix, serving `work` with the test handler, silent; `options`
+   * override any of it. Not started: call `start()`. Stopped after the test unless the test stopped it.
+   */
+  inProcess(options?: Partial<WorkerOptions>): Worker;
 }
 
 export function useWorkerFleet(options: WorkerFleetOptions): WorkerFleet {
@@ -48,12 +57,14 @@ export function useWorkerFleet(options: WorkerFleetOptions): WorkerFleet {
   let prefix = "";
   let counter = 0;
   const children: ChildWorker[] = [];
+  const inProcess: Worker[] = [];
 
   beforeAll(async () => {
     server = await startRedisServer();
     redis = new Redis(server.url, { protocol: 2 });
   });
   afterEach(async () => {
+    await Promise.all(inProcess.splice(0).map((worker) => worker.stop()));
     for (const child of children.splice(0)) {
       if (child.process.exitCode === null && child.process.signalCode === null) child.process.kill("SIGKILL");
       await child.exited();
@@ -102,6 +113,26 @@ export function useWorkerFleet(options: WorkerFleetOptions): WorkerFleet {
       );
       children.push(...spawned);
       return spawned;
+    },
+    inProcess(overrides = {}) {
+      const worker = createWorker({
+        redisUrl: server!.url,
+        prefix,
+        registry: TEST_REGISTRY,
+        handlers: { work: createWorkHandler(redis!) },
+        queues: ["work"],
+        concurrency: 2,
+        leaseMs: options.leaseMs,
+        shutdownGraceMs: 1_000,
+        log: pino({ level: "silent" }),
+        ...overrides,
+      });
+      // A test may stop it itself; the stop after the test is then the same stop, not a second one.
+      const stop = worker.stop.bind(worker);
+      let stopping: Promise<void> | undefined;
+      worker.stop = () => (stopping ??= stop());
+      inProcess.push(worker);
+      return worker;
     },
   };
   return fleet;
