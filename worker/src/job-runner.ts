@@ -55,6 +55,11 @@ export class JobRunner implements RunHost {
 
   constructor(private readonly o: JobRunnerOptions) {}
 
+  /** How many jobs run now (handlers called and not yet settled). */
+  get runningCount(): number {
+    return this.running.size;
+  }
+
   /** Entries running now: still ours in Redis, so recovery must not hand them back. */
   entries(): string[] {
     return [...this.running.keys()];

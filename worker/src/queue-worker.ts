@@ -153,6 +153,11 @@ export class QueueWorker {
     return this.o.keys;
   }
 
+  /** Jobs of this queue running now. Not the slots it holds: a lane's claim in flight holds slots too. */
+  get runningCount(): number {
+    return this.jobs.runningCount;
+  }
+
   /** Registers the lease, then starts the lanes; false if Redis did not answer the first tick (it keeps trying). */
   async start(): Promise<boolean> {
     const registered = await this.lease.start();

@@ -71,6 +71,7 @@ export interface Worker {
   abortRunning(): void;
   /** Healthy while the command connection to Redis is ready; otherwise why not (for /healthz). */
   health(): { healthy: boolean; redis: string; cause?: string };
+  /** Jobs running in this process now (handlers called, not yet settled). */
   activeCount(): number;
   /** One `stats` call and one ZCOUNT per served queue (for the metrics' depth gauges; never per job). */
   readStats(): Promise<QueueDepth[]>;
@@ -159,6 +160,8 @@ export function createWorker(options: WorkerOptions): Worker {
       log,
     });
   });
+  /** Jobs running now, in every queue (what `activeCount` reports): slots held for a claim in flight are not jobs. */
+  const runningCount = () => queues.reduce((sum, q) => sum + q.runningCount, 0);
 
   return {
     id,
@@ -176,7 +179,7 @@ export function createWorker(options: WorkerOptions): Worker {
       for (const scheduler of schedulers.values()) scheduler.stop();
       await Promise.all(queues.map((q) => q.stopFetching()));
       const grace = setTimeout(() => {
-        log.warn({ running: slots.inUse }, "shutdown grace period over; handing running jobs back");
+        log.warn({ running: runningCount() }, "shutdown grace period over; handing running jobs back");
         hardStop.abort();
       }, options.shutdownGraceMs);
       await Promise.all(queues.map((q) => q.runningSettled()));
@@ -192,7 +195,7 @@ export function createWorker(options: WorkerOptions): Worker {
       const healthy = commands.status === "ready";
       return healthy ? { healthy, redis: reachability.address } : { healthy, redis: reachability.address, cause: reachability.cause ?? commands.status };
     },
-    activeCount: () => slots.inUse,
+    activeCount: runningCount,
     readStats: () =>
       Promise.all(
         queues.map(async (q) => {
