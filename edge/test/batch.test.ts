@@ -39,7 +39,7 @@ describe("POST /v1/jobs/{name}/batch", () => {
     expect(await stack.io.zcard(stack.keys("webhook").groupWait("hooks.example.com"))).toBe(MAX_BATCH_SIZE);
     expect(await stack.io.lrange(stack.keys("webhook").wait, 0, -1)).toEqual(["^hooks.example.com"]);
     const third = parseJobId(jobs[3].id)!;
-    expect(JSON.parse((await stack.io.hget(stack.keys("webhook").job(third.localId), "d"))!)).toMatchObject({ body: { i: 3 } });
+    expect(JSON.parse((await stack.record(`webhook.${third.localId}`)).d!)).toMatchObject({ body: { i: 3 } });
   });
 
   it("applies each item's options", async () => {
@@ -51,7 +51,7 @@ describe("POST /v1/jobs/{name}/batch", () => {
     ]);
     const { jobs } = await response.json() as any;
     expect(jobs.map((job: { state: string }) => job.state)).toEqual(["waiting", "delayed", "delayed", "delayed"]);
-    const stored = await stack.io.hgetall(stack.keys("noop").job(parseJobId(jobs[2].id)!.localId));
+    const stored = await stack.record(jobs[2].id);
     expect(stored.m).toBe("2");
     expect(JSON.parse(stored.o!)).toEqual({ backoffMs: 3_000, timeoutMs: 5_000 });
     expect(await stack.io.zscore(stack.keys("noop").delayed, parseJobId(jobs[3].id)!.localId)).toBe(

@@ -22,9 +22,8 @@ const enqueue = (query: string, payload: unknown = {}) => stack.request(`/v1/job
 const batch = (items: unknown) => stack.request("/v1/jobs/noop/batch", { method: "POST", json: items });
 
 async function optionsOf(id: string): Promise<unknown> {
-  const { queue, localId } = parseJobId(id)!;
-  const text = await stack.io.hget(stack.keys(queue).job(localId), FIELD.options);
-  return text === null ? null : JSON.parse(text);
+  const text = (await stack.record(id))[FIELD.options];
+  return text === undefined ? null : JSON.parse(text);
 }
 
 describe("callback and callbackOn (query)", () => {

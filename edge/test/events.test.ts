@@ -62,7 +62,7 @@ describe("POST /v1/events/{name}", () => {
     expect(stack.upstash.requestCount()).toBe(1);
     // Stored as ONE job of the event queue; no target exists yet.
     expect(await waiting("event")).toEqual([eventLocalId]);
-    expect(JSON.parse((await stack.io.hget(stack.keys("event").job(eventLocalId), "d"))!)).toEqual({ event: "order-paid", data: order });
+    expect(JSON.parse((await stack.record(`event.${eventLocalId}`)).d!)).toEqual({ event: "order-paid", data: order });
     expect(await waiting("webhook")).toEqual([]);
     expect((await stack.request(`/v1/jobs/${body.id}`)).status).toBe(200);
     await expectProblem(await stack.request(`/v1/jobs/${body.jobs[0]!.id}`), 404, "job_not_found");
@@ -138,7 +138,7 @@ describe("expansion by the real worker process", () => {
       expect(((await response.json()) as { state: string }).state).toBe("waiting");
       expect(await waiting(job.name)).toEqual([parseJobId(job.id)!.localId]);
     }
-    const webhookData = JSON.parse((await stack.io.hget(stack.keys("webhook").job(parseJobId(body.jobs[0]!.id)!.localId), "d"))!);
+    const webhookData = JSON.parse((await stack.record(body.jobs[0]!.id)).d!);
     expect(webhookData).toMatchObject({ url: order.partnerUrl, body: { type: "order.paid", orderId: "ord_1" } });
 
     const replay = await publish(order, "?id=order-77");

@@ -7,7 +7,8 @@ import { resolve } from "node:path";
 import { Redis as IORedis } from "ioredis";
 import { expect } from "vitest";
 import { unstable_startWorker } from "wrangler";
-import { queueKeys, type QueueKeys, type ScriptRunner } from "../../shared/src/index";
+import { parseJobId, queueKeys, type QueueKeys, type ScriptRunner } from "../../shared/src/index";
+import { readRecord } from "../../shared/src/ops/read";
 import { ioredisRunner } from "../../shared/src/runners/ioredis-runner";
 import { startRedisServer, type RedisServerHandle } from "../../infra/runtime/redis-server";
 import { startUpstashLocal, type UpstashLocal } from "../../infra/upstash-local/server";
@@ -35,6 +36,8 @@ export interface EdgeStack {
   /** The shared scripts over `io`: what a worker would run. */
   readonly runner: ScriptRunner;
   keys(queue: string): QueueKeys;
+  /** A job's record fields by job id, wherever the record is (a hash, or packed while the job is fresh); {} if none. */
+  record(id: string): Promise<Record<string, string>>;
   /**
    * `fetch` on the Worker. `key` defaults to the producer key (`null`: no Authorization header); `json` is sent
    * as the body with `Content-Type: application/json`.
@@ -86,6 +89,7 @@ export async function startEdgeStack(options: EdgeStackOptions = {}): Promise<Ed
   // nothing, so timings measured by tests are the Worker's and not the runtime's.
   await (await fetch(`${url}/docs`)).arrayBuffer();
 
+  const runner = ioredisRunner(io);
   return {
     url,
     redisServer,
@@ -94,8 +98,12 @@ export async function startEdgeStack(options: EdgeStackOptions = {}): Promise<Ed
     upstash,
     upstashToken: UPSTASH_TOKEN,
     io,
-    runner: ioredisRunner(io),
+    runner,
     keys: (queue) => queueKeys(queue),
+    record(id) {
+      const { queue, localId } = parseJobId(id)!;
+      return readRecord(runner, queueKeys(queue), localId);
+    },
     request(path, init = {}) {
       const { key = PRODUCER_KEY, json, ...rest } = init;
       const headers = new Headers(rest.headers);

@@ -19,10 +19,7 @@ beforeEach(async () => {
 const enqueue = (name: string, payload: unknown, query = "", headers: Record<string, string> = {}) =>
   stack.request(`/v1/jobs/${name}${query}`, { method: "POST", json: payload, headers });
 
-async function record(id: string) {
-  const { queue, localId } = parseJobId(id)!;
-  return stack.io.hgetall(stack.keys(queue).job(localId));
-}
+const record = (id: string) => stack.record(id);
 
 describe("POST /v1/jobs/{name}", () => {
   it("answers 202 { id, name, state, statusUrl } with Location, and the job is in Redis", async () => {

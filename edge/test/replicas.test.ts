@@ -8,6 +8,8 @@ import { Redis as IORedis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { enqueueCall, newLocalId, parseJobId, prepareJob } from "../../shared/src/index";
 import { noopJob } from "../../shared/src/jobs/noop";
+import { readRecord } from "../../shared/src/ops/read";
+import { ioredisRunner } from "../../shared/src/runners/ioredis-runner";
 import { expectProblem, startEdgeStack, waitForReplicaSync, type EdgeStack } from "./harness";
 
 let acknowledged: EdgeStack;
@@ -28,7 +30,7 @@ const post = (stack: EdgeStack, path: string, json: unknown, headers: Record<str
 
 async function onReplica(id: string): Promise<Record<string, string>> {
   const { queue, localId } = parseJobId(id)!;
-  return replicaIo.hgetall(acknowledged.keys(queue).job(localId));
+  return readRecord(ioredisRunner(replicaIo), acknowledged.keys(queue), localId);
 }
 
 describe("ENQUEUE_REPLICAS=1", () => {
@@ -149,7 +151,7 @@ describe("what the WAIT costs", () => {
         stack.replicationLink!.drop();
         await replica.replicaof("NO", "ONE");
         let lost = 0;
-        for (const id of accepted) if ((await replica.exists(stack.keys("noop").job(parseJobId(id)!.localId))) === 0) lost += 1;
+        for (const id of accepted) if (Object.keys(await readRecord(ioredisRunner(replica), stack.keys("noop"), parseJobId(id)!.localId)).length === 0) lost += 1;
         return { accepted: accepted.length, lost };
       } finally {
         replica.disconnect();

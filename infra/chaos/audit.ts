@@ -5,7 +5,9 @@
 import type { Redis } from "ioredis";
 import { isLocalId, jobId, parseJobId } from "../../shared/src/ids";
 import { queueKeys, type QueueKeys } from "../../shared/src/keys";
-import { FIELD } from "../../shared/src/record";
+import { FIELD, pairsToObject } from "../../shared/src/record";
+import { statusCall } from "../../shared/src/ops/read";
+import { ioredisRunner } from "../../shared/src/runners/ioredis-runner";
 import { waitFor } from "../test/wait-for";
 
 export interface Fates {
@@ -21,34 +23,42 @@ export interface Fates {
   completedIds: string[];
 }
 
-/** Final state of each job id (`noop.<local>`), pipelined by 1,000. */
-export async function auditJobs(redis: Redis, ids: readonly string[], prefix?: string): Promise<Fates> {
-  const fates: Fates = { completed: 0, dead: 0, deadReasons: {}, lost: [], unfinished: [], deadWithoutReason: [], completedIds: [] };
+/**
+ * The record of each job id wherever it is — its hash, or packed while the job is fresh (PROTOCOL.md "Fresh
+ * jobs") — through the status script, 1,000 a round trip; {} for a job with no record.
+ */
+export async function recordsOf(redis: Redis, ids: readonly string[], prefix?: string): Promise<Record<string, string>[]> {
+  const runner = ioredisRunner(redis);
+  const records: Record<string, string>[] = [];
   for (let i = 0; i < ids.length; i += 1_000) {
-    const slice = ids.slice(i, i + 1_000);
-    const pipeline = redis.pipeline();
-    for (const id of slice) {
+    const calls = ids.slice(i, i + 1_000).map((id) => {
       const parsed = parseJobId(id);
       if (!parsed) throw new Error(`not a job id: ${id}`);
-      pipeline.hmget(queueKeys(parsed.queue, prefix).job(parsed.localId), FIELD.state, FIELD.error);
-    }
-    const replies = (await pipeline.exec()) ?? [];
-    replies.forEach(([error, reply], index) => {
-      if (error) throw error;
-      const id = slice[index]!;
-      const [state, storedError] = reply as [string | null, string | null];
-      if (state === null) fates.lost.push(id);
-      else if (state === "completed") {
-        fates.completed += 1;
-        fates.completedIds.push(id);
-      } else if (state === "dead") {
-        fates.dead += 1;
-        const reason = reasonOf(storedError);
-        if (!reason) fates.deadWithoutReason.push(id);
-        fates.deadReasons[reason ?? "(none)"] = (fates.deadReasons[reason ?? "(none)"] ?? 0) + 1;
-      } else fates.unfinished.push({ id, state });
+      return statusCall(queueKeys(parsed.queue, prefix), parsed.localId);
     });
+    for (const reply of await runner.runMany(calls)) records.push(pairsToObject(reply as unknown[]));
   }
+  return records;
+}
+
+/** Final state of each job id (`noop.<local>`), read 1,000 a round trip. */
+export async function auditJobs(redis: Redis, ids: readonly string[], prefix?: string): Promise<Fates> {
+  const fates: Fates = { completed: 0, dead: 0, deadReasons: {}, lost: [], unfinished: [], deadWithoutReason: [], completedIds: [] };
+  (await recordsOf(redis, ids, prefix)).forEach((record, index) => {
+    const id = ids[index]!;
+    const state = record[FIELD.state] ?? null;
+    const storedError = record[FIELD.error] ?? null;
+    if (state === null) fates.lost.push(id);
+    else if (state === "completed") {
+      fates.completed += 1;
+      fates.completedIds.push(id);
+    } else if (state === "dead") {
+      fates.dead += 1;
+      const reason = reasonOf(storedError);
+      if (!reason) fates.deadWithoutReason.push(id);
+      fates.deadReasons[reason ?? "(none)"] = (fates.deadReasons[reason ?? "(none)"] ?? 0) + 1;
+    } else fates.unfinished.push({ id, state });
+  });
   return fates;
 }
 
@@ -130,16 +140,7 @@ export async function waitForDrain(redis: Redis, queue: string, timeoutMs: numbe
  */
 export async function stallsOf(redis: Redis, ids: readonly string[], prefix?: string): Promise<Map<string, number>> {
   const stalls = new Map<string, number>();
-  for (let i = 0; i < ids.length; i += 1_000) {
-    const slice = ids.slice(i, i + 1_000);
-    const pipeline = redis.pipeline();
-    for (const id of slice) {
-      const { queue, localId } = parseJobId(id)!;
-      pipeline.hget(queueKeys(queue, prefix).job(localId), FIELD.stalls);
-    }
-    const replies = (await pipeline.exec()) ?? [];
-    replies.forEach(([, value], index) => stalls.set(slice[index]!, Number(value ?? 0)));
-  }
+  (await recordsOf(redis, ids, prefix)).forEach((record, index) => stalls.set(ids[index]!, Number(record[FIELD.stalls] ?? 0)));
   return stalls;
 }
 
@@ -157,7 +158,7 @@ export async function whereabouts(redis: Redis, ids: readonly string[], prefix?:
   for (const id of ids) {
     const { queue, localId } = parseJobId(id)!;
     const keys = queueKeys(queue, prefix);
-    const record = await redis.hgetall(keys.job(localId));
+    const [record = {}] = await recordsOf(redis, [id], prefix);
     delete record[FIELD.data];
     delete record[FIELD.result];
     const lists: string[] = [];
@@ -173,10 +174,6 @@ export async function whereabouts(redis: Redis, ids: readonly string[], prefix?:
 
 /** Ids among `ids` whose record is still `waiting`: in an in-flight list, that means moved by BLMOVE, not yet claimed. */
 export async function stillWaiting(redis: Redis, ids: readonly string[], prefix?: string): Promise<string[]> {
-  const waiting: string[] = [];
-  for (const id of ids) {
-    const { queue, localId } = parseJobId(id)!;
-    if ((await redis.hget(queueKeys(queue, prefix).job(localId), FIELD.state)) === "waiting") waiting.push(id);
-  }
-  return waiting;
+  const records = await recordsOf(redis, ids, prefix);
+  return ids.filter((_, index) => records[index]![FIELD.state] === "waiting");
 }

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { claimCall, parseClaimReply } from "../../shared/src/ops/claim";
 import { enqueue, prepareJob } from "../../shared/src/ops/enqueue";
 import { settleCall } from "../../shared/src/ops/settle";
+import { readRecord } from "../../shared/src/ops/read";
 import { noopJob } from "../../shared/src/jobs/noop";
 import { queueKeys, type QueueKeys } from "../../shared/src/keys";
 import { ioredisRunner } from "../../shared/src/runners/ioredis-runner";
@@ -189,7 +190,7 @@ describe("offload enqueue and stats", () => {
     const result = JSON.parse(json.stdout) as { id: string; localId: string; state: string; outcome: string };
     expect(result).toEqual({ id: `noop.${result.localId}`, localId: expect.stringMatching(/^[0-9a-z]{16}$/), state: "waiting", outcome: "created" });
     expect(await redis.lrange(keys("noop").wait, 0, -1)).toEqual([result.localId, id!.slice("noop.".length)]);
-    expect(await redis.hget(keys("noop").job(result.localId), "d")).toBe("{}");
+    expect((await readRecord(ioredisRunner(redis), keys("noop"), result.localId)).d).toBe("{}");
 
     const later = await run("enqueue", "noop", "{}", "--delay", "1h", "--json");
     expect(JSON.parse(later.stdout)).toMatchObject({ state: "delayed" });
@@ -204,7 +205,7 @@ describe("offload enqueue and stats", () => {
     const result = await run("enqueue", "digest", '{"text":"abc"}', "--json");
     expect(result.code, result.stderr).toBe(0);
     const { localId } = JSON.parse(result.stdout) as { localId: string };
-    expect(JSON.parse((await redis.hget(keys("digest").job(localId), "d"))!)).toEqual({ text: "abc", rounds: 100_000 });
+    expect(JSON.parse((await readRecord(ioredisRunner(redis), keys("digest"), localId)).d!)).toEqual({ text: "abc", rounds: 100_000 });
   });
 
   it("invalid JSON: exit 2, the parser's reason, nothing written", async () => {

@@ -5,6 +5,8 @@
   KEYS[4] paused    LIST  waiting local ids while the queue is paused
   KEYS[5] cancelled ZSET  local id -> cancelledAt, the newest cancellations (listing)
   KEYS[6] prio      ZSET  waiting local ids of another priority than the list's
+  KEYS[7] fresh     HASH  local id -> packed record of a waiting job never claimed: cancelling one writes its
+          record (cancelled) from the packed form
   ARGV[1] local id
   ARGV[2] now (ms)
   ARGV[3] record retention after cancelling (ms)
@@ -12,9 +14,19 @@
 ]]
 -- @include prelude
 -- @include group_keys
+-- @include fresh
 local f = redis.call('HMGET', KEYS[1], F.state, F.priority, F.group)
 local state = f[1]
-if not state then return { 'missing', '' } end
+if not state then
+  -- A fresh job: it waits in the ready list with its record packed; it gets a record of its own to be cancelled in.
+  local packed = redis.call('HGET', KEYS[7], ARGV[1])
+  if not packed then return { 'missing', '' } end
+  local flat = freshRecord(packed)
+  if #flat == 0 then return { 'missing', '' } end
+  redis.call('HDEL', KEYS[7], ARGV[1])
+  redis.call('HSET', KEYS[1], unpack(flat))
+  state = 'waiting'
+end
 if state == 'waiting' and f[3] then
   -- A job of a group waits in its group's zset (O(log n)); the group's token stays until a claim finds it empty.
   local k = { wait = KEYS[2] }

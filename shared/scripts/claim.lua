@@ -25,6 +25,7 @@
   KEYS[13] rate     LIST  start times (ms) inside the current rate window, oldest first (flow gate)
   KEYS[14] gateWake LIST  wake-up markers for workers waiting for a concurrency slot (flow gate)
   KEYS[15] prio     ZSET  waiting local ids of another priority than the list's, in run order
+  KEYS[16] fresh    HASH  local id -> packed record of a waiting job never claimed: claiming it writes its record
   ARGV[1] now (ms)
   ARGV[2] job key prefix
   ARGV[3] max jobs to claim
@@ -55,6 +56,7 @@
 -- @include flow_gate
 -- @include priority
 -- @include groups
+-- @include fresh
 local now = tonumber(ARGV[1])
 local jobPrefix, max = ARGV[2], tonumber(ARGV[3])
 local moved = nil
@@ -64,7 +66,7 @@ local KNOWN_STATES = { delayed = true, active = true, completed = true, dead = t
 local k = {
   active = KEYS[2], wait = KEYS[1], delayed = KEYS[3], dead = KEYS[5], stats = KEYS[6], wake = KEYS[4],
   meta = KEYS[7], paused = KEYS[8], completed = KEYS[9], history = KEYS[10],
-  workers = KEYS[11], callbacks = KEYS[12], rate = KEYS[13], gateWake = KEYS[14], prio = KEYS[15],
+  workers = KEYS[11], callbacks = KEYS[12], rate = KEYS[13], gateWake = KEYS[14], prio = KEYS[15], fresh = KEYS[16],
 }
 -- One read of meta per claim call, not per job: the pause flag (as readyList) and whether the queue has ever had
 -- jobs of a group (enqueue sets `grouped`), so a queue without groups pays nothing for them.
@@ -144,6 +146,24 @@ local function takeJob(entry)
     return
   end
   local key = jobPrefix .. entry
+  -- A fresh job (its first claim): its record is written whole, active, and its packed form goes. One read and
+  -- two writes; its attempt is 1 and it has no stalls.
+  local packed = redis.call('HGET', k.fresh, entry)
+  if packed then
+    local m, c, name, options, data = freshUnpack(packed)
+    if not m then
+      redis.call('HDEL', k.fresh, entry)
+      deadLetterEntry(k, jobPrefix, entry, 'unreadable_record', 'fresh job record cannot be read: ' .. string.sub(packed, 1, 50), now, poisonTtl, true)
+      return
+    end
+    redis.call('HDEL', k.fresh, entry)
+    redis.call('HSET', key, F.version, '1', F.data, data, F.state, 'active', F.maxAttempts, m, F.createdAt, c, F.startedAt, now, F.attempt, '1')
+    if name then redis.call('HSET', key, F.name, name) end
+    if options then redis.call('HSET', key, F.options, options) end
+    out[#out + 1] = { entry, '1', name, data, '1', m, options, c, false }
+    claimed = claimed + 1
+    return
+  end
   -- One read and one write per job: this runs for every job, so redis.call count is the throughput budget.
   local f = redis.pcall('HMGET', key, F.state, F.version, F.name, F.data, F.attempt, F.maxAttempts, F.options, F.createdAt, F.stalls)
   if f.err then

@@ -10,6 +10,9 @@
   KEYS[4] meta      HASH  queue settings (`paused`)
   KEYS[5] paused    LIST  waiting local ids while the queue is paused (LPUSH here instead of wait then)
   KEYS[6] prio      ZSET  waiting local ids of a priority other than the list priority (priority.lua)
+  KEYS[7] fresh     HASH  local id -> packed record of a waiting job never claimed (includes/fresh.lua): where a
+          job that goes straight to the wait list is written, unless it has a dedupe key (a debounce rewrites
+          its holder's record)
   ARGV[1] now (ms)
   ARGV[2] job key prefix          ("offload:{q}:job:")
   ARGV[3] idempotency key prefix  ("offload:{q}:idem:")
@@ -39,6 +42,7 @@
 -- @include ready_list
 -- @include priority
 -- @include group_push
+-- @include fresh
 local now = tonumber(ARGV[1])
 local jobPrefix, idemPrefix, idemTtl = ARGV[2], ARGV[3], tonumber(ARGV[4])
 local n = tonumber(ARGV[5])
@@ -48,6 +52,7 @@ local out = {}
 -- Where waiting ids and the marker go: wait, or the paused list while the queue is paused (a paused queue still
 -- accepts jobs). One HGET per call, not per job.
 local k = { meta = KEYS[4], wait = KEYS[1], paused = KEYS[5], prio = KEYS[6] }
+local fresh = KEYS[7]
 local readyKey = readyList(k)
 k.ready = readyKey
 
@@ -72,16 +77,23 @@ for i = 0, n - 1 do
 end
 
 -- One EXISTS per chunk of ids instead of an HGET per job: when none exists (every call except a re-sent one),
--- no job needs a check of its own. Costs a table of the call's job keys.
+-- no job needs a check of its own. Costs a table of the call's job keys. Fresh jobs of the call's ids: one HMGET
+-- per chunk (freshHere[i] = true).
 local jobKeys = {}
 local anyExists = false
+local freshHere = {}
 for first = 0, n - 1, CHUNK do
-  local chunk = {}
+  local chunk, ids = {}, {}
   for i = first, math.min(n, first + CHUNK) - 1 do
     jobKeys[i] = jobPrefix .. ARGV[bases[i]]
     chunk[#chunk + 1] = jobKeys[i]
+    ids[#ids + 1] = ARGV[bases[i]]
   end
   if not anyExists and redis.call('EXISTS', unpack(chunk)) > 0 then anyExists = true end
+  local packed = redis.call('HMGET', fresh, unpack(ids))
+  for j = 1, #ids do
+    if packed[j] then freshHere[first + j - 1] = true end
+  end
 end
 -- Ids created by this call: the same id twice in one call is one job (the second is reported as existing).
 local createdHere = {}
@@ -126,7 +138,7 @@ if conflicted then
     local value = stored[i]
     if value then
       local existingId, fingerprint = parseKeyed(value)
-      local state = redis.call('HGET', jobPrefix .. existingId, F.state) or 'expired'
+      local state = jobState(fresh, jobPrefix .. existingId, existingId) or 'expired'
       report(existingId, state, fingerprint == ARGV[bases[i] + 8] and 'existing' or 'conflict')
     else
       report(ARGV[bases[i]], 'expired', 'skipped')
@@ -149,8 +161,15 @@ end
 
 -- Returns the state it wrote (not read back: an HGET per job was a quarter of this script's commands).
 -- priority: nil for the list priority (wait list, no P field), else 1-10 (the priority zset, P stored).
-local function create(key, id, name, data, maxAttempts, options, runAt, priority, group)
+-- packable: the job may be fresh if it goes straight to the wait list (it has no dedupe key).
+local function create(key, id, name, data, maxAttempts, options, runAt, priority, group, packable)
   local state = 'waiting'
+  if packable and not group and not priority and runAt <= now then
+    redis.call('HSET', fresh, id, freshPack(maxAttempts, now, name, options, data))
+    ready[#ready + 1] = id
+    if #ready >= CHUNK then flushReady() end
+    return state
+  end
   if group then
     -- A job of a group: its g and P in the same HSET, then its group's zset (groups.lua; one ZADD per group per
     -- call) or delayed (promotion reads g).
@@ -257,7 +276,7 @@ for i = 0, n - 1 do
     local existing = stored[i] or keyedHere[idemKey]
     if existing then
       local existingId, existingFingerprint = parseKeyed(existing)
-      local state = redis.call('HGET', jobPrefix .. existingId, F.state) or 'expired'
+      local state = jobState(fresh, jobPrefix .. existingId, existingId) or 'expired'
       if existingFingerprint == fingerprint then
         report(existingId, state, 'existing')
       else
@@ -272,6 +291,7 @@ for i = 0, n - 1 do
     local key = jobKeys[i]
     local state = createdHere[id]
     if not state and anyExists then state = redis.call('HGET', key, F.state) end
+    if not state and freshHere[i] then state = 'waiting' end
     local holder, holderState, holderPriority, holderGroup
     if not state and dedupeKey ~= '' then holder, holderState, holderPriority, holderGroup = dedupeHolder(dedupeKey) end
     if state then
@@ -284,7 +304,7 @@ for i = 0, n - 1 do
       report(holder, holderState, 'existing')
     else
       if debounce > 0 and now + debounce > runAt then runAt = now + debounce end
-      state = create(key, id, name, data, maxAttempts, options, runAt, priority, group)
+      state = create(key, id, name, data, maxAttempts, options, runAt, priority, group, dedupeKey == '')
       createdHere[id] = state
       report(id, state, 'created')
       if idemKey ~= '' then

@@ -26,6 +26,7 @@
   KEYS[7] completed ZSET  local id -> finishedAt
   KEYS[8] cancelled ZSET  local id -> cancelledAt
   KEYS[9] prio      ZSET  waiting local ids of another priority than the list's, in run order
+  KEYS[10] fresh    HASH  local id -> packed record of a waiting job never claimed (includes/fresh.lua)
   ARGV[1] job key prefix
   ARGV[2] in-flight list prefix
   ARGV[3] state
@@ -39,6 +40,7 @@
 -- @include prelude
 -- @include priority
 -- @include group_keys
+-- @include fresh
 local jobPrefix, activePrefix, state, limit = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4])
 local ca, cb = ARGV[5], ARGV[6]
 local maxBytes, bytes = tonumber(ARGV[7]), 0
@@ -49,6 +51,10 @@ local out = { 0, '', '' }
 -- Adds the job if its record exists and is in the listed state; returns false when the record is gone.
 local function add(id)
   local flat = redis.pcall('HGETALL', jobPrefix .. id)
+  if type(flat) == 'table' and not flat.err and #flat == 0 and state == 'waiting' then
+    local packed = redis.call('HGET', KEYS[10], id)
+    if packed then flat = freshRecord(packed) end
+  end
   if type(flat) ~= 'table' or flat.err or #flat == 0 then return false end
   for i = 1, #flat, 2 do
     if flat[i] == F.state then

@@ -8,6 +8,8 @@
  *   {q}:active:<worker> LIST   one worker process's in-flight ids (BLMOVE/LMOVE target: never only in memory)
  *   {q}:workers         ZSET   worker id → lease expiry (ms); refreshed by each worker's tick
  *   {q}:job:<local>     HASH   the job record: envelope + status (fields in record.ts)
+ *   {q}:fresh           HASH   local id -> packed record of a job waiting in the ready list that was never claimed
+ *                              (a field costs Redis ≈ 60 bytes less than a key; includes/fresh.lua, PROTOCOL.md)
  *   {q}:idem:<key>      STRING "<local id> <payload fingerprint>" for Idempotency-Key, expires with retention
  *   {q}:dead            ZSET   dead-lettered local ids scored by time of death
  *   {q}:stats           HASH   counters: completed, failed, dead, stalled
@@ -85,6 +87,8 @@ export interface QueueKeys {
   schedulesRuns: string;
   callbacks: string;
   prio: string;
+  /** Fresh jobs' packed records (waiting, never claimed): one field per job instead of a hash of its own. */
+  fresh: string;
   /** Prefixes the scripts complete with a local id / worker id / idempotency key. */
   jobPrefix: string;
   activePrefix: string;
@@ -137,6 +141,7 @@ export function queueKeys(queue: string, prefix: string = DEFAULT_PREFIX): Queue
     schedulesRuns: `${base}schedules:runs`,
     callbacks: `${base}callbacks`,
     prio: `${base}prio`,
+    fresh: `${base}fresh`,
     jobPrefix,
     activePrefix,
     idemPrefix,

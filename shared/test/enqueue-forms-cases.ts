@@ -13,7 +13,7 @@ import { enqueueCall, longEnqueueCall, parseEnqueueReply, prepareJob, shortEnque
 import { claimCall, parseClaimReply } from "../src/ops/claim";
 import { parseSettleReply, settleCall } from "../src/ops/settle";
 import { setPaused } from "../src/ops/admin";
-import { getStatus } from "../src/ops/read";
+import { getStatus, readRecord } from "../src/ops/read";
 
 /** mulberry32: a small seeded generator, so a failing case can be re-run as it was. */
 function random(seed: number): () => number {
@@ -49,7 +49,10 @@ export function enqueueFormsCases(ctx: AdminCaseContext): void {
     const runner = ctx.runner();
     const prepared = await prepareJob(job, { n: 7 });
     expect(await runner.run(shortEnqueueCall(keys, [prepared], T0))).toBe(1);
-    expect(await ctx.direct().hgetall(keys.job(prepared.localId))).toEqual({ v: "1", d: '{"n":7}', s: "waiting", m: "3", c: String(T0) });
+    // A fresh job: no hash of its own, its record packed in {q}:fresh, read back whole.
+    expect(await ctx.direct().exists(keys.job(prepared.localId))).toBe(0);
+    expect(await ctx.direct().hexists(keys.fresh, prepared.localId)).toBe(1);
+    expect(await readRecord(runner, keys, prepared.localId)).toEqual({ v: "1", d: '{"n":7}', s: "waiting", m: "3", c: String(T0) });
     const claimed = parseClaimReply(await runner.run(claimCall(keys, "w", 1, { now: T0 + 1 })));
     expect(claimed.claimed.map((c) => c.entry)).toEqual([prepared.localId]);
     // Re-sent while it runs: reported active, nothing written, not pushed again.
@@ -72,7 +75,7 @@ export function enqueueFormsCases(ctx: AdminCaseContext): void {
       queueKeys("proto", `${base.jobPrefix.split(":")[0]}-long-${i}`),
     ];
     const snapshot = async (keys: QueueKeys, ids: readonly string[]) => ({
-      records: await Promise.all(ids.map((id) => direct.hgetall(keys.job(id)))),
+      records: await Promise.all(ids.map((id) => readRecord(runner, keys, id))),
       wait: await direct.lrange(keys.wait, 0, -1),
       paused: await direct.lrange(keys.paused, 0, -1),
     });

@@ -235,7 +235,7 @@ export function groupCases(ctx: AdminCaseContext): void {
     let cursor: string | undefined;
     do {
       const page = await listJobs(ctx.runner(), ctx.keys(), { state: "waiting", limit: 3, cursor });
-      for (const job of page.jobs) seen.push(JSON.parse(await ctx.direct().hget(ctx.keys().job(job.id.slice(job.id.indexOf(".") + 1)), "d") as string).n);
+      for (const job of page.jobs) seen.push((job.data as { n: number }).n);
       cursor = page.nextCursor ?? undefined;
     } while (cursor);
     expect(seen).toEqual([1, 2, 23, 22, 21, 20, 10, 11, 12]);

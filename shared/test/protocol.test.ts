@@ -15,7 +15,7 @@ import { claimCall, parseClaimReply } from "../src/ops/claim";
 import { countThrottleCall, parseSettleReply, settleCall, type Settlement } from "../src/ops/settle";
 import { retryJob } from "../src/ops/admin/move";
 import { parseTickReply, tickCall } from "../src/ops/tick";
-import { cancelJob, getStatus, parseStatsReply, statsCall } from "../src/ops/read";
+import { cancelJob, getStatus, parseStatsReply, readRecord, statsCall } from "../src/ops/read";
 import { recoverCall } from "../src/ops/recover";
 import { envelopeFromClaim } from "../src/envelope";
 import type { ScriptRunner } from "../src/script-runner";
@@ -30,6 +30,7 @@ import { callbackCases } from "./callback-cases";
 import { flowCases } from "./flow-cases";
 import { groupCases } from "./group-cases";
 import { enqueueFormsCases } from "./enqueue-forms-cases";
+import { freshCases } from "./fresh-cases";
 
 const job = defineJob({ name: "proto", schema: z.object({ n: z.number() }), maxAttempts: 3 });
 const T0 = 1_800_000_000_000;
@@ -87,6 +88,11 @@ describe.each(Object.keys(RUNNERS))("protocol over %s", (runnerName) => {
   // enqueue_short (plain jobs) and enqueue write the same: shared/test/enqueue-forms-cases.ts.
   describe("the two enqueue scripts", () => {
     enqueueFormsCases({ runner: () => runner, keys: () => keys, direct: () => direct, redisUrl: () => nodeUrl, runnerName });
+  });
+
+  // Fresh jobs (waiting, never claimed: the record packed in {q}:fresh): shared/test/fresh-cases.ts.
+  describe("fresh jobs", () => {
+    freshCases({ runner: () => runner, keys: () => keys, direct: () => direct, redisUrl: () => nodeUrl, runnerName });
   });
 
   // Dedupe keys and debounce in the enqueue script: shared/test/dedupe-cases.ts.
@@ -272,7 +278,7 @@ describe.each(Object.keys(RUNNERS))("protocol over %s", (runnerName) => {
     expect(results.map((r) => [r.localId, r.state, r.outcome])).toEqual(
       jobs.map((j, i) => [j.localId, i === 1 ? "delayed" : "waiting", "created"]),
     );
-    const record = (i: number) => direct.hgetall(keys.job(jobs[i]!.localId));
+    const record = (i: number) => readRecord(runner, keys, jobs[i]!.localId);
     expect(await record(0)).toMatchObject({ [FIELD.data]: '{"n":1}', [FIELD.maxAttempts]: "3", [FIELD.createdAt]: String(T0) });
     expect(await record(1)).toMatchObject({ [FIELD.data]: '{"n":2}', [FIELD.runAt]: String(T0 + 5_000) });
     expect(await record(2)).toMatchObject({ [FIELD.data]: '{"n":3}', [FIELD.maxAttempts]: "7" });

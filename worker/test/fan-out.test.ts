@@ -12,7 +12,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { eventJob } from "../../shared/src/jobs/event";
 import { targetLocalId } from "../../shared/src/event-ids";
 import { queueKeys } from "../../shared/src/keys";
-import { getStatus } from "../../shared/src/ops/read";
+import { getStatus, readRecord } from "../../shared/src/ops/read";
 import { ioredisRunner } from "../../shared/src/runners/ioredis-runner";
 import { startRedisServer, type RedisServerHandle } from "../../infra/runtime/redis-server";
 import { TARGETS } from "./fixtures/fan-out-worker";
@@ -111,7 +111,7 @@ describe("event fan-out through real worker processes", () => {
     for (const [index, name] of TARGETS.entries()) {
       expect(await targetCounts(prefix, name, ids[name]!)).toEqual({ mine: 1, jobs: 1 });
       // The payload its mapping function built (field "d" of the record: the status view does not show data).
-      expect(JSON.parse((await redis.hget(queueKeys(name, prefix).job(ids[name]!), "d"))!)).toEqual({ n: 10 + index });
+      expect(JSON.parse((await readRecord(runner(), queueKeys(name, prefix), ids[name]!)).d!)).toEqual({ n: 10 + index });
     }
   });
 

@@ -9,6 +9,9 @@ import autocannon from "autocannon";
 import { descendants, processCpuMs } from "../proc-cpu";
 import { queueKeys } from "../../../shared/src/keys";
 import { parseJobId } from "../../../shared/src/ids";
+import { statusCall } from "../../../shared/src/ops/read";
+import { FIELD, pairsToObject } from "../../../shared/src/record";
+import { ioredisRunner } from "../../../shared/src/runners/ioredis-runner";
 import { PAYLOAD } from "../bench-job";
 import { EDGE_API_KEY, startEdge } from "../edge-server";
 import { addSample, figure, type ScenarioResult } from "../results";
@@ -16,14 +19,14 @@ import type { ScenarioContext } from "./context";
 
 const JOB = "noop";
 
-/** How many of these job ids have a record in Redis. */
+/** How many of these job ids wait in Redis (their record read where it is: a hash, or packed while fresh). */
 async function present(ctx: ScenarioContext, ids: string[]): Promise<number> {
   const keys = queueKeys(JOB);
+  const runner = ioredisRunner(ctx.admin.redis);
   let found = 0;
   for (let i = 0; i < ids.length; i += 1_000) {
-    const pipeline = ctx.admin.redis.pipeline();
-    for (const id of ids.slice(i, i + 1_000)) pipeline.hget(keys.job(parseJobId(id)?.localId ?? "-"), "s");
-    for (const [error, state] of (await pipeline.exec()) ?? []) if (!error && state === "waiting") found += 1;
+    const calls = ids.slice(i, i + 1_000).map((id) => statusCall(keys, parseJobId(id)?.localId ?? "-"));
+    for (const reply of await runner.runMany(calls)) if (pairsToObject(reply as unknown[])[FIELD.state] === "waiting") found += 1;
   }
   return found;
 }

@@ -1,6 +1,7 @@
 /** Probes for bugs in the edge (edge/src), against the chaos stack (workerd, REST endpoint, redis-server). */
 import type { ChaosStack } from "../stack";
 import type { Probe } from "./support";
+import { countJobRecords } from "../scenarios/common";
 
 /** Probes that need the stack get it at run time. */
 export interface EdgeProbe extends Omit<Probe, "run"> {
@@ -64,11 +65,11 @@ export const stalled503StillEnqueues: EdgeProbe = {
       process.kill(pid, "SIGCONT");
     }
     await stack.upstash.redisReady();
-    const applied = (await stack.redis.keys("offload:{noop}:job:*")).length;
+    const applied = await countJobRecords(stack.redis, "noop");
     // The client's retry after the 503, as the route's 503 text tells it to.
     const retry = await send();
     const retryBody = await retry.text();
-    const records = (await stack.redis.keys("offload:{noop}:job:*")).length;
+    const records = await countJobRecords(stack.redis, "noop");
     const replayed = retry.headers.get("idempotent-replayed");
     return {
       // A stall that did not end in a 503 would test nothing: only a 503 followed by a safe retry counts as fixed.

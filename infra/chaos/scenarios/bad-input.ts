@@ -13,6 +13,7 @@ import { envelopeFromClaim } from "../../../shared/src/envelope";
 import { parseJobId } from "../../../shared/src/ids";
 import { findJob, JOBS } from "../../../shared/src/jobs/index";
 import { queueKeys } from "../../../shared/src/keys";
+import { recordsOf } from "../audit";
 import { badRequest, KEY, type BadRequest } from "../bad-input-arbitraries";
 import { rawRequest } from "../raw-http";
 import { Checks, type ScenarioResult } from "../result";
@@ -72,7 +73,9 @@ function acceptedIds(body: string): string[] {
 async function readableByWorker(stack: ChaosStack, id: string): Promise<string | undefined> {
   const parsed = parseJobId(id);
   if (!parsed) return `202 with a malformed id ${id}`;
-  const [v, n, d, m, o, c, k] = await stack.redis.hmget(queueKeys(parsed.queue).job(parsed.localId), "v", "n", "d", "m", "o", "c", "k");
+  // Wherever the record is (a hash, or packed while the job is fresh), as the status script reads it.
+  const [record = {}] = await recordsOf(stack.redis, [id]);
+  const [v, n, d, m, o, c, k] = (["v", "n", "d", "m", "o", "c", "k"] as const).map((field) => record[field] ?? null);
   if (v === null) return `202 but no record for ${id}`;
   const decoded = envelopeFromClaim(parsed.queue, parsed.localId, [v, n, d, "1", m, o, c, k]);
   if (!decoded.ok) return `202 but a worker could not read ${id}: ${decoded.problem.reason} ${decoded.problem.message}`;

@@ -1,14 +1,14 @@
 /** Small helpers several scenarios share. */
 import type { Redis } from "ioredis";
-import { parseJobId } from "../../../shared/src/ids";
 import { queueKeys } from "../../../shared/src/keys";
 import { FIELD } from "../../../shared/src/record";
+import { recordsOf } from "../audit";
 import type { ChaosStack } from "../stack";
 
-/** Job records of a queue (SCAN; the test Redis holds nothing else of that queue). */
+/** Job records of a queue: hashes (SCAN; the test Redis holds nothing else of that queue) and fresh jobs' packed ones. */
 export async function countJobRecords(redis: Redis, queue: string, prefix?: string): Promise<number> {
   let cursor = "0";
-  let count = 0;
+  let count = await redis.hlen(queueKeys(queue, prefix).fresh);
   do {
     const [next, batch] = await redis.scan(cursor, "MATCH", `${queueKeys(queue, prefix).jobPrefix}*`, "COUNT", 1_000);
     cursor = next;
@@ -28,8 +28,8 @@ export async function sampleStatusThroughEdge(
   for (const id of chosen) {
     const response = await fetch(`${stack.edgeUrl}/v1/jobs/${id}`, { headers: { authorization: `Bearer ${stack.apiKey}` }, signal: AbortSignal.timeout(30_000) });
     const body = (await response.json()) as { state?: string };
-    const { queue, localId } = parseJobId(id)!;
-    const state = await stack.redis.hget(queueKeys(queue).job(localId), FIELD.state);
+    const [record] = await recordsOf(stack.redis, [id]);
+    const state = record?.[FIELD.state] ?? null;
     if (response.status !== 200 || body.state !== state) mismatches.push({ id, http: response.status, edge: body.state, redis: state });
   }
   return { checked: chosen.length, mismatches };

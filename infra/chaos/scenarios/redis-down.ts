@@ -10,6 +10,10 @@
  */
 import { randomUUID } from "node:crypto";
 import { startUpstashLocal } from "../../upstash-local/server";
+import { FIELD } from "../../../shared/src/record";
+import { queueKeys } from "../../../shared/src/keys";
+import { recordsOf } from "../audit";
+import { countJobRecords } from "./common";
 import { Checks, sample, type ScenarioResult } from "../result";
 import type { ChaosStack } from "../stack";
 
@@ -48,8 +52,9 @@ function probes(idempotencyKey: string): Probe[] {
   ];
 }
 
+/** Every key name, and how many jobs wait fresh (a fresh job is a field of {q}:fresh: it adds no key). */
 async function snapshot(stack: ChaosStack): Promise<string[]> {
-  return (await stack.redis.keys("*")).sort();
+  return [...(await stack.redis.keys("*")).sort(), `fresh jobs: ${await stack.redis.hlen(queueKeys("noop").fresh)}`];
 }
 
 export async function runRedisDownScenario(stack: ChaosStack, params: RedisDownParams): Promise<ScenarioResult> {
@@ -119,9 +124,9 @@ export async function runRedisDownScenario(stack: ChaosStack, params: RedisDownP
   check.that(retried.headers.get("idempotent-replayed") === null, "the retried job was new, not a replay");
   const fresh = await enqueueOne(randomUUID());
   check.equal(fresh.status, 202, "enqueue after recovery");
-  const states = await Promise.all(accepted.map((id) => stack.redis.hget(`offload:{noop}:job:${id.slice(5)}`, "s")));
+  const states = (await recordsOf(stack.redis, accepted)).map((record) => record[FIELD.state] ?? null);
   check.that(states.every((state) => state === "waiting"), `accepted jobs waiting: ${sample(states)}`);
-  const records = (await stack.redis.keys("offload:{noop}:job:*")).length;
+  const records = await countJobRecords(stack.redis, "noop");
   check.equal(records, accepted.length, "job records == 202s");
 
   return {

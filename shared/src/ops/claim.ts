@@ -85,6 +85,7 @@ export function claimCall(keys: QueueKeys, workerId: string, max: number, option
       workers: keys.workers,
       callbacks: keys.callbacks,
       rate: keys.rate,
+      fresh: keys.fresh,
     },
     [
       now, keys.jobPrefix, max, moved === undefined ? "" : `=${moved}`, poisonTtlMs, ...settlementArgs(settlements),

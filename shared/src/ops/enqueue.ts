@@ -219,7 +219,7 @@ export function longEnqueueCall(keys: QueueKeys, jobs: readonly PreparedJob[], n
   }
   return scriptCall(
     "enqueue",
-    { wait: keys.wait, delayed: keys.delayed, wake: keys.wake, meta: keys.meta, paused: keys.paused, prio: keys.prio },
+    { wait: keys.wait, delayed: keys.delayed, wake: keys.wake, meta: keys.meta, paused: keys.paused, prio: keys.prio, fresh: keys.fresh },
     args,
   );
 }
@@ -245,14 +245,14 @@ function isPlain(keys: QueueKeys, job: PreparedJob, attempts: number, now: numbe
 }
 
 /**
- * enqueue_short: 3 keys, 3 arguments and 2 a job (a single job is 8 values on the wire, where enqueue took 16).
+ * enqueue_short: 4 keys, 3 arguments and 2 a job (a single job is 8 values on the wire, where enqueue took 16).
  * Only for plain jobs (isPlain), all of the first job's attempts. Built here rather than through scriptCall:
  * this is the call every request makes. Exported for the conformance test; callers use enqueueCall.
  */
 export function shortEnqueueCall(keys: QueueKeys, jobs: readonly PreparedJob[], now: number = Date.now()): ScriptCall {
   const args = [String(now), keys.jobPrefix, String(jobs[0]?.maxAttempts ?? 0)];
   for (const job of jobs) args.push(job.localId, job.dataJson);
-  return { script: SCRIPTS.enqueue_short, keys: [keys.wait, keys.meta, keys.paused], args };
+  return { script: SCRIPTS.enqueue_short, keys: [keys.wait, keys.meta, keys.paused, keys.fresh], args };
 }
 
 /**

@@ -6,7 +6,7 @@ import { scriptCall, type ScriptCall, type ScriptRunner } from "../script-runner
 import { JOB_DEFAULTS } from "../job-definition";
 
 export function statusCall(keys: QueueKeys, localId: string): ScriptCall {
-  return scriptCall("status", { job: keys.job(localId) }, []);
+  return scriptCall("status", { job: keys.job(localId), fresh: keys.fresh }, [localId]);
 }
 
 /**
@@ -22,6 +22,14 @@ export async function getStatus(runner: ScriptRunner, keys: QueueKeys, localId: 
   return parseStatusReply(keys, localId, await runner.run(statusCall(keys, localId)), listPriority);
 }
 
+/**
+ * A job's record fields (FIELD letters) wherever the record is — its own hash, or packed while the job is fresh
+ * (PROTOCOL.md "Fresh jobs"); {} when unknown. For audits and tests: readers of the status use getStatus.
+ */
+export async function readRecord(runner: ScriptRunner, keys: QueueKeys, localId: string): Promise<Record<string, string>> {
+  return pairsToObject((await runner.run(statusCall(keys, localId))) as unknown[]);
+}
+
 export type CancelOutcome =
   | { outcome: "cancelled"; previousState: JobState }
   | { outcome: "conflict"; state: JobState }
@@ -31,7 +39,7 @@ export type CancelOutcome =
 export const CANCELLED_RETENTION_MS = JOB_DEFAULTS.retention.completedMs;
 
 export function cancelCall(keys: QueueKeys, localId: string, now: number = Date.now()): ScriptCall {
-  return scriptCall("cancel", { job: keys.job(localId), wait: keys.wait, delayed: keys.delayed, paused: keys.paused, cancelled: keys.cancelled, prio: keys.prio }, [
+  return scriptCall("cancel", { job: keys.job(localId), wait: keys.wait, delayed: keys.delayed, paused: keys.paused, cancelled: keys.cancelled, prio: keys.prio, fresh: keys.fresh }, [
     localId,
     now,
     CANCELLED_RETENTION_MS,

@@ -28,7 +28,7 @@ export function listJobsCall(
   maxBytes: number = LIST_PAGE_BYTES,
   listPriority: number = DEFAULT_PRIORITY,
 ): ScriptCall {
-  return scriptCall("list_jobs", stateIndexKeys(keys), [keys.jobPrefix, keys.activePrefix, state, limit, after.a, after.b, maxBytes, listPriority]);
+  return scriptCall("list_jobs", { ...stateIndexKeys(keys), fresh: keys.fresh }, [keys.jobPrefix, keys.activePrefix, state, limit, after.a, after.b, maxBytes, listPriority]);
 }
 
 export function parseListJobsReply(keys: QueueKeys, state: JobState, reply: unknown, listPriority?: number): JobPage {
