@@ -150,17 +150,13 @@ local function takeJob(entry)
   -- two writes; its attempt is 1 and it has no stalls.
   local packed = redis.call('HGET', k.fresh, entry)
   if packed then
-    local m, c, name, options, data = freshUnpack(packed)
-    if not m then
+    local job = freshClaim(k.fresh, key, entry, packed, now)
+    if not job then
       redis.call('HDEL', k.fresh, entry)
       deadLetterEntry(k, jobPrefix, entry, 'unreadable_record', 'fresh job record cannot be read: ' .. string.sub(packed, 1, 50), now, poisonTtl, true)
       return
     end
-    redis.call('HDEL', k.fresh, entry)
-    redis.call('HSET', key, F.version, '1', F.data, data, F.state, 'active', F.maxAttempts, m, F.createdAt, c, F.startedAt, now, F.attempt, '1')
-    if name then redis.call('HSET', key, F.name, name) end
-    if options then redis.call('HSET', key, F.options, options) end
-    out[#out + 1] = { entry, '1', name, data, '1', m, options, c, false }
+    out[#out + 1] = job
     claimed = claimed + 1
     return
   end

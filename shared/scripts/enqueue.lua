@@ -42,7 +42,8 @@
 -- @include ready_list
 -- @include priority
 -- @include group_push
--- @include fresh
+-- @include fresh_pack
+-- @include fresh_state
 local now = tonumber(ARGV[1])
 local jobPrefix, idemPrefix, idemTtl = ARGV[2], ARGV[3], tonumber(ARGV[4])
 local n = tonumber(ARGV[5])

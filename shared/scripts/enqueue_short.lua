@@ -22,7 +22,7 @@
 ]]
 -- @include prelude
 -- @include ready_list
--- @include fresh
+-- @include fresh_pack
 local now, jobPrefix, maxAttempts = ARGV[1], ARGV[2], ARGV[3]
 local fresh = KEYS[4]
 local readyKey = readyList({ meta = KEYS[2], wait = KEYS[1], paused = KEYS[3] })

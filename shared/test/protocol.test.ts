@@ -31,6 +31,7 @@ import { flowCases } from "./flow-cases";
 import { groupCases } from "./group-cases";
 import { enqueueFormsCases } from "./enqueue-forms-cases";
 import { freshCases } from "./fresh-cases";
+import { claimShortCases } from "./claim-short-cases";
 
 const job = defineJob({ name: "proto", schema: z.object({ n: z.number() }), maxAttempts: 3 });
 const T0 = 1_800_000_000_000;
@@ -93,6 +94,11 @@ describe.each(Object.keys(RUNNERS))("protocol over %s", (runnerName) => {
   // Fresh jobs (waiting, never claimed: the record packed in {q}:fresh): shared/test/fresh-cases.ts.
   describe("fresh jobs", () => {
     freshCases({ runner: () => runner, keys: () => keys, direct: () => direct, redisUrl: () => nodeUrl, runnerName });
+  });
+
+  // claim_short, the pickup of one BLMOVE'd id: shared/test/claim-short-cases.ts.
+  describe("claim_short", () => {
+    claimShortCases({ runner: () => runner, keys: () => keys, direct: () => direct, redisUrl: () => nodeUrl, runnerName });
   });
 
   // Dedupe keys and debounce in the enqueue script: shared/test/dedupe-cases.ts.

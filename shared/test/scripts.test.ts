@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { SCRIPTS } from "../src/generated/scripts";
 import { queueKeys } from "../src/keys";
 import { enqueueCall, shortEnqueueCall } from "../src/ops/enqueue";
-import { claimCall } from "../src/ops/claim";
+import { claimCall, shortClaimCall } from "../src/ops/claim";
 import { countThrottleCall, settleCall } from "../src/ops/settle";
 import { tickCall } from "../src/ops/tick";
 import { cancelCall, deadListCall, progressCall, statsCall, statusCall } from "../src/ops/read";
@@ -27,6 +27,7 @@ const calls: ScriptCall[] = [
   enqueueCall(keys, []),
   shortEnqueueCall(keys, []),
   claimCall(keys, "worker-1", 10),
+  shortClaimCall(keys, "worker-1", { moved: id })!,
   settleCall(keys, "worker-1", []),
   countThrottleCall(keys, "worker-1", id),
   tickCall(keys, { workerId: "worker-1", leaseMs: 30_000, maxStalls: 3, deadTtlMs: 1 }),

@@ -8,7 +8,7 @@ import type { Redis } from "ioredis";
 import { expect, it } from "vitest";
 import { queueKeys, type QueueKeys } from "../src/keys";
 import { enqueueCall, parseEnqueueReply, prepareJob } from "../src/ops/enqueue";
-import { claimCall, parseClaimReply } from "../src/ops/claim";
+import { claimCall, parseClaimReply, shortClaimCall } from "../src/ops/claim";
 import { countThrottleCall, parseSettleReply, settleCall, type Settlement } from "../src/ops/settle";
 import { FIELD } from "../src/record";
 import { parseTickReply, tickCall } from "../src/ops/tick";
@@ -110,6 +110,10 @@ async function lifecycle(runner: ScriptRunner, keys: QueueKeys, direct: Redis, [
   const plainCall = enqueueCall(keys, [plain], T0);
   expect(plainCall.script.name).toBe("enqueue_short");
   expect(parseEnqueueReply(keys, await runner.run(plainCall), [plain])).toMatchObject([{ localId: plain.localId, outcome: "created" }]);
+  // The pickup of one BLMOVE'd id (claim_short): the retried job, oldest in wait (the delayed job's marker aside).
+  await direct.lrem(keys.wait, 0, "~");
+  expect(await direct.lmove(keys.wait, keys.active("w2"), "RIGHT", "LEFT")).toBe(dead);
+  expect(parseClaimReply(await runner.run(shortClaimCall(keys, "w2", { moved: dead, now: T0 + 55 })!)).claimed.map((c) => c.entry)).toEqual([dead]);
   expect(await promoteJob(runner, keys, later.localId, T0 + 60)).toEqual({ outcome: "moved", state: "waiting" });
   await runner.run(recoverCall(keys, "w1", []));
   expect(await setLimits(runner, keys, { rateLimit: null, concurrency: null }, { concurrency: 3 })).toMatchObject({ concurrency: 3 });

@@ -1,16 +1,5 @@
 -- @include prelude
--- Fresh jobs (PROTOCOL.md "Fresh jobs"): a job that waits in the ready list and was never claimed keeps its record
--- packed in one field of `{q}:fresh` (local id -> packed record) instead of a hash of its own. A key costs Redis
--- ≈ 100 bytes before it holds anything (its dict entry, key name, object header and allocation rounding); a field
--- of one big hash costs ≈ 40, so a waiting job is ≈ 60 bytes smaller. The first claim turns it into the ordinary
--- record (freshClaim), which every later state keeps.
--- Packed: "<maxAttempts> <createdAt> <data JSON>", or "<maxAttempts> <createdAt> +<#name>,<#options>,<name><options><data JSON>"
--- for a job with a name of its own or options ('+' never starts JSON). State "waiting" and version 1 are implied.
-
-local function freshPack(maxAttempts, createdAt, name, options, data)
-  if name == '' and options == '' then return maxAttempts .. ' ' .. createdAt .. ' ' .. data end
-  return maxAttempts .. ' ' .. createdAt .. ' +' .. #name .. ',' .. #options .. ',' .. name .. options .. data
-end
+-- Reading fresh jobs (the packed form and why: includes/fresh_pack.lua, PROTOCOL.md "Fresh jobs").
 
 -- maxAttempts, createdAt, name (false: the queue's), options (false: none), data. nil for a value that is not packed.
 local function freshUnpack(packed)
@@ -35,10 +24,16 @@ local function freshRecord(packed)
   return flat
 end
 
--- A job's state wherever its record is: its own hash, else `waiting` while it is fresh, else nil (unknown or gone).
-local function jobState(fresh, jobKey, id)
-  local state = redis.call('HGET', jobKey, F.state)
-  if state then return state end
-  if redis.call('HEXISTS', fresh, id) == 1 then return 'waiting' end
-  return nil
+-- A fresh job's first claim (claim, claim_short): its record written whole, active, attempt 1, and its packed form
+-- gone (HDEL + one HSET). Returns the claim reply's job tuple { localId, v, n, d, a, m, o, c, k }, or nil when the
+-- packed value cannot be read (nothing changed: the caller dead-letters it).
+local function freshClaim(fresh, key, id, packed, now)
+  local m, c, name, options, data = freshUnpack(packed)
+  if not m then return nil end
+  redis.call('HDEL', fresh, id)
+  local fields = { F.version, '1', F.data, data, F.state, 'active', F.maxAttempts, m, F.createdAt, c, F.startedAt, now, F.attempt, '1' }
+  if name then fields[#fields + 1] = F.name; fields[#fields + 1] = name end
+  if options then fields[#fields + 1] = F.options; fields[#fields + 1] = options end
+  redis.call('HSET', key, unpack(fields))
+  return { id, '1', name, data, '1', m, options, c, false }
 end

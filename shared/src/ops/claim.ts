@@ -8,6 +8,7 @@ import { scriptCall, type ScriptCall } from "../script-runner";
 import { parseSettleReply, recordedCallbacks, settlementArgs, type Settlement } from "./settle";
 import { JOB_DEFAULTS, type JobDefinition } from "../job-definition";
 import type { GroupLimits } from "../flow/groups";
+import { isLocalId } from "../ids";
 
 export interface ClaimedEntry {
   /** The wait-list entry: a local id. */
@@ -97,6 +98,30 @@ export function claimCall(keys: QueueKeys, workerId: string, max: number, option
       ...(grouped ? [groupLimits.concurrency ?? 0, groupLimits.rateLimit?.max ?? 0, groupLimits.rateLimit?.perMs ?? 0] : []),
     ],
   );
+}
+
+/**
+ * claim_short: the pickup of one entry a blocked BLMOVE handed us, when the call would carry nothing else — no
+ * settlements, no limits of the definition's, a local id (not the marker nor a group token). undefined when the
+ * call needs claim. The script answers "long" (nothing changed) whenever the queue's state needs claim after all
+ * (paused, grouped, a runtime limit, priorities waiting, a due delayed job, a record claim must drop or
+ * dead-letter); the caller then sends claimCall with the same options (isLongClaimNeeded).
+ */
+export function shortClaimCall(keys: QueueKeys, workerId: string, options: ClaimOptions = {}): ScriptCall | undefined {
+  const { moved, settlements = [], leaseMs, limits = NO_LIMITS, groupLimits, now = Date.now() } = options;
+  if (moved === undefined || !isLocalId(moved) || settlements.length > 0) return undefined;
+  if (limits.rateMax > 0 || limits.concurrency > 0) return undefined;
+  if (groupLimits && (groupLimits.concurrency !== null || groupLimits.rateLimit !== null)) return undefined;
+  return scriptCall(
+    "claim_short",
+    { active: keys.active(workerId), wait: keys.wait, meta: keys.meta, prio: keys.prio, delayed: keys.delayed, workers: keys.workers, fresh: keys.fresh },
+    [now, keys.jobPrefix, moved, workerId, leaseMs ?? 0],
+  );
+}
+
+/** claim_short's "send claim instead" (it changed nothing). */
+export function isLongClaimNeeded(reply: unknown): boolean {
+  return reply === "long";
 }
 
 export function parseClaimReply(reply: unknown): ClaimReply {
