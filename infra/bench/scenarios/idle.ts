@@ -195,7 +195,7 @@ function idleResult(ctx: ScenarioContext, subjects: IdleSubject[], costs: IdleCo
     figures: [client, all, cpu, ...Object.values(shipped)],
     details: { idleClientCommandsInTheWindow: breakdown, idleWindowS: Math.min(...costs.map((c) => c.windowS)) },
     notes: [
-      `Idle cost: ${windowNote}, one run (the window holds the whole idle schedule; see infra/bench/README.md), worker concurrency ${CONCURRENCY}, the three systems' one-queue benchmark workers and Offload's production worker side by side on four Redis servers, started at the beginning of the bench run and measured while the other scenarios ran; the window opens ${config.idleSettleMs / 1_000} s after the worker reports ready.`,
+      `Idle cost: ${windowNote}, one run (the window holds the whole idle schedule; see infra/bench/README.md), worker concurrency ${CONCURRENCY}, the three systems' one-queue benchmark workers and Offload's production worker side by side on four Redis servers, started before the run's other scenarios and measured while they ran; the window opens ${config.idleSettleMs / 1_000} s after the worker reports ready.`,
       `Idle production worker: \`npm run worker\`'s bundle (worker/src/main.ts) with its defaults, serving ${SHIPPED_QUEUES.join(", ")} (digest in the thread pool); ready when it logs "worker started"; its CPU comes from /proc/<pid>/stat (10 ms ticks). "Per queue" is the process's figure divided by ${SHIPPED_QUEUES.length}.`,
     ],
   };
