@@ -15,7 +15,7 @@ import { descendants, processCpuMs } from "./proc-cpu";
 import { RedisAdmin } from "./redis-admin";
 import type { ScenarioContext } from "./scenarios/context";
 import { runEnqueue } from "./scenarios/enqueue";
-import { idleOnce } from "./scenarios/idle";
+import { idleOnce, startIdleInBackground } from "./scenarios/idle";
 import { drainOnce } from "./scenarios/throughput";
 import { removeShippedBundle, SHIPPED_QUEUES } from "./shipped-worker";
 import { bundleWorkers, removeBundles } from "./worker-process";
@@ -26,7 +26,7 @@ let ctx: ScenarioContext;
 beforeAll(async () => {
   [redis] = await Promise.all([startRedisServer(), bundleWorkers()]);
   ctx = {
-    config: { ...QUICK, enqueueSingleJobs: 50, enqueueBatchJobs: 1_000, idleWindowMs: 200, settleMs: 100 },
+    config: { ...QUICK, enqueueSingleJobs: 50, enqueueBatchJobs: 1_000, idleWindowMs: 200, idleSettleMs: 100, settleMs: 100 },
     redisUrl: redis.url,
     admin: new RedisAdmin(redis.url),
     log: () => {},
@@ -78,7 +78,7 @@ test("the enqueue scenario produces every figure for every series", { timeout: 6
   expect(allowed).toBe(availableParallelism() > 1 ? `0-${availableParallelism() - 1}` : "0");
 });
 
-test("the idle figure of the production worker comes from a process serving the 3 shipped job types", { timeout: 60_000 }, async () => {
+test("the idle figure of the production worker comes from a process serving the shipped job types", { timeout: 60_000 }, async () => {
   const cost = await idleOnce(ctx, "offload-shipped", ctx.admin);
   for (const value of [cost.clientPerMin, cost.allPerMin, cost.cpuMsPerMin]) {
     expect(Number.isFinite(value)).toBe(true);
@@ -86,6 +86,30 @@ test("the idle figure of the production worker comes from a process serving the 
   }
   // The process says which queues it serves when it starts (its "worker started" log line).
   expect(cost.queuesSeen.sort()).toEqual([...SHIPPED_QUEUES].sort());
+});
+
+test("the idle scenario started in the background gives every idle figure once its window is over", { timeout: 60_000 }, async () => {
+  const extra: RedisServerHandle[] = [];
+  const withServers: ScenarioContext = {
+    ...ctx,
+    async extraRedis() {
+      const server = await startRedisServer();
+      extra.push(server);
+      return server.url;
+    },
+  };
+  try {
+    const started = performance.now();
+    const idle = await startIdleInBackground(withServers);
+    const { figures } = await idle.finish();
+    expect(performance.now() - started).toBeGreaterThanOrEqual(ctx.config.idleWindowMs);
+    const ids = figures.map((f) => f.id);
+    expect(ids).toEqual(["idle.client", "idle.all", "idle.cpu", "idle.shipped.client", "idle.shipped.perQueue", "idle.shipped.all", "idle.shipped.cpu"]);
+    for (const system of SYSTEMS) expect(figures[0]!.samples[system], system).toHaveLength(1);
+    expect(figures[3]!.samples.offload).toHaveLength(1);
+  } finally {
+    await Promise.all(extra.map((s) => s.stop()));
+  }
 });
 
 test("/proc CPU readings: a busy process's CPU time, and processes found below their grandparent", { timeout: 20_000 }, async () => {

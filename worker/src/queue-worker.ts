@@ -212,7 +212,9 @@ export class QueueWorker {
               await this.pop.block();
               if (this.pop.moved !== undefined) break;
             }
-            if (this.pop.moved !== undefined) this.signalWork();
+            // Lane 1 is not woken here but by the claim that follows, once it took jobs: woken now, its claim (empty:
+            // the entry is in our in-flight list, not in wait) went out first on the one command connection and the
+            // pickup's claim queued behind it: ≈ 0.2 ms on every pickup from idle (infra/bench/analysis.md, issue 9).
           } else await Promise.race([this.nextWork(), this.stoppedSignal]);
         }
       } catch (error) {

@@ -55,7 +55,7 @@ await runBenchWorker(async (spec, hooks) => {
     },
     queues: [QUEUE],
     concurrency: spec.concurrency,
-    // The production defaults (WORKER_LEASE 30s; BLMOVE blocks 60 s; prefetch as createWorker chooses).
+    // The production defaults (WORKER_LEASE 30s; BLMOVE blocks 300 s, idle heartbeat 120 s; prefetch as createWorker chooses).
     leaseMs: 30_000,
     shutdownGraceMs: 5_000,
     observers: [
