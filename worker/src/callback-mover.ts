@@ -8,7 +8,7 @@
  *   path, one hop after the job finished;
  * - when a tick reports entries left over (`tick` checks with one EXISTS): a worker SIGKILLed between its settle
  *   and the move, or a move that failed. Every worker serving the queue ticks, so this is within half a lease
- *   while busy and one idle heartbeat (120 s) while idle, and at once when a worker starts;
+ *   while busy and one idle heartbeat (200 s) while idle, and at once when a worker starts;
  * - at shutdown, after the last settlements landed: what this worker recorded is moved before it leaves.
  * Never more than one pass at a time per queue and process; a kick during a pass runs one more pass after it.
  * Two workers moving at once is fine: each callback job's id is derived, the second enqueue is a no-op.

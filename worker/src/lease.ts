@@ -12,8 +12,9 @@
  * An idle worker has nothing in flight, so nobody needs to reap it. Design:
  *   - Idle lease: a tick that finds our in-flight list empty writes a far expiry (idle lease = 2 idle heartbeats
  *     + one lease: one missed idle tick is survivable, and "further than one lease away" reads as idle until the
- *     next refresh), and we tick again only after `idleHeartbeatMs` (default 120 s). With the blocking pop's 300 s
- *     timeout that is 0.5 + 0.2 = 0.7 commands/min per queue, 2.1/min per process with 3 job types (was 18).
+ *     next refresh), and we tick again only after `idleHeartbeatMs` (default 200 s). With the blocking pop's 300 s
+ *     timeout that is 0.3 + 0.2 = 0.5 commands/min per queue, 2.5/min per process with its 5 default queues (was
+ *     18; the first design's 120 s heartbeat made 0.7 a queue, 3.5 a process: over the target).
  *   - Idle -> busy in one call: the claim that takes jobs while our entry says idle writes the short expiry in the
  *     same script call (claim.lua), and `busy()` brings our next tick within half a lease.
  *   - Who watches a worker that just went busy: idle peers tick rarely, so that claim also pushes a marker (when
@@ -44,8 +45,12 @@ import type { WorkerObserver } from "./observer";
 /** How long after another worker's lease expiry we tick: its lease must have lapsed by Redis's clock too. */
 export const EXPIRY_MARGIN_MS = 25;
 
-/** The default idle heartbeat: one tick per queue every 2 minutes while the queue has nothing in flight. */
-export const DEFAULT_IDLE_HEARTBEAT_MS = 120_000;
+/**
+ * The default idle heartbeat: one tick per queue every 200 s while the queue has nothing in flight. What it
+ * bounds: a job whose worker died between its BLMOVE and its claim is back within one idle heartbeat + one lease
+ * in an all-idle fleet (230 s; 45 s with a busy peer), see the worst cases above.
+ */
+export const DEFAULT_IDLE_HEARTBEAT_MS = 200_000;
 
 /** The far expiry an idle tick writes: two idle heartbeats (one missed tick is survivable) and a lease. */
 export function idleLeaseMs(leaseMs: number, idleHeartbeatMs: number): number {

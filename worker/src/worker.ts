@@ -26,7 +26,7 @@ import { Scheduler } from "./scheduler";
 
 /** Quick jobs at low concurrency gain the most from claiming ahead: 10 runs per round trip at concurrency 1. */
 const DEFAULT_MIN_CLAIM_AHEAD = 10;
-/** 5 minutes: with the idle heartbeat's 2 minutes, an idle queue costs 0.7 commands/min (lease.ts, "Idle cost"). */
+/** 5 minutes: with the idle heartbeat's 200 s, an idle queue costs 0.5 commands/min (lease.ts, "Idle cost"). */
 const DEFAULT_BLOCK_SECONDS = 300;
 
 export interface WorkerOptions {
@@ -52,7 +52,7 @@ export interface WorkerOptions {
    * finds a silently dead blocking connection waits 5 s longer (TCP keepalive usually finds it sooner).
    */
   blockSeconds?: number;
-  /** Lease heartbeat per queue while it has nothing in flight (lease.ts, "Idle cost"). Default 120 s. */
+  /** Lease heartbeat per queue while it has nothing in flight (lease.ts, "Idle cost"). Default 200 s. */
   idleHeartbeatMs?: number;
   threads?: number;
   /** The thread bundle (dist/worker/thread.js); required when a served job runs in threads. */
