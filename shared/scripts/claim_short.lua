@@ -21,11 +21,11 @@
 -- @include prelude
 -- @include fresh
 local now, jobPrefix, entry = tonumber(ARGV[1]), ARGV[2], ARGV[3]
--- Paused, grouped, a runtime limit or a back-pressure pause: claim's gate, pause and groups apply.
+-- Paused, grouped, a runtime limit or a back-pressure pause still running: claim's gate, pause and groups apply.
+-- (throttledUntil stays in meta once it has passed: only a time still ahead holds claims back.)
 local meta = redis.call('HMGET', KEYS[3], 'paused', 'grouped', FLOW.rate, FLOW.concurrency, FLOW.throttledUntil)
-for i = 1, 5 do
-  if meta[i] then return 'long' end
-end
+if meta[1] or meta[2] or meta[3] or meta[4] then return 'long' end
+if (tonumber(meta[5] or '') or 0) > now then return 'long' end
 if redis.call('EXISTS', KEYS[4]) == 1 then return 'long' end
 if #redis.call('ZRANGEBYSCORE', KEYS[5], '-inf', now, 'LIMIT', 0, 1) > 0 then return 'long' end
 -- Only if it really is in our list (see claim): not found tells the worker to recover.

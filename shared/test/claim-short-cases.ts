@@ -85,6 +85,13 @@ export function claimShortCases(ctx: AdminCaseContext): void {
     }
   });
 
+  it("a back-pressure pause that has passed (throttledUntil stays in meta) does not send the pickup to claim", async () => {
+    const keys = ctx.keys();
+    const id = await moved(keys, { n: 1 });
+    await ctx.direct().hset(keys.meta, "throttledUntil", String(T0 - 1));
+    expect(parseClaimReply(await shortCall(keys, { moved: id, now: T0 + 1 })).claimed.map((c) => c.entry)).toEqual([id]);
+  });
+
   it("an entry no longer in our list is not claimed and asks for recovery (movedFound false)", async () => {
     const keys = ctx.keys();
     const id = await moved(keys, { n: 1 });
