@@ -28,7 +28,7 @@ import { join } from "node:path";
 import { Redis } from "ioredis";
 import { pino } from "pino";
 import { SCRIPTS } from "../../shared/src/generated/scripts";
-import { claimCall, gateLimitsOf } from "../../shared/src/ops/claim";
+import { claimCall, gateLimitsOf, shortClaimCall } from "../../shared/src/ops/claim";
 import { enqueue, prepareJob } from "../../shared/src/ops/enqueue";
 import { ioredisRunner } from "../../shared/src/runners/ioredis-runner";
 import { createWorker } from "../../worker/src/worker";
@@ -113,6 +113,7 @@ async function callsAlone(url: string, admin: Redis, n: number): Promise<Record<
   const body = SCRIPTS.claim.source.indexOf("\nlocal now = tonumber(ARGV[1])");
   const prelude = (await admin.script("LOAD", `${SCRIPTS.claim.source.slice(0, body)}\nreturn 1`)) as string;
   const claimArgs = { leaseMs: 30_000, limits: gateLimitsOf(benchJob) };
+  let movedId = "";
   const cases: [string, string, (i: number) => Promise<unknown>, ((i: number) => Promise<unknown>)?][] = [
     ["PING", "ping", () => redis.ping()],
     ["HGET (bee-queue's fetch)", "hget", () => redis.hget("alone:record", "data")],
@@ -124,6 +125,17 @@ async function callsAlone(url: string, admin: Redis, n: number): Promise<Record<
       "evalsha",
       () => runner.run(claimCall(offloadKeys, "alone", 1, claimArgs)),
       async (i) => void (await enqueue(runner, offloadKeys, [await prepareJob(benchJob, payloadFor(i))])),
+    ],
+    [
+      // What a pickup from idle sends now: the job a BLMOVE moved, claimed by claim_short.
+      "EVALSHA claim_short of 1 BLMOVE'd job",
+      "evalsha",
+      () => runner.run(shortClaimCall(offloadKeys, "alone-short", { moved: movedId, leaseMs: 30_000 })!),
+      async (i) => {
+        await enqueue(runner, offloadKeys, [await prepareJob(benchJob, payloadFor(i))]);
+        await redis.lrem(offloadKeys.wait, 0, "~"); // an earlier claim's wake-up marker would be what LMOVE takes
+        movedId = (await redis.lmove(offloadKeys.wait, offloadKeys.active("alone-short"), "RIGHT", "LEFT"))!;
+      },
     ],
   ];
   for (const [name, stat, call, before] of cases) {
