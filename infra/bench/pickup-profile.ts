@@ -44,6 +44,20 @@ const WARMUP = 20;
 type Parts = Record<string, number[]>;
 const add = (parts: Parts, name: string, value: number) => (parts[name] ??= []).push(value * 1_000);
 
+/** One pickup's parts from its clock() times, the same steps for both systems: pop reply, fetch sent, fetch reply. */
+function addPickup(
+  parts: Parts,
+  names: { pop: string; fetch: string; roundTrip: string },
+  t: { sent: number; resolved: number; popped: number; fetchSent: number; fetched: number; handlerAt: number },
+): void {
+  add(parts, "enqueue round trip", t.resolved - t.sent);
+  add(parts, `wake-up (${names.pop} reply handled)`, t.popped - t.sent);
+  add(parts, `wake-up → ${names.fetch} sent`, t.fetchSent - t.popped);
+  add(parts, names.roundTrip, t.fetched - t.fetchSent);
+  add(parts, `${names.fetch} reply → handler`, t.handlerAt - t.fetched);
+  add(parts, "pickup (enqueue resolved → handler)", t.handlerAt - t.resolved);
+}
+
 interface ServerTimes {
   /** µs per call, by command (scripts by name). */
   top: Map<string, number[]>;
@@ -226,12 +240,7 @@ async function profileOffload(url: string, admin: Redis, jobs: number, gapMs: nu
     if (claimSent === undefined || claimed === undefined) throw new Error(`offload job ${i}: the claim hook did not fire`);
     // Taken by a claim that was already on its way (the worker was not blocked yet): not a pickup from idle.
     if (popped === undefined) return void (parts["skipped: worker not blocked yet"] ??= []).push(i);
-    add(parts, "enqueue round trip", resolved - sent);
-    add(parts, "wake-up (BLMOVE reply handled)", popped - sent);
-    add(parts, "wake-up → claim sent", claimSent - popped);
-    add(parts, "claim round trip (incl. reply parse)", claimed - claimSent);
-    add(parts, "claim reply → handler", handlerAt - claimed);
-    add(parts, "pickup (enqueue resolved → handler)", handlerAt - resolved);
+    addPickup(parts, { pop: "BLMOVE", fetch: "claim", roundTrip: "claim round trip (incl. reply parse)" }, { sent, resolved, popped, fetchSent: claimSent, fetched: claimed, handlerAt });
   };
   try {
     const server = await pickupLoop(jobs, gapMs, admin, step);
@@ -272,12 +281,7 @@ async function profileBeeQueue(url: string, admin: Redis, jobs: number, gapMs: n
     const { popped, hgetSent, hgot } = mark;
     if (popped === undefined || hgetSent === undefined || hgot === undefined) throw new Error(`bee-queue job ${i}: a hook did not fire`);
     if (popped < sent) return void (parts["skipped: worker not blocked yet"] ??= []).push(i);
-    add(parts, "enqueue round trip", resolved - sent);
-    add(parts, "wake-up (BRPOPLPUSH reply handled)", popped - sent);
-    add(parts, "wake-up → HGET sent", hgetSent - popped);
-    add(parts, "HGET round trip", hgot - hgetSent);
-    add(parts, "HGET reply → handler", handlerAt - hgot);
-    add(parts, "pickup (enqueue resolved → handler)", handlerAt - resolved);
+    addPickup(parts, { pop: "BRPOPLPUSH", fetch: "HGET", roundTrip: "HGET round trip" }, { sent, resolved, popped, fetchSent: hgetSent, fetched: hgot, handlerAt });
   };
   try {
     const server = await pickupLoop(jobs, gapMs, admin, step);

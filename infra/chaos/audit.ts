@@ -5,8 +5,8 @@
 import type { Redis } from "ioredis";
 import { isLocalId, jobId, parseJobId } from "../../shared/src/ids";
 import { queueKeys, type QueueKeys } from "../../shared/src/keys";
-import { FIELD, pairsToObject } from "../../shared/src/record";
-import { statusCall } from "../../shared/src/ops/read";
+import { FIELD } from "../../shared/src/record";
+import { readRecords } from "../../shared/src/ops/read";
 import { ioredisRunner } from "../../shared/src/runners/ioredis-runner";
 import { waitFor } from "../test/wait-for";
 
@@ -31,12 +31,12 @@ export async function recordsOf(redis: Redis, ids: readonly string[], prefix?: s
   const runner = ioredisRunner(redis);
   const records: Record<string, string>[] = [];
   for (let i = 0; i < ids.length; i += 1_000) {
-    const calls = ids.slice(i, i + 1_000).map((id) => {
+    const jobs = ids.slice(i, i + 1_000).map((id) => {
       const parsed = parseJobId(id);
       if (!parsed) throw new Error(`not a job id: ${id}`);
-      return statusCall(queueKeys(parsed.queue, prefix), parsed.localId);
+      return { keys: queueKeys(parsed.queue, prefix), localId: parsed.localId };
     });
-    for (const reply of await runner.runMany(calls)) records.push(pairsToObject(reply as unknown[]));
+    records.push(...(await readRecords(runner, jobs)));
   }
   return records;
 }

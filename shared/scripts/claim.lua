@@ -57,6 +57,7 @@
 -- @include priority
 -- @include groups
 -- @include fresh
+-- @include claim_job
 local now = tonumber(ARGV[1])
 local jobPrefix, max = ARGV[2], tonumber(ARGV[3])
 local moved = nil
@@ -161,7 +162,7 @@ local function takeJob(entry)
     return
   end
   -- One read and one write per job: this runs for every job, so redis.call count is the throughput budget.
-  local f = redis.pcall('HMGET', key, F.state, F.version, F.name, F.data, F.attempt, F.maxAttempts, F.options, F.createdAt, F.stalls)
+  local f = claimRead(key)
   if f.err then
     deadLetterEntry(k, jobPrefix, entry, 'unreadable_record', 'job record is not a hash: ' .. f.err, now, poisonTtl)
     return
@@ -180,9 +181,7 @@ local function takeJob(entry)
     end
     return
   end
-  local attempt = tostring((tonumber(f[5]) or 0) + 1)
-  redis.call('HSET', key, F.state, 'active', F.startedAt, now, F.attempt, attempt)
-  out[#out + 1] = { entry, f[2], f[3], f[4], attempt, f[6], f[7], f[8], f[9] }
+  out[#out + 1] = claimStart(key, entry, f, now)
   claimed = claimed + 1
 end
 

@@ -20,6 +20,7 @@
 ]]
 -- @include prelude
 -- @include fresh
+-- @include claim_job
 local now, jobPrefix, entry = tonumber(ARGV[1]), ARGV[2], ARGV[3]
 -- Paused, grouped, a runtime limit or a back-pressure pause still running: claim's gate, pause and groups apply.
 -- (throttledUntil stays in meta once it has passed: only a time still ahead holds claims back.)
@@ -39,12 +40,10 @@ if packed then
   -- An unreadable packed record is claim's to dead-letter.
   if not job then return 'long' end
 else
-  local f = redis.pcall('HMGET', key, F.state, F.version, F.name, F.data, F.attempt, F.maxAttempts, F.options, F.createdAt, F.stalls)
+  local f = claimRead(key)
   -- A missing, stale or unreadable record: claim drops or dead-letters it with the reason.
   if f.err or f[1] ~= 'waiting' then return 'long' end
-  local attempt = tostring((tonumber(f[5]) or 0) + 1)
-  redis.call('HSET', key, F.state, 'active', F.startedAt, now, F.attempt, attempt)
-  job = { entry, f[2], f[3], f[4], attempt, f[6], f[7], f[8], f[9] }
+  job = claimStart(key, entry, f, now)
 end
 
 -- Idle -> busy, as claim does it: the lease short again, and a marker wakes a blocked peer to watch it (only

@@ -5,7 +5,7 @@
   compares the two), so readers, workers and re-sends cannot tell which script made a job. Why a second script:
   most of enqueue's time for a single job was running its own body (closures, tables, the parsing of 12-argument
   groups), not the 4 commands, and the edge sends the body with every EVAL (this one is a tenth of the size).
-  Every job it creates is fresh (includes/fresh.lua): its record is one field of `fresh`, not a hash of its own.
+  Every job it creates is fresh (includes/fresh_pack.lua): its record is one field of `fresh`, not a hash of its own.
   Idempotent as enqueue: an id that already has a record, fresh or not, is reported with its state, not
   re-created; the same id twice in one call is one job. A single job takes a branch of its own (HGET, HSETNX,
   LPUSH: the table work of the batch loop was a tenth of a single call's Redis time).

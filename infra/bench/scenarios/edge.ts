@@ -9,8 +9,8 @@ import autocannon from "autocannon";
 import { descendants, processCpuMs } from "../proc-cpu";
 import { queueKeys } from "../../../shared/src/keys";
 import { parseJobId } from "../../../shared/src/ids";
-import { statusCall } from "../../../shared/src/ops/read";
-import { FIELD, pairsToObject } from "../../../shared/src/record";
+import { readRecords } from "../../../shared/src/ops/read";
+import { FIELD } from "../../../shared/src/record";
 import { ioredisRunner } from "../../../shared/src/runners/ioredis-runner";
 import { PAYLOAD } from "../bench-job";
 import { EDGE_API_KEY, startEdge } from "../edge-server";
@@ -25,8 +25,8 @@ async function present(ctx: ScenarioContext, ids: string[]): Promise<number> {
   const runner = ioredisRunner(ctx.admin.redis);
   let found = 0;
   for (let i = 0; i < ids.length; i += 1_000) {
-    const calls = ids.slice(i, i + 1_000).map((id) => statusCall(keys, parseJobId(id)?.localId ?? "-"));
-    for (const reply of await runner.runMany(calls)) if (pairsToObject(reply as unknown[])[FIELD.state] === "waiting") found += 1;
+    const records = await readRecords(runner, ids.slice(i, i + 1_000).map((id) => ({ keys, localId: parseJobId(id)?.localId ?? "-" })));
+    found += records.filter((record) => record[FIELD.state] === "waiting").length;
   }
   return found;
 }

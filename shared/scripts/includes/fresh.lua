@@ -14,14 +14,19 @@ local function freshUnpack(packed)
   return m, c, name ~= '' and name, options ~= '' and options, string.sub(packed, optionsEnd + 1)
 end
 
--- The record a packed job stands for, as the flat field/value array HGETALL of a record returns (status, listings).
-local function freshRecord(packed)
-  local m, c, name, options, data = freshUnpack(packed)
-  if not m then return {} end
-  local flat = { F.version, '1', F.data, data, F.state, 'waiting', F.maxAttempts, m, F.createdAt, c }
+-- The record an unpacked job stands for, in `state`, as the flat field/value array HGETALL of a record returns.
+local function freshFields(m, c, name, options, data, state)
+  local flat = { F.version, '1', F.data, data, F.state, state, F.maxAttempts, m, F.createdAt, c }
   if name then flat[#flat + 1] = F.name; flat[#flat + 1] = name end
   if options then flat[#flat + 1] = F.options; flat[#flat + 1] = options end
   return flat
+end
+
+-- The record a packed job stands for (status, listings, cancel); {} when the packed value cannot be read.
+local function freshRecord(packed)
+  local m, c, name, options, data = freshUnpack(packed)
+  if not m then return {} end
+  return freshFields(m, c, name, options, data, 'waiting')
 end
 
 -- A fresh job's first claim (claim, claim_short): its record written whole, active, attempt 1, and its packed form
@@ -31,9 +36,9 @@ local function freshClaim(fresh, key, id, packed, now)
   local m, c, name, options, data = freshUnpack(packed)
   if not m then return nil end
   redis.call('HDEL', fresh, id)
-  local fields = { F.version, '1', F.data, data, F.state, 'active', F.maxAttempts, m, F.createdAt, c, F.startedAt, now, F.attempt, '1' }
-  if name then fields[#fields + 1] = F.name; fields[#fields + 1] = name end
-  if options then fields[#fields + 1] = F.options; fields[#fields + 1] = options end
+  local fields = freshFields(m, c, name, options, data, 'active')
+  fields[#fields + 1] = F.startedAt; fields[#fields + 1] = now
+  fields[#fields + 1] = F.attempt; fields[#fields + 1] = '1'
   redis.call('HSET', key, unpack(fields))
   return { id, '1', name, data, '1', m, options, c, false }
 end

@@ -73,10 +73,15 @@ export interface ClaimOptions {
   now?: number;
 }
 
+/** The definition sets a per-group limit (groups.lua): claim then sends it, and claim_short is not used. */
+function hasGroupLimits(groupLimits: GroupLimits | undefined): groupLimits is GroupLimits {
+  return groupLimits !== undefined && (groupLimits.concurrency !== null || groupLimits.rateLimit !== null);
+}
+
 /** @example claimCall(keys, workerId, 10, { moved, settlements }) */
 export function claimCall(keys: QueueKeys, workerId: string, max: number, options: ClaimOptions = {}): ScriptCall {
   const { moved, settlements = [], poisonTtlMs = JOB_DEFAULTS.retention.deadMs, leaseMs, limits = NO_LIMITS, listPriority, groupLimits, now = Date.now() } = options;
-  const grouped = groupLimits && (groupLimits.concurrency !== null || groupLimits.rateLimit !== null);
+  const grouped = hasGroupLimits(groupLimits);
   return scriptCall(
     "claim",
     {
@@ -111,7 +116,7 @@ export function shortClaimCall(keys: QueueKeys, workerId: string, options: Claim
   const { moved, settlements = [], leaseMs, limits = NO_LIMITS, groupLimits, now = Date.now() } = options;
   if (moved === undefined || !isLocalId(moved) || settlements.length > 0) return undefined;
   if (limits.rateMax > 0 || limits.concurrency > 0) return undefined;
-  if (groupLimits && (groupLimits.concurrency !== null || groupLimits.rateLimit !== null)) return undefined;
+  if (hasGroupLimits(groupLimits)) return undefined;
   return scriptCall(
     "claim_short",
     { active: keys.active(workerId), wait: keys.wait, meta: keys.meta, prio: keys.prio, delayed: keys.delayed, workers: keys.workers, fresh: keys.fresh },

@@ -30,6 +30,12 @@ export async function readRecord(runner: ScriptRunner, keys: QueueKeys, localId:
   return pairsToObject((await runner.run(statusCall(keys, localId))) as unknown[]);
 }
 
+/** readRecord for many jobs (of any queues) in one round trip. */
+export async function readRecords(runner: ScriptRunner, jobs: readonly { keys: QueueKeys; localId: string }[]): Promise<Record<string, string>[]> {
+  const replies = await runner.runMany(jobs.map(({ keys, localId }) => statusCall(keys, localId)));
+  return replies.map((reply) => pairsToObject(reply as unknown[]));
+}
+
 export type CancelOutcome =
   | { outcome: "cancelled"; previousState: JobState }
   | { outcome: "conflict"; state: JobState }
