@@ -7,7 +7,8 @@
  *     `RPUSH chaos:runs:<jobId> "<workerId> attempt=<n> at=<ms>"` (who ran a duplicate, and when);
  *   - after a few ms of "work", its side effect keyed by job id: `SET chaos:effect:<jobId> <worker> NX`, and
  *     `INCR chaos:effects` only if that SET created the key (one atomic script), so a job that runs twice
- *     applies its effect once, as the delivery guarantee asks handlers to do with `ctx.jobId`.
+ *     applies its effect once, as the delivery guarantee asks handlers to do with `ctx.jobId`;
+ *   - each of the two writes once per run, whatever the client re-sends after a Redis restart (evidence.ts).
  * It tells its parent over IPC when it is ready (`{ type: "ready", workerId }`). SIGTERM: graceful stop, exit 0.
  *
  * Environment: REDIS_URL (the worker's connections), EFFECT_REDIS_URL (the handler's, default REDIS_URL),
@@ -15,6 +16,7 @@
  * CHAOS_QUEUES (default noop; the other jobs get their shipped handlers), CHAOS_TRACE=1 (trace every fetch-loop
  * step to stderr, see worker-trace.ts).
  */
+import { randomUUID } from "node:crypto";
 import { Redis } from "ioredis";
 import { pino } from "pino";
 import { JOBS } from "../../shared/src/jobs/index";
@@ -22,7 +24,7 @@ import type { JobContext } from "../../worker/src/handler";
 import { createHandlers } from "../../worker/src/handlers/index";
 import type { WorkerObserver } from "../../worker/src/observer";
 import { createWorker } from "../../worker/src/worker";
-import { EFFECT_KEY_PREFIX, EFFECTS_APPLIED_KEY, EFFECT_WRITES_KEY, EXECUTIONS_KEY, RUN_LOG_PREFIX, RUNS_BY_WORKER_KEY } from "./evidence";
+import { applyEffect, recordRun } from "./evidence";
 
 const env = process.env;
 const number = (name: string, fallback: number) => (env[name] ? Number(env[name]) : fallback);
@@ -30,20 +32,10 @@ const redisUrl = env.REDIS_URL!;
 const jobMsMin = number("JOB_MS_MIN", 5);
 const jobMsMax = number("JOB_MS_MAX", 20);
 
-// maxRetriesPerRequest null: while Redis restarts, evidence waits for it instead of failing the run.
+// maxRetriesPerRequest null: while Redis restarts, evidence waits for it instead of failing the run (its writes
+// are idempotent per run for that reason, see evidence.ts).
 const evidence = new Redis(env.EFFECT_REDIS_URL || redisUrl, { protocol: 2, maxRetriesPerRequest: null });
 evidence.on("error", () => {});
-evidence.defineCommand("applyEffect", {
-  numberOfKeys: 3,
-  lua: `
-    redis.call('INCR', KEYS[3])
-    if redis.call('SET', KEYS[1], ARGV[1], 'NX') then
-      redis.call('INCR', KEYS[2])
-      return 1
-    end
-    return 0`,
-});
-type WithEffect = Redis & { applyEffect(key: string, applied: string, writes: string, worker: string): Promise<number> };
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -66,15 +58,10 @@ let workerId = "";
 
 async function recordingNoop(_data: unknown, ctx: JobContext) {
   if (env.CHAOS_TRACE === "1") process.stderr.write(`TRACE ${process.pid} ${Date.now()} run ${ctx.jobId}\n`);
-  await evidence
-    .multi()
-    .hincrby(EXECUTIONS_KEY, ctx.jobId, 1)
-    .hincrby(RUNS_BY_WORKER_KEY, workerId, 1)
-    .rpush(RUN_LOG_PREFIX + ctx.jobId, `${workerId} attempt=${ctx.attempt} at=${Date.now()}`)
-    .exec();
+  const run = { token: randomUUID(), jobId: ctx.jobId, workerId, attempt: ctx.attempt, at: Date.now() };
+  await recordRun(evidence, run);
   await sleep(jobMsMin + Math.floor(Math.random() * (jobMsMax - jobMsMin + 1)), ctx.signal);
-  const applied = await (evidence as WithEffect).applyEffect(EFFECT_KEY_PREFIX + ctx.jobId, EFFECTS_APPLIED_KEY, EFFECT_WRITES_KEY, workerId);
-  return { ok: true, applied: applied === 1 };
+  return { ok: true, applied: await applyEffect(evidence, run) };
 }
 
 const queues = (env.CHAOS_QUEUES ?? "noop").split(",");
