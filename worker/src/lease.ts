@@ -35,6 +35,8 @@
  * under an idle lease and shortens that lease to one lease from then (tick.lua), so the entry is back within one
  * peer tick interval + one lease (busy peers tick every half lease; an all-idle fleet within one idle heartbeat).
  * If the woken peer dies too, the next idle tick of any other peer (within one idle heartbeat) picks up the watch.
+ * A live worker whose BLMOVE or claim reply was lost leaves such an entry too, and no claim of its renews the
+ * shortened lease: it ticks right after its recovery (queue-worker.ts), before that lease can run out.
  */
 import type { Logger } from "pino";
 import type { QueueKeys } from "../../shared/src/keys";

@@ -313,6 +313,13 @@ export class QueueWorker {
   private recover(): Promise<void> {
     return this.pop
       .recover(this.claimsInFlight, () => [...this.jobs.entries(), ...this.claimAhead.entries(), ...this.settler.entries()])
+      .then(() => {
+        // Tick now. What made us recover (a lost BLMOVE or claim reply) left an entry in our in-flight list, and a
+        // peer's tick that saw it there shortened our idle lease to one lease (tick.lua). Recovery emptied the list
+        // but does not touch the lease: left alone it runs out, a peer reaps our entry, and we stay unregistered
+        // until our next idle heartbeat (minutes), with nobody to reap a job a BLMOVE moves to us meanwhile.
+        this.lease.wakeAt(Date.now());
+      })
       .catch((error: unknown) => {
         this.observer.redisError?.({ queue: this.o.keys.queue, op: "recover", error });
         throw error;

@@ -4,6 +4,8 @@
  *     comes back within one lease (+ the same bounded margin as crash.test.ts), although its idle peer's own
  *     heartbeat is a minute away: the claim made the lease short and its marker woke the peer;
  *   - delayed jobs still start when due on a worker whose idle heartbeat is a minute away;
+ *   - a worker that recovers after a lost reply ticks at once: a peer's tick may have shortened its idle lease
+ *     while the lost entry sat in its in-flight list, and recovery alone would let that lease run out;
  *   - what an idle worker sends, counted by the server (INFO commandstats) over a fixed number of idle
  *     heartbeats, not over a wall-clock window: one tick per heartbeat, BLMOVEs re-issued as they time out, and
  *     nothing else.
@@ -13,6 +15,7 @@ import { pino } from "pino";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { queueKeys, type QueueKeys } from "../../shared/src/keys";
 import { getStatus } from "../../shared/src/ops/read";
+import { tickCall } from "../../shared/src/ops/tick";
 import { ioredisRunner } from "../../shared/src/runners/ioredis-runner";
 import { startRedisServer, type RedisServerHandle } from "../../infra/runtime/redis-server";
 import { waitFor } from "../../infra/test/wait-for";
@@ -125,6 +128,51 @@ describe("idle lease", () => {
     expect(Date.parse(done.startedAt!)).toBeGreaterThanOrEqual(Date.parse(done.runAt!));
     // And idle again once done: the next tick after the run wrote the far expiry.
     await waitFor(() => isIdle(worker.workerId), { what: "idle again" });
+  });
+
+  it("a worker recovering from a lost reply ticks at once, so a lease a peer shortened meanwhile is renewed", async () => {
+    freshQueue();
+    let recovered = false;
+    const tickedAfterRecovery: (() => void)[] = [];
+    const worker = createWorker({
+      redisUrl: server.url,
+      prefix,
+      registry: TEST_REGISTRY,
+      handlers: { work: createWorkHandler(redis) },
+      queues: ["work"],
+      concurrency: 4,
+      leaseMs: LEASE_MS,
+      idleHeartbeatMs: IDLE_HEARTBEAT_MS,
+      shutdownGraceMs: 1_000,
+      observers: [{
+        recovered: () => (recovered = true),
+        ticked: (event) => { if (recovered && event.idle) tickedAfterRecovery.splice(0).forEach((wake) => wake()); },
+      }],
+      log: pino({ level: "silent" }),
+    });
+    inProcess.push(worker);
+    await worker.start();
+    await waitFor(() => isIdle(worker.id), { what: "worker idle" });
+    const blockingName = `offload:${worker.id}:blocking:work`;
+    const blockingClient = async () => String(await redis.call("CLIENT", "LIST")).split("\n").find((line) => line.includes(`name=${blockingName} `));
+    await waitFor(async () => (await blockingClient())?.includes("cmd=blmove"), { what: "worker blocked in BLMOVE" });
+
+    // What a lost BLMOVE reply leaves: an entry in our in-flight list that this process does not know about (a
+    // marker here, so recovery hands nothing back and no claim follows to renew the lease as a side effect).
+    await redis.lpush(keys.active(worker.id), "~");
+    // A peer's tick sees it under our idle lease and shortens that lease to one lease from now.
+    await runner().run(tickCall(keys, { workerId: "peer", leaseMs: LEASE_MS, maxStalls: 1, deadTtlMs: 60_000 }));
+    expect(await expiryOf(worker.id)).toBeLessThanOrEqual((await redisNow()) + LEASE_MS);
+
+    // The reply is lost: the blocking connection dies, the worker recovers...
+    const ticked = new Promise<void>((resolve) => tickedAfterRecovery.push(resolve));
+    const id = (await blockingClient())!.match(/\bid=(\d+)/)![1]!;
+    await redis.call("CLIENT", "KILL", "ID", id);
+    // ...and ticks right after, long before its idle heartbeat (a minute away) and before the shortened lease runs
+    // out: without that tick this wait fails, and a peer would reap our entry once the lease lapsed.
+    await ticked;
+    expect(await redis.llen(keys.active(worker.id))).toBe(0);
+    expect(await isIdle(worker.id)).toBe(true);
   });
 
   it("an idle worker sends one tick per idle heartbeat and nothing else (counted by the server)", async () => {
