@@ -1,6 +1,7 @@
 /**
  * Worker metrics: the counters and gauges say what happened on a real worker over a real redis-server (outcomes
- * including stalls of a SIGKILLed worker's job, reaped leases, reconnects and hand backs at shutdown; Redis errors
+ * including stalls of a SIGKILLed worker's job, reaped leases, entries recovered after a lost reply, reconnects and
+ * hand backs at shutdown; Redis errors
  * are counted in unreachable-redis.test.ts); the depth
  * gauges cost one stats call per queue per scrape (cached briefly); and every metric an alert rule in
  * infra/prometheus/alerts.yml uses is one a real worker process exports on /metrics.
@@ -15,7 +16,8 @@ import { startRedisServer, type RedisServerHandle } from "../../infra/runtime/re
 import { waitFor } from "../../infra/test/wait-for";
 import { JOBS } from "../../shared/src/jobs/index";
 import { queueKeys } from "../../shared/src/keys";
-import { getStatus } from "../../shared/src/ops/read";
+import { getStatus, readRecord } from "../../shared/src/ops/read";
+import { newLocalId } from "../../shared/src/ids";
 import { ioredisRunner } from "../../shared/src/runners/ioredis-runner";
 import { createMetrics } from "../src/metrics";
 import { createWorker, type Worker } from "../src/worker";
@@ -162,6 +164,45 @@ describe("worker metrics", () => {
     expect(sample(text, "offload_jobs_total", { queue: "work", outcome: "handed_back" })).toBe(1);
     expect(sample(text, "offload_jobs_running")).toBe(0);
     expect(await getStatus(r, keys, id)).toMatchObject({ state: "waiting", stalls: 1 });
+  });
+
+  it("count what recovery hands back after a lost claim reply as lost_reply, and the job still runs once", async () => {
+    const prefix = "metrics-lost-reply";
+    const keys = queueKeys("work", prefix);
+    const r = ioredisRunner(redis);
+    const metrics = createMetrics();
+    const started: string[] = [];
+    const worker = createWorker({
+      redisUrl: server.url,
+      prefix,
+      registry: TEST_REGISTRY,
+      handlers: { work: createWorkHandler(redis) },
+      queues: ["work"],
+      concurrency: 2,
+      leaseMs: 5_000,
+      shutdownGraceMs: 200,
+      observers: [metrics.observer, { started: ({ entry }) => void started.push(entry) }],
+      log: pino({ level: "silent" }),
+    });
+    workers.push(worker);
+    await worker.start();
+    const blockingName = `name=offload:${worker.id}:blocking:work `;
+    const blockingClient = async () => String(await redis.client("LIST")).split("\n").find((line) => line.includes(blockingName));
+    await waitFor(async () => (await blockingClient())?.includes("cmd=blmove"), { what: "the worker blocked in BLMOVE" });
+
+    // What a claim whose reply was lost leaves: the job active, attempt 1, in our in-flight list, unknown to us.
+    const id = newLocalId();
+    await redis.hset(keys.job(id), { v: "1", n: "work", d: "{}", s: "active", a: "1", m: "3", c: String(Date.now()) });
+    await redis.lpush(keys.active(worker.id), id);
+    // The blocking connection dies: the worker recovers, hands the entry back and runs it like any waiting job.
+    await redis.client("KILL", "ID", /\bid=(\d+)/.exec((await blockingClient())!)![1]!);
+    await waitForState(r, keys, id, "completed");
+    const text = await metrics.registry.metrics();
+    expect(sample(text, "offload_lease_recoveries_total", { queue: "work", kind: "lost_reply" })).toBe(1);
+    expect(sample(text, "offload_lease_recoveries_total", { queue: "work", kind: "reaped" })).toBeUndefined();
+    expect(started).toEqual([id]);
+    // The lost claim's attempt was given back: this run is attempt 1, not 2.
+    expect((await readRecord(r, keys, id)).a).toBe("1");
   });
 
   it("every metric an alert rule uses is exported by a real worker process", async () => {
