@@ -22,6 +22,7 @@ import { waitFor } from "../../infra/test/wait-for";
 import { createWorker, type Worker } from "../src/worker";
 import { EXECUTIONS_KEY, TEST_REGISTRY, createWorkHandler, workJob } from "./fixtures/test-jobs";
 import { enqueueOne, forkWorker, waitForState, type ChildWorker } from "./support";
+import { clientLine, killClient } from "./support/clients";
 import { commandCalls, commandsBetween } from "./support/command-stats";
 
 const LEASE_MS = 2_000;
@@ -153,9 +154,8 @@ describe("idle lease", () => {
     inProcess.push(worker);
     await worker.start();
     await waitFor(() => isIdle(worker.id), { what: "worker idle" });
-    const blockingName = `offload:${worker.id}:blocking:work`;
-    const blockingClient = async () => String(await redis.call("CLIENT", "LIST")).split("\n").find((line) => line.includes(`name=${blockingName} `));
-    await waitFor(async () => (await blockingClient())?.includes("cmd=blmove"), { what: "worker blocked in BLMOVE" });
+    const blocking = `offload:${worker.id}:blocking:work`;
+    await waitFor(async () => (await clientLine(redis, blocking))?.includes("cmd=blmove"), { what: "worker blocked in BLMOVE" });
 
     // What a lost BLMOVE reply leaves: an entry in our in-flight list that this process does not know about (a
     // marker here, so recovery hands nothing back and no claim follows to renew the lease as a side effect).
@@ -166,8 +166,7 @@ describe("idle lease", () => {
 
     // The reply is lost: the blocking connection dies, the worker recovers...
     const ticked = new Promise<void>((resolve) => tickedAfterRecovery.push(resolve));
-    const id = (await blockingClient())!.match(/\bid=(\d+)/)![1]!;
-    await redis.call("CLIENT", "KILL", "ID", id);
+    await killClient(redis, blocking);
     // ...and ticks right after, long before its idle heartbeat (a minute away) and before the shortened lease runs
     // out: without that tick this wait fails, and a peer would reap our entry once the lease lapsed.
     await ticked;

@@ -23,6 +23,7 @@ import { createMetrics } from "../src/metrics";
 import { createWorker, type Worker } from "../src/worker";
 import { TEST_REGISTRY, createWorkHandler, workJob } from "./fixtures/test-jobs";
 import { enqueueOne, forkWorker, waitForState } from "./support";
+import { clientLine, killClient } from "./support/clients";
 import { startWorkerProcess, stopWorkerProcesses } from "./support/main-process";
 
 let server: RedisServerHandle;
@@ -149,10 +150,7 @@ describe("worker metrics", () => {
     expect(sample(text, "offload_queue_active", { queue: "work" })).toBe(1);
 
     // The command connection dropped by the server: ioredis dials again, and it is counted.
-    const clients = String(await redis.client("LIST"));
-    const commandsClient = clients.split("\n").find((line) => line.includes(` name=offload:${worker.id}:commands `));
-    expect(commandsClient).toBeDefined();
-    await redis.client("KILL", "ID", /\bid=(\d+)/.exec(commandsClient!)![1]!);
+    await killClient(redis, `offload:${worker.id}:commands`);
     await waitFor(async () => (sample(await scrape(), "offload_redis_reconnects_total", { connection: "commands" }) ?? 0) >= 1, {
       what: "the reconnect counted",
     });
@@ -186,16 +184,15 @@ describe("worker metrics", () => {
     });
     workers.push(worker);
     await worker.start();
-    const blockingName = `name=offload:${worker.id}:blocking:work `;
-    const blockingClient = async () => String(await redis.client("LIST")).split("\n").find((line) => line.includes(blockingName));
-    await waitFor(async () => (await blockingClient())?.includes("cmd=blmove"), { what: "the worker blocked in BLMOVE" });
+    const blocking = `offload:${worker.id}:blocking:work`;
+    await waitFor(async () => (await clientLine(redis, blocking))?.includes("cmd=blmove"), { what: "the worker blocked in BLMOVE" });
 
     // What a claim whose reply was lost leaves: the job active, attempt 1, in our in-flight list, unknown to us.
     const id = newLocalId();
     await redis.hset(keys.job(id), { v: "1", n: "work", d: "{}", s: "active", a: "1", m: "3", c: String(Date.now()) });
     await redis.lpush(keys.active(worker.id), id);
     // The blocking connection dies: the worker recovers, hands the entry back and runs it like any waiting job.
-    await redis.client("KILL", "ID", /\bid=(\d+)/.exec((await blockingClient())!)![1]!);
+    await killClient(redis, blocking);
     await waitForState(r, keys, id, "completed");
     const text = await metrics.registry.metrics();
     expect(sample(text, "offload_lease_recoveries_total", { queue: "work", kind: "lost_reply" })).toBe(1);
