@@ -10,85 +10,50 @@
  *     heartbeats, not over a wall-clock window: one tick per heartbeat, BLMOVEs re-issued as they time out, and
  *     nothing else.
  */
-import { Redis } from "ioredis";
-import { pino } from "pino";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { queueKeys, type QueueKeys } from "../../shared/src/keys";
+import { describe, expect, it } from "vitest";
 import { getStatus } from "../../shared/src/ops/read";
 import { tickCall } from "../../shared/src/ops/tick";
-import { ioredisRunner } from "../../shared/src/runners/ioredis-runner";
-import { startRedisServer, type RedisServerHandle } from "../../infra/runtime/redis-server";
 import { waitFor } from "../../infra/test/wait-for";
-import { createWorker, type Worker } from "../src/worker";
-import { EXECUTIONS_KEY, TEST_REGISTRY, createWorkHandler, workJob } from "./fixtures/test-jobs";
-import { enqueueOne, forkWorker, waitForState, type ChildWorker } from "./support";
+import { EXECUTIONS_KEY, workJob } from "./fixtures/test-jobs";
+import { enqueueOne, waitForState } from "./support";
 import { clientLine, killClient } from "./support/clients";
+import { useWorkerFleet } from "./support/fleet";
 import { commandCalls, commandsBetween } from "./support/command-stats";
 
 const LEASE_MS = 2_000;
 /** Far longer than the test may take: only the marker can make the idle peer tick in time. */
 const IDLE_HEARTBEAT_MS = 60_000;
-let server: RedisServerHandle;
-let redis: Redis;
-let keys: QueueKeys;
-let prefix: string;
-let counter = 0;
-const children: ChildWorker[] = [];
-const inProcess: Worker[] = [];
-
-beforeAll(async () => {
-  server = await startRedisServer();
-  redis = new Redis(server.url, { protocol: 2 });
-});
-afterEach(async () => {
-  await Promise.all(inProcess.splice(0).map((worker) => worker.stop()));
-  for (const child of children.splice(0)) {
-    if (child.process.exitCode === null && child.process.signalCode === null) child.process.kill("SIGKILL");
-    await child.exited();
-  }
-});
-afterAll(async () => {
-  redis.disconnect();
-  await server.stop();
-});
-
-const runner = () => ioredisRunner(redis);
-function freshQueue() {
-  prefix = `idle${++counter}`;
-  keys = queueKeys("work", prefix);
-}
+// One redis-server for the file; workers forked or started by a test are gone after it (support/fleet.ts).
+const fleet = useWorkerFleet({ prefix: "idle", leaseMs: LEASE_MS });
+const runner = () => fleet.runner();
+/** A forked test worker on the current queue whose idle heartbeat is a minute away. */
 async function spawnWorker() {
-  const child = await forkWorker({
-    REDIS_URL: server.url,
-    REDIS_PREFIX: prefix,
-    LEASE_MS: String(LEASE_MS),
-    IDLE_HEARTBEAT_MS: String(IDLE_HEARTBEAT_MS),
-  });
-  children.push(child);
-  return child;
+  const [child] = await fleet.spawn(1, { IDLE_HEARTBEAT_MS: String(IDLE_HEARTBEAT_MS) });
+  return child!;
 }
+
 /** Redis's own clock, the one lease expiries are written in. */
 async function redisNow(): Promise<number> {
-  const [seconds, micros] = await redis.time();
+  const [seconds, micros] = await fleet.redis.time();
   return Number(seconds) * 1_000 + Math.floor(Number(micros) / 1_000);
 }
 async function expiryOf(workerId: string): Promise<number> {
-  return Number(await redis.zscore(keys.workers, workerId));
+  return Number(await fleet.redis.zscore(fleet.keys.workers, workerId));
 }
 async function isIdle(workerId: string): Promise<boolean> {
-  const expiry = await redis.zscore(keys.workers, workerId);
+  const expiry = await fleet.redis.zscore(fleet.keys.workers, workerId);
   return expiry !== null && Number(expiry) > (await redisNow()) + LEASE_MS;
 }
 
 describe("idle lease", () => {
   it("a worker SIGKILLed right after it took a job while idle: the job comes back within one lease", async () => {
-    freshQueue();
+    fleet.freshQueue();
     const [a, b] = await Promise.all([spawnWorker(), spawnWorker()]);
     // Both idle: their entries say "nothing to reap" (an expiry further than a lease away) and both sit in BLMOVE.
     await waitFor(async () => (await isIdle(a.workerId)) && (await isIdle(b.workerId)), { what: "both workers idle" });
-    await waitFor(async () => Number((await redis.info("clients")).match(/blocked_clients:(\d+)/)?.[1]) === 2, { what: "both blocked" });
+    await waitFor(async () => Number((await fleet.redis.info("clients")).match(/blocked_clients:(\d+)/)?.[1]) === 2, { what: "both blocked" });
 
-    const id = await enqueueOne(runner(), keys, workJob, { ms: 60_000, tag: "taken-while-idle" });
+    const id = await enqueueOne(runner(), fleet.keys, workJob, { ms: 60_000, tag: "taken-while-idle" });
     const jobId = `work.${id}`;
     const starts = [a, b].map((worker) => worker.nextStart().then((started) => ({ worker, started })));
     const taker = await Promise.race(starts);
@@ -99,7 +64,7 @@ describe("idle lease", () => {
     const peer = taker.worker === a ? b : a;
     // The claim that took the job made the taker's lease short again: no idle expiry left to wait out.
     expect(await expiryOf(taker.worker.workerId)).toBeLessThanOrEqual(killedAt + LEASE_MS);
-    expect((await getStatus(runner(), keys, id))!.state).toBe("active");
+    expect((await getStatus(runner(), fleet.keys, id))!.state).toBe("active");
 
     const rescued = await (taker.worker === a ? starts[1]! : starts[0]!);
     const pickedUpAt = await redisNow();
@@ -107,24 +72,24 @@ describe("idle lease", () => {
     // Within one lease of the kill plus the tick margin and a busy machine's slack (crash.test.ts's bound), where
     // the peer's own heartbeat alone would have taken a minute.
     expect(pickedUpAt - killedAt).toBeLessThan(LEASE_MS + 3_000);
-    const status = await getStatus(runner(), keys, id);
+    const status = await getStatus(runner(), fleet.keys, id);
     expect(status).toMatchObject({ state: "active", stalls: 1 });
-    expect(Number(await redis.hget(EXECUTIONS_KEY, jobId))).toBe(2);
-    expect(await redis.exists(keys.active(taker.worker.workerId))).toBe(0);
+    expect(Number(await fleet.redis.hget(EXECUTIONS_KEY, jobId))).toBe(2);
+    expect(await fleet.redis.exists(fleet.keys.active(taker.worker.workerId))).toBe(0);
   });
 
   it("a delayed job still runs on time on a worker idle for a minute: the producer's marker and nextDue wake it", async () => {
-    freshQueue();
+    fleet.freshQueue();
     const worker = await spawnWorker();
     await waitFor(() => isIdle(worker.workerId), { what: "worker idle" });
     // Two delayed jobs, the second due later: the first one's marker wakes the worker, the claim's nextDue
     // schedules the tick that promotes it, and the next nextDue the one after it (no heartbeat involved).
-    const first = await enqueueOne(runner(), keys, workJob, { ms: 1 }, { delayMs: 1_000 });
-    const second = await enqueueOne(runner(), keys, workJob, { ms: 1 }, { delayMs: 2_000 });
+    const first = await enqueueOne(runner(), fleet.keys, workJob, { ms: 1 }, { delayMs: 1_000 });
+    const second = await enqueueOne(runner(), fleet.keys, workJob, { ms: 1 }, { delayMs: 2_000 });
     expect(await worker.nextStart()).toBe(`work.${first}`);
     expect(await worker.nextStart()).toBe(`work.${second}`);
     // waitForState gives up after 20 s: a promotion left to the minute-long idle heartbeat would fail here.
-    const done = await waitForState(runner(), keys, second, "completed");
+    const done = await waitForState(runner(), fleet.keys, second, "completed");
     // Started no earlier than due: promoted by the tick the claim's nextDue scheduled for its runAt.
     expect(Date.parse(done.startedAt!)).toBeGreaterThanOrEqual(Date.parse(done.runAt!));
     // And idle again once done: the next tick after the run wrote the far expiry.
@@ -132,79 +97,62 @@ describe("idle lease", () => {
   });
 
   it("a worker recovering from a lost reply ticks at once, so a lease a peer shortened meanwhile is renewed", async () => {
-    freshQueue();
+    fleet.freshQueue();
     let recovered = false;
     const tickedAfterRecovery: (() => void)[] = [];
-    const worker = createWorker({
-      redisUrl: server.url,
-      prefix,
-      registry: TEST_REGISTRY,
-      handlers: { work: createWorkHandler(redis) },
-      queues: ["work"],
+    const worker = fleet.inProcess({
       concurrency: 4,
-      leaseMs: LEASE_MS,
       idleHeartbeatMs: IDLE_HEARTBEAT_MS,
-      shutdownGraceMs: 1_000,
       observers: [{
         recovered: () => (recovered = true),
         ticked: (event) => { if (recovered && event.idle) tickedAfterRecovery.splice(0).forEach((wake) => wake()); },
       }],
-      log: pino({ level: "silent" }),
     });
-    inProcess.push(worker);
     await worker.start();
     await waitFor(() => isIdle(worker.id), { what: "worker idle" });
     const blocking = `offload:${worker.id}:blocking:work`;
-    await waitFor(async () => (await clientLine(redis, blocking))?.includes("cmd=blmove"), { what: "worker blocked in BLMOVE" });
+    await waitFor(async () => (await clientLine(fleet.redis, blocking))?.includes("cmd=blmove"), { what: "worker blocked in BLMOVE" });
 
     // What a lost BLMOVE reply leaves: an entry in our in-flight list that this process does not know about (a
     // marker here, so recovery hands nothing back and no claim follows to renew the lease as a side effect).
-    await redis.lpush(keys.active(worker.id), "~");
+    await fleet.redis.lpush(fleet.keys.active(worker.id), "~");
     // A peer's tick sees it under our idle lease and shortens that lease to one lease from now.
-    await runner().run(tickCall(keys, { workerId: "peer", leaseMs: LEASE_MS, maxStalls: 1, deadTtlMs: 60_000 }));
+    await runner().run(tickCall(fleet.keys, { workerId: "peer", leaseMs: LEASE_MS, maxStalls: 1, deadTtlMs: 60_000 }));
     expect(await expiryOf(worker.id)).toBeLessThanOrEqual((await redisNow()) + LEASE_MS);
 
     // The reply is lost: the blocking connection dies, the worker recovers...
     const ticked = new Promise<void>((resolve) => tickedAfterRecovery.push(resolve));
-    await killClient(redis, blocking);
+    await killClient(fleet.redis, blocking);
     // ...and ticks right after, long before its idle heartbeat (a minute away) and before the shortened lease runs
     // out: without that tick this wait fails, and a peer would reap our entry once the lease lapsed.
     await ticked;
-    expect(await redis.llen(keys.active(worker.id))).toBe(0);
+    expect(await fleet.redis.llen(fleet.keys.active(worker.id))).toBe(0);
     expect(await isIdle(worker.id)).toBe(true);
   });
 
   it("an idle worker sends one tick per idle heartbeat and nothing else (counted by the server)", async () => {
-    freshQueue();
+    fleet.freshQueue();
     const leaseMs = 1_000;
     const idleHeartbeatMs = 1_500;
     const idleTicks: (() => void)[] = [];
     let idleTickCount = 0;
-    const worker = createWorker({
-      redisUrl: server.url,
-      prefix,
-      registry: TEST_REGISTRY,
-      handlers: { work: createWorkHandler(redis) },
-      queues: ["work"],
+    const worker = fleet.inProcess({
       concurrency: 4,
       leaseMs,
       idleHeartbeatMs,
       // BLMOVE times out several times in the window: each is re-issued with no claim in between.
       blockSeconds: 1,
-      shutdownGraceMs: 1_000,
       observers: [{ ticked: (event) => { if (event.idle) { idleTickCount += 1; idleTicks.splice(0).forEach((wake) => wake()); } } }],
-      log: pino({ level: "silent" }),
     });
-    inProcess.push(worker);
     const nextIdleTick = () => new Promise<void>((resolve) => idleTicks.push(resolve));
     await worker.start();
-    await waitFor(async () => Number((await redis.info("clients")).match(/blocked_clients:(\d+)/)?.[1]) === 1, { what: "blocked" });
+    await waitFor(async () => Number((await fleet.redis.info("clients")).match(/blocked_clients:(\d+)/)?.[1]) === 1, { what: "blocked" });
     await nextIdleTick();
-    const before = await commandCalls(redis);
+    const before = await commandCalls(fleet.redis);
     const ticksBefore = idleTickCount;
     const periods = 3;
     for (let i = 0; i < periods; i++) await nextIdleTick();
-    const after = await commandCalls(redis);
+    const after = await commandCalls(fleet.redis);
     const sent = commandsBetween(before, after, ["time", "zscore"]);
     expect(idleTickCount - ticksBefore).toBe(periods);
     // Exactly one script call per idle heartbeat (a busy lease would have ticked every half lease: 9 times here),

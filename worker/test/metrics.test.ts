@@ -8,40 +8,23 @@
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { Redis } from "ioredis";
-import { pino } from "pino";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { startRedisServer, type RedisServerHandle } from "../../infra/runtime/redis-server";
 import { waitFor } from "../../infra/test/wait-for";
 import { JOBS } from "../../shared/src/jobs/index";
-import { queueKeys } from "../../shared/src/keys";
 import { getStatus, readRecord } from "../../shared/src/ops/read";
 import { newLocalId } from "../../shared/src/ids";
-import { ioredisRunner } from "../../shared/src/runners/ioredis-runner";
 import { createMetrics } from "../src/metrics";
-import { createWorker, type Worker } from "../src/worker";
-import { TEST_REGISTRY, createWorkHandler, workJob } from "./fixtures/test-jobs";
-import { enqueueOne, forkWorker, waitForState } from "./support";
+import { workJob } from "./fixtures/test-jobs";
+import { enqueueOne, waitForState } from "./support";
 import { clientLine, killClient } from "./support/clients";
+import { useWorkerFleet } from "./support/fleet";
 import { startWorkerProcess, stopWorkerProcesses } from "./support/main-process";
 
-let server: RedisServerHandle;
-let redis: Redis;
-const workers: Worker[] = [];
-
-beforeAll(async () => {
-  server = await startRedisServer();
-  redis = new Redis(server.url, { protocol: 2 });
-});
-afterEach(async () => {
-  await Promise.all(workers.splice(0).map((worker) => worker.stop()));
-  await stopWorkerProcesses();
-});
-afterAll(async () => {
-  redis.disconnect();
-  await server.stop();
-});
+// One redis-server for the file; workers a test forks or starts are gone after it (support/fleet.ts), and so
+// are the production worker processes of the alert-rule test.
+const fleet = useWorkerFleet({ prefix: "metrics", leaseMs: 1_000 });
+afterEach(() => stopWorkerProcesses());
 
 /** The value of one sample line (`name{labels} value`) of Prometheus text, or undefined. */
 function sample(text: string, name: string, labels: Record<string, string> = {}): number | undefined {
@@ -55,22 +38,9 @@ function sample(text: string, name: string, labels: Record<string, string> = {})
 
 describe("worker metrics", () => {
   it("count outcomes and run times, and report queue depth from one cached stats call per scrape", async () => {
-    const prefix = "metrics";
-    const keys = queueKeys("work", prefix);
+    const keys = fleet.freshQueue();
     const metrics = createMetrics({ statsCacheMs: 60_000 });
-    const worker = createWorker({
-      redisUrl: server.url,
-      prefix,
-      registry: TEST_REGISTRY,
-      handlers: { work: createWorkHandler(redis) },
-      queues: ["work"],
-      concurrency: 4,
-      leaseMs: 5_000,
-      shutdownGraceMs: 2_000,
-      observers: [metrics.observer],
-      log: pino({ level: "silent" }),
-    });
-    workers.push(worker);
+    const worker = fleet.inProcess({ concurrency: 4, leaseMs: 5_000, shutdownGraceMs: 2_000, observers: [metrics.observer] });
     let statsCalls = 0;
     metrics.attach({
       activeCount: worker.activeCount,
@@ -80,7 +50,7 @@ describe("worker metrics", () => {
       },
     });
     await worker.start();
-    const r = ioredisRunner(redis);
+    const r = fleet.runner();
     const ok = await Promise.all([1, 2, 3].map((i) => enqueueOne(r, keys, workJob, { tag: String(i) })));
     const retried = await enqueueOne(r, keys, workJob, { failTimes: 1 });
     const dead = await enqueueOne(r, keys, workJob, { unrecoverable: true });
@@ -113,11 +83,10 @@ describe("worker metrics", () => {
   });
 
   it("count a killed worker's job as stalled and reaped, a reconnect, and the hand back at shutdown", async () => {
-    const prefix = "metrics-recovery";
-    const keys = queueKeys("work", prefix);
-    const r = ioredisRunner(redis);
+    const keys = fleet.freshQueue();
+    const r = fleet.runner();
     // A worker process that takes a long job and is SIGKILLed mid-run: its in-flight entry stays in Redis.
-    const victim = await forkWorker({ REDIS_URL: server.url, REDIS_PREFIX: prefix, LEASE_MS: "1000" });
+    const victim = (await fleet.spawn(1))[0]!;
     const id = await enqueueOne(r, keys, workJob, { ms: 60_000 });
     expect(await victim.nextStart()).toBe(`work.${id}`);
     victim.process.kill("SIGKILL");
@@ -125,19 +94,7 @@ describe("worker metrics", () => {
 
     const metrics = createMetrics();
     const started: string[] = [];
-    const worker = createWorker({
-      redisUrl: server.url,
-      prefix,
-      registry: TEST_REGISTRY,
-      handlers: { work: createWorkHandler(redis) },
-      queues: ["work"],
-      concurrency: 2,
-      leaseMs: 1_000,
-      shutdownGraceMs: 200,
-      observers: [metrics.observer, { started: ({ entry }) => void started.push(entry) }],
-      log: pino({ level: "silent" }),
-    });
-    workers.push(worker);
+    const worker = fleet.inProcess({ shutdownGraceMs: 200, observers: [metrics.observer, { started: ({ entry }) => void started.push(entry) }] });
     metrics.attach({ activeCount: worker.activeCount, readStats: () => worker.readStats() });
     await worker.start();
     // The killed worker's lease expires; this worker's tick reaps the entry and runs the job again.
@@ -150,14 +107,13 @@ describe("worker metrics", () => {
     expect(sample(text, "offload_queue_active", { queue: "work" })).toBe(1);
 
     // The command connection dropped by the server: ioredis dials again, and it is counted.
-    await killClient(redis, `offload:${worker.id}:commands`);
+    await killClient(fleet.redis, `offload:${worker.id}:commands`);
     await waitFor(async () => (sample(await scrape(), "offload_redis_reconnects_total", { connection: "commands" }) ?? 0) >= 1, {
       what: "the reconnect counted",
     });
 
     // Stopping with the job still running: after the grace it is handed back, not lost, and counted as such.
     await worker.stop();
-    workers.splice(workers.indexOf(worker), 1);
     text = await scrape();
     expect(sample(text, "offload_jobs_total", { queue: "work", outcome: "handed_back" })).toBe(1);
     expect(sample(text, "offload_jobs_running")).toBe(0);
@@ -165,34 +121,21 @@ describe("worker metrics", () => {
   });
 
   it("count what recovery hands back after a lost claim reply as lost_reply, and the job still runs once", async () => {
-    const prefix = "metrics-lost-reply";
-    const keys = queueKeys("work", prefix);
-    const r = ioredisRunner(redis);
+    const keys = fleet.freshQueue();
+    const r = fleet.runner();
     const metrics = createMetrics();
     const started: string[] = [];
-    const worker = createWorker({
-      redisUrl: server.url,
-      prefix,
-      registry: TEST_REGISTRY,
-      handlers: { work: createWorkHandler(redis) },
-      queues: ["work"],
-      concurrency: 2,
-      leaseMs: 5_000,
-      shutdownGraceMs: 200,
-      observers: [metrics.observer, { started: ({ entry }) => void started.push(entry) }],
-      log: pino({ level: "silent" }),
-    });
-    workers.push(worker);
+    const worker = fleet.inProcess({ leaseMs: 5_000, shutdownGraceMs: 200, observers: [metrics.observer, { started: ({ entry }) => void started.push(entry) }] });
     await worker.start();
     const blocking = `offload:${worker.id}:blocking:work`;
-    await waitFor(async () => (await clientLine(redis, blocking))?.includes("cmd=blmove"), { what: "the worker blocked in BLMOVE" });
+    await waitFor(async () => (await clientLine(fleet.redis, blocking))?.includes("cmd=blmove"), { what: "the worker blocked in BLMOVE" });
 
     // What a claim whose reply was lost leaves: the job active, attempt 1, in our in-flight list, unknown to us.
     const id = newLocalId();
-    await redis.hset(keys.job(id), { v: "1", n: "work", d: "{}", s: "active", a: "1", m: "3", c: String(Date.now()) });
-    await redis.lpush(keys.active(worker.id), id);
+    await fleet.redis.hset(keys.job(id), { v: "1", n: "work", d: "{}", s: "active", a: "1", m: "3", c: String(Date.now()) });
+    await fleet.redis.lpush(keys.active(worker.id), id);
     // The blocking connection dies: the worker recovers, hands the entry back and runs it like any waiting job.
-    await killClient(redis, blocking);
+    await killClient(fleet.redis, blocking);
     await waitForState(r, keys, id, "completed");
     const text = await metrics.registry.metrics();
     expect(sample(text, "offload_lease_recoveries_total", { queue: "work", kind: "lost_reply" })).toBe(1);
@@ -203,10 +146,10 @@ describe("worker metrics", () => {
   });
 
   it("every metric an alert rule uses is exported by a real worker process", async () => {
-    const worker = await startWorkerProcess(server.url, { REDIS_PREFIX: "alerts", LOG_LEVEL: "warn" });
+    const keys = fleet.freshQueue("noop");
+    const worker = await startWorkerProcess(fleet.url, { REDIS_PREFIX: fleet.prefix, LOG_LEVEL: "warn" });
     // One job through, so the labelled series exist as well as their declarations.
-    const keys = queueKeys("noop", "alerts");
-    const r = ioredisRunner(redis);
+    const r = fleet.runner();
     const id = await enqueueOne(r, keys, JOBS.noop, {});
     await waitForState(r, keys, id, "completed");
     const text = await worker.metrics();
